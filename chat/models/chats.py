@@ -1,0 +1,319 @@
+"""Chats, their messages, attachments and history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ChatQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=Chat.Status.CLOSED)
+
+    def waiting(self):
+        return self.filter(status=Chat.Status.WAITING)
+
+    def assigned(self):
+        return self.filter(status=Chat.Status.ASSIGNED)
+
+    def closed(self):
+        return self.filter(status=Chat.Status.CLOSED)
+
+
+OPEN = ~Q(status="closed")
+
+
+class Chat(models.Model):
+    class Channel(models.TextChoices):
+        WEBSITE = "website", _("Website")
+        MESSENGER = "messenger", _("Facebook Messenger")
+        INTERNAL = "internal", _("Internal")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        ASSIGNED = "assigned", _("Assigned")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        AGENT = "agent", _("Closed by the agent")
+        CLIENT = "client", _("Closed by the client")
+        INACTIVITY = "inactivity", _("Inactivity")
+        ADMIN = "admin", _("Closed by an administrator")
+        SYSTEM = "system", _("Closed by the system")
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.WAITING)
+    queue = models.ForeignKey(
+        "chat.Queue", on_delete=models.PROTECT, null=True, blank=True, related_name="chats", verbose_name=_("queue")
+    )
+    customer = models.ForeignKey(
+        "crm.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chats",
+        verbose_name=_("customer"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chats",
+        verbose_name=_("agent"),
+    )
+    # Internal chats: the colleague who started it (``agent`` is the other one).
+    initiator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="initiated_chats",
+        verbose_name=_("started by"),
+    )
+
+    # Visitor identity as given before the chat (widget pre-chat form, Messenger).
+    visitor_name = models.CharField(_("visitor's name"), max_length=200, blank=True)
+    visitor_email = models.EmailField(_("visitor's e-mail"), blank=True)
+    visitor_messenger_id = models.CharField(_("Messenger id"), max_length=64, blank=True)
+    # The widget's stable browser key (one open chat per key) and the hash of
+    # the per-chat visitor token (the token itself is never stored).
+    visitor_key = models.CharField(_("visitor key"), max_length=64, blank=True)
+    visitor_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    page_url = models.URLField(_("page"), max_length=1000, blank=True)
+
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    auto_assign_stopped_at = models.DateTimeField(_("automatic assignment stopped at"), null=True, blank=True)
+    # Website: when the page was reported closed, and the widget's last heartbeat.
+    page_closed_at = models.DateTimeField(_("page closed at"), null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat at"), null=True, blank=True)
+    last_client_message_at = models.DateTimeField(_("client's last message at"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    # No-reply rule: since when the client waits for the assigned agent's answer
+    # (NULL when nothing is unanswered), and whether the current agent answered.
+    awaiting_reply_since = models.DateTimeField(_("awaiting reply since"), null=True, blank=True)
+    agent_replied_at = models.DateTimeField(_("agent replied at"), null=True, blank=True)
+    agent_read_at = models.DateTimeField(_("agent read at"), null=True, blank=True)
+    welcome_sent_at = models.DateTimeField(_("welcome message sent at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=16, choices=CloseReason.choices, blank=True)
+
+    objects = ChatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chat")
+        verbose_name_plural = _("chats")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open widget chat per browser key, one open Messenger chat per
+            # sender: two simultaneous starts end in one chat.
+            models.UniqueConstraint(
+                fields=["visitor_key"],
+                condition=OPEN & Q(channel="website") & ~Q(visitor_key=""),
+                name="chat_one_open_per_visitor_key",
+            ),
+            models.UniqueConstraint(
+                fields=["visitor_messenger_id"],
+                condition=OPEN & Q(channel="messenger") & ~Q(visitor_messenger_id=""),
+                name="chat_one_open_per_messenger_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="assigned", agent__isnull=False) | ~Q(status="assigned"),
+                name="chat_assigned_has_agent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False) | ~Q(status="closed"),
+                name="chat_closed_has_closed_at",
+            ),
+        ]
+        indexes = [
+            # Dispatch: waiting chats by queue and queue time.
+            models.Index(fields=["queue", "queued_at"], name="chat_waiting_queue_idx", condition=Q(status="waiting")),
+            models.Index(fields=["queued_at"], name="chat_waiting_idx", condition=Q(status="waiting")),
+            # Open chats per agent.
+            models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN),
+            # A customer's chats, a visitor's earlier chats.
+            models.Index(fields=["customer", "-created_at"], name="chat_customer_idx"),
+            models.Index(fields=["visitor_email", "-created_at"], name="chat_visitor_email_idx"),
+            # Purge: closed chats by closing time.
+            models.Index(fields=["closed_at"], name="chat_closed_at_idx", condition=Q(status="closed")),
+            # Timed rules over open chats.
+            models.Index(fields=["channel", "page_closed_at"], name="chat_open_page_closed_idx", condition=OPEN),
+            models.Index(fields=["channel", "last_heartbeat_at"], name="chat_open_heartbeat_idx", condition=OPEN),
+            models.Index(
+                fields=["channel", "last_client_message_at"], name="chat_open_client_msg_idx", condition=OPEN
+            ),
+            models.Index(fields=["channel", "last_message_at"], name="chat_open_last_msg_idx", condition=OPEN),
+            models.Index(
+                fields=["awaiting_reply_since"],
+                name="chat_awaiting_reply_idx",
+                condition=Q(status="assigned", awaiting_reply_since__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.visitor_name or self.visitor_email or (self.customer and str(self.customer)) or ""
+        return f"#{self.pk} {self.get_channel_display()} {who}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class NoReplyExclusion(models.Model):
+    """An agent taken off this chat for not replying: never offered it again."""
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="no_reply_exclusions")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agent excluded for no reply")
+        verbose_name_plural = _("agents excluded for no reply")
+        constraints = [models.UniqueConstraint(fields=["chat", "agent"], name="no_reply_exclusion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} x #{self.chat_id}"
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        CLIENT = "client", _("Client")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    class Delivery(models.TextChoices):
+        NOT_APPLICABLE = "", _("Not applicable")
+        PENDING = "pending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages", verbose_name=_("chat"))
+    sender = models.CharField(_("sender"), max_length=16, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    # The channel's own id of the message (Messenger "mid"): the database keeps
+    # a redelivered event from being stored twice.
+    external_id = models.CharField(_("external id"), max_length=255, null=True, blank=True, unique=True)
+    # Outgoing delivery to an external channel (Messenger Send API).
+    delivery_status = models.CharField(
+        _("delivery"), max_length=16, choices=Delivery.choices, blank=True, default=Delivery.NOT_APPLICABLE
+    )
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    delivery_attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["chat", "created_at", "id"], name="message_chat_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_sender_display()}: {self.body[:50]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m/%d}/{instance.token}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    # Random, unguessable id used in download links.
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=500, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size [bytes]"))
+    content_type = models.CharField(_("content type"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("available until"))
+    expired_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["expires_at"], name="attachment_due_idx", condition=Q(expired_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ChatEvent(models.Model):
+    """The chat's history: who, when, and why."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Started")
+        QUEUED = "queued", _("Queued")
+        ASSIGNED = "assigned", _("Assigned")
+        TRANSFERRED = "transferred", _("Transferred")
+        AGENT_PAUSED = "agent_paused", _("Agent paused")
+        AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _("Automatic assignment stopped")
+        CUSTOMER_LINKED = "customer_linked", _("Customer linked")
+        WELCOME_SENT = "welcome_sent", _("Welcome message sent")
+        CLOSED = "closed", _("Closed")
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("The user who did it; empty when the system did."),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    from_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from agent"),
+    )
+    queue = models.ForeignKey(
+        "chat.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("queue")
+    )
+    # For assignments: the code of the strategy that decided ("why this agent"),
+    # or "manual"; for transfers and closes: the reason.
+    strategy = models.CharField(_("decided by"), max_length=32, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("chat event")
+        verbose_name_plural = _("chat events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["chat", "created_at"], name="chat_event_chat_idx"),
+            models.Index(fields=["kind", "created_at"], name="chat_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"

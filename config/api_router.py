@@ -1,0 +1,8 @@
+"""URLs of the REST API under /api/v1/. Each app contributes its own patterns."""
+
+from django.urls import include, path
+
+app_name = "api"
+urlpatterns: list = [
+    path("", include("chat.api.urls")),
+]

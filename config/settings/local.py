@@ -1,0 +1,6 @@
+"""Zero-configuration development and demo run: SQLite and the embedded broker."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)

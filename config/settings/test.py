@@ -1,0 +1,21 @@
+"""Test settings: PostgreSQL (DATABASE_URL, default 127.0.0.1:5432) like production."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
+    )
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = VAR_DIR / "test-media" / str(os.getpid())
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min")

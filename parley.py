@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Parley's two commands, on a fresh clone with nothing but Python and pip.
+
+    python3 parley.py start   # web + Celery worker + Celery beat, demo data, SQLite, embedded broker
+    python3 parley.py test    # the whole test suite on PostgreSQL (DATABASE_URL, default 127.0.0.1:5432)
+
+Both install uv when it is missing and let it build the environment from uv.lock.
+Only the standard library is used here: this file runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+
+
+def say(text: str) -> None:
+    print(f"[parley] {text}", flush=True)
+
+
+def _works(cmd: list[str]) -> bool:
+    try:
+        return subprocess.run([*cmd, "--version"], capture_output=True, check=False).returncode == 0
+    except OSError:
+        return False
+
+
+def find_uv() -> list[str]:
+    """uv on PATH, uv inside this Python, or uv installed into .tools/ with pip."""
+    on_path = shutil.which("uv")
+    if on_path and _works([on_path]):
+        return [on_path]
+    if _works([sys.executable, "-m", "uv"]):
+        return [sys.executable, "-m", "uv"]
+    local = TOOLS / "bin" / "uv"
+    if not _works([str(local)]):
+        say("uv not found: installing it into .tools/ with pip")
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
+        subprocess.run([str(TOOLS / "bin" / "python"), "-m", "pip", "install", "-q", "uv"], check=True)
+    return [str(local)]
+
+
+def uv_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Only registries are reachable: use an installed Python, never download one.
+    env.setdefault("UV_PYTHON_DOWNLOADS", "never")
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def sync(uv: list[str]) -> None:
+    say("preparing the environment (uv sync --locked)")
+    subprocess.run([*uv, "sync", "--locked"], cwd=ROOT, env=uv_env(), check=True)
+
+
+def venv_bin(name: str) -> str:
+    return str(ROOT / ".venv" / "bin" / name)
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([venv_bin("python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def start(argv: list[str]) -> int:
+    uv = find_uv()
+    sync(uv)
+    env = uv_env()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env["PYTHONUNBUFFERED"] = "1"
+    port = env.get("PARLEY_PORT", "8000")
+    host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
+    manage("migrate", "--no-input", env=env)
+    manage("seed_demo", env=env)
+    commands = {
+        "web": [venv_bin("python"), "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
+        "worker": [venv_bin("celery"), "-A", "config", "worker", "--pool=threads", "--concurrency=4",
+                   "--loglevel=INFO"],
+        "beat": [venv_bin("celery"), "-A", "config", "beat", "--loglevel=INFO"],
+    }
+    demo_host = ROOT / "chat" / "management" / "commands" / "serve_demo_host.py"
+    if demo_host.exists():
+        commands["demo-host"] = [venv_bin("python"), "manage.py", "serve_demo_host", "--port", host_port]
+    procs: dict[str, subprocess.Popen] = {}
+    for name, cmd in commands.items():
+        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    say("")
+    say(f"Parley is running: http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)")
+    say(f"  agent inbox: http://127.0.0.1:{port}/inbox/   API docs: http://127.0.0.1:{port}/api/docs/")
+    if "demo-host" in procs:
+        say(f"  demo website with the chat widget: http://127.0.0.1:{host_port}/")
+    say("  log in as admin / parley-admin (administrator) or anna / parley-agent (agent;")
+    say("  also bartek, celina, dawid, ewa with the same password)")
+    say("  web, worker and beat run until Ctrl-C")
+    stop = {"now": False}
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        stop["now"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    code = 0
+    while not stop["now"]:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                say(f"{name} stopped with exit code {proc.returncode}; stopping the rest")
+                code = proc.returncode or 1
+                stop["now"] = True
+                break
+        time.sleep(0.5)
+    for proc in procs.values():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.time() + 10
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    say("stopped")
+    return code
+
+
+def test(argv: list[str]) -> int:
+    uv = find_uv()
+    sync(uv)
+    env = uv_env()
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
+    say("checking migrations (makemigrations --check)")
+    manage("makemigrations", "--check", "--dry-run", env=env)
+    say("linting (ruff check)")
+    subprocess.run([venv_bin("ruff"), "check", "."], cwd=ROOT, env=env, check=True)
+    say(f"running the test suite on {env['DATABASE_URL']}")
+    return subprocess.run([venv_bin("pytest"), *argv], cwd=ROOT, env=env, check=False).returncode
+
+
+def main() -> int:
+    commands = {"start": start, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    try:
+        return commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as error:
+        say(f"failed: {' '.join(map(str, error.cmd))} (exit code {error.returncode})")
+        return error.returncode or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
