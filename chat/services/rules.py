@@ -1,0 +1,419 @@
+"""Timed rules (SPEC.md "The rules", DESIGN.md "Timed rules").
+
+Each rule is one function taking ``now=None`` that
+
+* reads the parameter card at every run (a changed setting acts at the next run),
+* finds what is due with ONE set-based query served by a partial index of
+  ``Chat`` / ``Attachment`` (see docs/timed-rules.md for each query and plan),
+* changes it with conditional updates (``… WHERE <still due>``) under row locks
+  taken with ``SKIP LOCKED``, so running it twice, or in two workers at the same
+  moment, changes nothing the second time and writes one event, not two,
+* returns how many chats (or files) it acted on.
+
+Celery beat runs them through ``chat.tasks``; ``manage.py run_chat_rules`` runs
+them once by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+
+from django.conf import settings as django_settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Presence
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
+from chat.services.errors import ChatError
+from chat.services.files import attachments_expire, storage_delete_files_on_commit
+
+logger = logging.getLogger(__name__)
+
+NO_REPLY_REASON = "no_reply"
+INACTIVITY_CLOSE_TEXT = _("The conversation was closed because of inactivity.")
+
+W = Chat.Channel.WEBSITE
+M = Chat.Channel.MESSENGER
+I = Chat.Channel.INTERNAL  # noqa: E741
+OPEN_Q = ~Q(status=Chat.Status.CLOSED)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _system_text(text) -> str:
+    """System messages are stored in the site's language (LANGUAGE_CODE)."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return str(text)
+
+
+def _dispatch(now: datetime | None) -> int:
+    """Run dispatch right away (the rule already runs in a worker); a failure must not undo the rule."""
+    from chat.services.dispatch import dispatch
+
+    try:
+        return dispatch(now=now)
+    except Exception:  # pragma: no cover - logged; the periodic dispatch sweep is the safety net
+        logger.exception("dispatch after a timed rule failed")
+        return 0
+
+
+def _retry_on_deadlock(fn: Callable[[], int], attempts: int = 3) -> int:
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except DatabaseError as exc:
+            cause = getattr(exc, "__cause__", None)
+            if getattr(cause, "sqlstate", None) != "40P01" or attempt == attempts - 1:
+                raise
+            logger.warning("deadlock in a timed rule, retrying")
+    return 0  # pragma: no cover
+
+
+# --- 1. close inactive chats -------------------------------------------------
+
+
+def inactive_due_q(*, card: ChatSettings, now: datetime) -> Q | None:
+    """The condition "this open chat is over its inactivity limit", written so
+    that every branch is a range on an indexed column of a partial index over
+    open chats (``chat_open_*_idx``). ``None`` when every timeout is 0 (off).
+
+    Website, "page closed": COALESCE(page_closed_at, last_heartbeat_at + 90 s) <= now - timeout
+    Website, "client's last message", and Messenger: COALESCE(last_client_message_at, created_at) <= …
+    Internal: COALESCE(last_message_at, created_at) <= now - internal timeout
+    """
+    branches: list[Q] = []
+    hb = timedelta(seconds=django_settings.WIDGET_HEARTBEAT_TIMEOUT_SECONDS)
+
+    def client_message_clock(channel: str, cutoff: datetime) -> list[Q]:
+        return [
+            Q(channel=channel, last_client_message_at__lte=cutoff),
+            Q(channel=channel, last_client_message_at__isnull=True, created_at__lte=cutoff),
+        ]
+
+    if card.inactivity_timeout_website:
+        cutoff = now - timedelta(seconds=card.inactivity_timeout_website)
+        if card.inactivity_counted_from == ChatSettings.InactivityFrom.PAGE_CLOSED:
+            branches += [
+                Q(channel=W, page_closed_at__lte=cutoff),
+                Q(channel=W, page_closed_at__isnull=True, last_heartbeat_at__lte=cutoff - hb),
+            ]
+        else:
+            branches += client_message_clock(W, cutoff)
+    if card.inactivity_timeout_messenger:
+        branches += client_message_clock(M, now - timedelta(seconds=card.inactivity_timeout_messenger))
+    if card.inactivity_timeout_internal:
+        cutoff = now - timedelta(seconds=card.inactivity_timeout_internal)
+        branches += [
+            Q(channel=I, last_message_at__lte=cutoff),
+            Q(channel=I, last_message_at__isnull=True, created_at__lte=cutoff),
+        ]
+    if not branches:
+        return None
+    return OPEN_Q & reduce(or_, branches)
+
+
+def chats_inactive_due(*, now: datetime | None = None, card: ChatSettings | None = None):
+    """The open chats over their inactivity limit (the rule's one query)."""
+    now = _now(now)
+    q = inactive_due_q(card=card or ChatSettings.load(), now=now)
+    return Chat.objects.filter(q).order_by() if q is not None else Chat.objects.none()
+
+
+def _lock_and_close(*, due_qs, now: datetime, reason: str) -> list[tuple[int, str, int | None, str]]:
+    """Close the due chats with one conditional UPDATE; returns (id, channel, agent_id, old status)."""
+    fields = {"status": Chat.Status.CLOSED, "closed_at": now, "close_reason": reason, "awaiting_reply_since": None}
+    if connection.vendor == "postgresql":
+        select = due_qs.select_for_update(skip_locked=True, of=("self",)).values("id", "status")
+        sql, params = select.query.get_compiler(using=due_qs.db).as_sql()
+        table = Chat._meta.db_table
+        update_sql = (
+            f"WITH due AS ({sql}) "
+            f'UPDATE {table} c SET status = %s, closed_at = %s, close_reason = %s, awaiting_reply_since = NULL '
+            f"FROM due WHERE c.id = due.id AND c.status <> %s "
+            f"RETURNING c.id, c.channel, c.agent_id, due.status"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, [*params, Chat.Status.CLOSED, now, reason, Chat.Status.CLOSED])
+            return list(cursor.fetchall())
+    # SQLite (embedded demo): transactions take the write lock at BEGIN (IMMEDIATE), so read-then-update is safe.
+    rows = list(due_qs.values_list("id", "channel", "agent_id", "status"))
+    if rows:
+        Chat.objects.filter(pk__in=[r[0] for r in rows]).exclude(status=Chat.Status.CLOSED).update(**fields)
+    return rows
+
+
+def _free_slots(*, closed: list[tuple[int, str, int | None, str]]) -> None:
+    """Give back one slot per closed assigned customer chat (internal chats take none),
+    grouped per agent, Presence rows locked in agent order (as chat_close keeps the counter)."""
+    per_agent = Counter(
+        agent_id
+        for _id, channel, agent_id, old_status in closed
+        if agent_id and old_status == Chat.Status.ASSIGNED and channel != I
+    )
+    if not per_agent:
+        return
+    list(Presence.objects.filter(agent_id__in=per_agent).order_by("agent_id").select_for_update().values_list("pk"))
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for agent_id, n in per_agent.items():
+        by_count[n].append(agent_id)
+    for n, agent_ids in by_count.items():
+        Presence.objects.filter(agent_id__in=agent_ids).update(open_chats=Greatest(F("open_chats") - n, 0))
+
+
+def chats_close_inactive(*, now: datetime | None = None) -> int:
+    """Close every open chat over its inactivity limit (SPEC.md "Closing inactive chats").
+
+    One ``UPDATE … WHERE <due> AND status <> 'closed' … RETURNING`` closes them
+    (reason "inactivity"), then, in the same transaction, the agents' slots are
+    freed (grouped per agent), and one system message and one CLOSED event per
+    closed chat are bulk-inserted. Dispatch runs after commit.
+    """
+    now = _now(now)
+    card = ChatSettings.load()
+    if inactive_due_q(card=card, now=now) is None:  # every timeout 0: off
+        return 0
+    due = chats_inactive_due(now=now, card=card)
+
+    def run() -> list:
+        with transaction.atomic():
+            closed = _lock_and_close(due_qs=due, now=now, reason=Chat.CloseReason.INACTIVITY)
+            if not closed:
+                return []
+            _free_slots(closed=closed)
+            text = _system_text(INACTIVITY_CLOSE_TEXT)
+            Message.objects.bulk_create(
+                [Message(chat_id=cid, sender=Message.Sender.SYSTEM, body=text, created_at=now) for cid, *_ in closed],
+                batch_size=2000,
+            )
+            ChatEvent.objects.bulk_create(
+                [
+                    ChatEvent(
+                        chat_id=cid,
+                        kind=ChatEvent.Kind.CLOSED,
+                        created_at=now,
+                        agent_id=agent_id,
+                        reason=Chat.CloseReason.INACTIVITY,
+                        data={"previous_status": old_status},
+                    )
+                    for cid, _channel, agent_id, old_status in closed
+                ],
+                batch_size=2000,
+            )
+            return closed
+
+    closed = _retry_on_deadlock(run)
+    if closed:
+        logger.info("closed %d inactive chats", len(closed))
+        if any(old == Chat.Status.ASSIGNED and channel != I for _id, channel, _a, old in closed):
+            _dispatch(now)
+    return len(closed)
+
+
+# --- 2. transfer unanswered chats ----------------------------------------------
+
+
+def unanswered_due_q(*, card: ChatSettings, now: datetime) -> Q | None:
+    """Assigned customer chats whose client waits for an answer since
+    GREATEST(awaiting_reply_since, assigned_at) <= now - X (``chat_awaiting_reply_idx``)."""
+    if not card.no_reply_transfer_after:
+        return None
+    cutoff = now - timedelta(seconds=card.no_reply_transfer_after)
+    return (
+        Q(status=Chat.Status.ASSIGNED, awaiting_reply_since__isnull=False, awaiting_reply_since__lte=cutoff)
+        & (Q(assigned_at__isnull=True) | Q(assigned_at__lte=cutoff))
+        & ~Q(channel=I)
+    )
+
+
+def chats_unanswered_due(*, now: datetime | None = None, card: ChatSettings | None = None):
+    now = _now(now)
+    q = unanswered_due_q(card=card or ChatSettings.load(), now=now)
+    return Chat.objects.filter(q).order_by() if q is not None else Chat.objects.none()
+
+
+def _transfer_one(*, chat_id: int, due_q: Q, card: ChatSettings, now: datetime) -> bool:
+    from agents.services import presence_pause
+
+    from chat.services.chats import chat_requeue
+
+    with transaction.atomic():
+        # The guard: the chat is locked and still due (same agent, same unanswered period);
+        # a second worker, or a second run, finds nothing here.
+        chat = Chat.objects.select_for_update(skip_locked=True, of=("self",)).filter(due_q, pk=chat_id).first()
+        if chat is None:
+            return False
+        agent_id = chat.agent_id
+        never_answered = chat.agent_replied_at is None
+        chat_requeue(chat_id=chat.pk, reason=NO_REPLY_REASON, exclude_agent=True)
+        pause_type_id = card.no_reply_pause_type_id
+        if never_answered and pause_type_id and agent_id:
+            presence = Presence.objects.filter(agent_id=agent_id).first()
+            # Only an available agent is put on the pause; one already paused or logged out keeps his state.
+            if presence is not None and presence.logged_in and presence.pause_type_id is None:
+                presence_pause(agent_id=agent_id, pause_type_id=pause_type_id, reason=NO_REPLY_REASON)
+                ChatEvent.objects.create(
+                    chat_id=chat.pk,
+                    kind=ChatEvent.Kind.AGENT_PAUSED,
+                    created_at=now,
+                    agent_id=agent_id,
+                    reason=NO_REPLY_REASON,
+                    data={"pause_type": pause_type_id},
+                )
+    return True
+
+
+def chats_transfer_unanswered(*, now: datetime | None = None) -> int:
+    """Take every chat whose client's message stayed unanswered for X seconds (counted from the
+    later of the message and the assignment) from its agent (SPEC.md "Transfer on no reply").
+
+    The chat goes back to waiting keeping its queue time (head of the queue), the agent is excluded
+    from it (NoReplyExclusion) and, when he never answered in this chat, put on parameter 4's pause;
+    dispatch then offers it to another eligible agent who has not had it.
+    """
+    now = _now(now)
+    card = ChatSettings.load()
+    due_q = unanswered_due_q(card=card, now=now)
+    if due_q is None:
+        return 0
+    ids = list(Chat.objects.filter(due_q).order_by().values_list("id", flat=True))
+    moved = 0
+    for chat_id in ids:
+        try:
+            if _retry_on_deadlock(lambda cid=chat_id: int(_transfer_one(chat_id=cid, due_q=due_q, card=card, now=now))):
+                moved += 1
+        except ChatError as exc:  # changed under us (closed, reassigned): nothing to do
+            logger.info("no-reply transfer of chat %s skipped: %s", chat_id, exc)
+    if moved:
+        logger.info("transferred %d unanswered chats", moved)
+        _dispatch(now)
+    return moved
+
+
+# --- 3. stop automatic assignment ---------------------------------------------
+
+
+def chats_stop_auto_assign(*, now: datetime | None = None) -> int:
+    """Mark chats waiting longer than X hours (0 = never) as no longer auto-assigned.
+
+    One ``UPDATE … WHERE status='waiting' AND auto_assign_stopped_at IS NULL AND queued_at <= cutoff``
+    (``chat_waiting_idx``) plus one AUTO_ASSIGN_STOPPED event per chat it changed. They stay waiting
+    for a manual Assign.
+    """
+    now = _now(now)
+    card = ChatSettings.load()
+    if not card.stop_auto_assign_after_hours:
+        return 0
+    cutoff = now - timedelta(hours=card.stop_auto_assign_after_hours)
+    with transaction.atomic():
+        due = Chat.objects.filter(
+            status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True, queued_at__lte=cutoff
+        ).order_by()
+        if connection.vendor == "postgresql":
+            select = due.select_for_update(skip_locked=True, of=("self",)).values("id")
+            sql, params = select.query.get_compiler(using=due.db).as_sql()
+            table = Chat._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"WITH due AS ({sql}) UPDATE {table} c SET auto_assign_stopped_at = %s FROM due "
+                    f"WHERE c.id = due.id AND c.status = %s AND c.auto_assign_stopped_at IS NULL "
+                    f"RETURNING c.id, c.queue_id",
+                    [*params, now, Chat.Status.WAITING],
+                )
+                rows = cursor.fetchall()
+        else:
+            rows = list(due.values_list("id", "queue_id"))
+            Chat.objects.filter(pk__in=[r[0] for r in rows], auto_assign_stopped_at__isnull=True).update(
+                auto_assign_stopped_at=now
+            )
+        ChatEvent.objects.bulk_create(
+            [
+                ChatEvent(
+                    chat_id=cid,
+                    kind=ChatEvent.Kind.AUTO_ASSIGN_STOPPED,
+                    created_at=now,
+                    queue_id=queue_id,
+                    data={"after_hours": card.stop_auto_assign_after_hours},
+                )
+                for cid, queue_id in rows
+            ],
+            batch_size=2000,
+        )
+    if rows:
+        logger.info("stopped automatic assignment of %d chats", len(rows))
+    return len(rows)
+
+
+# --- 4. purge old closed chats -------------------------------------------------
+
+
+def chats_purge_closed(*, now: datetime | None = None, batch_size: int = 2000) -> int:
+    """Delete chats closed more than X days ago (0 = off) with their messages, events,
+    exclusions, attachments and the attachments' files (removed from storage after commit).
+    Open chats are never touched: the query reads closed chats only (``chat_closed_at_idx``)."""
+    now = _now(now)
+    card = ChatSettings.load()
+    if not card.delete_chats_after_days:
+        return 0
+    cutoff = now - timedelta(days=card.delete_chats_after_days)
+    total = 0
+    while True:
+        with transaction.atomic():
+            due = Chat.objects.filter(status=Chat.Status.CLOSED, closed_at__lte=cutoff).order_by("closed_at")
+            if connection.vendor == "postgresql":
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            ids = list(due.values_list("id", flat=True)[:batch_size])
+            if not ids:
+                return total
+            attachments = Attachment.objects.filter(message__chat_id__in=ids)
+            names = list(attachments.exclude(file="").values_list("file", flat=True))
+            attachments.delete()
+            for model in (Message, ChatEvent, NoReplyExclusion):
+                model.objects.filter(chat_id__in=ids)._raw_delete(model.objects.db)
+            # Closed and still closed (locked): whatever else points at a chat is handled by Django's collector.
+            Chat.objects.filter(pk__in=ids, status=Chat.Status.CLOSED).delete()
+            storage_delete_files_on_commit(names=names)
+        total += len(ids)
+        logger.info("purged %d closed chats", len(ids))
+        if len(ids) < batch_size:
+            return total
+
+
+# --- 5. expire attachments (the service lives with the files) ----------------
+
+__all__ = [
+    "RULES",
+    "attachments_expire",
+    "chats_close_inactive",
+    "chats_purge_closed",
+    "chats_stop_auto_assign",
+    "chats_transfer_unanswered",
+    "dispatch_sweep",
+]
+
+
+def dispatch_sweep(*, now: datetime | None = None) -> int:
+    """The safety net: a periodic dispatch of whatever can be assigned."""
+    from chat.services.dispatch import dispatch
+
+    return dispatch(now=now)
+
+
+# name -> (service, what its number means); used by run_chat_rules and the docs.
+RULES: dict[str, tuple[Callable[..., int], str]] = {
+    "transfer_unanswered": (chats_transfer_unanswered, "chats transferred for no reply"),
+    "close_inactive": (chats_close_inactive, "inactive chats closed"),
+    "stop_auto_assign": (chats_stop_auto_assign, "chats no longer auto-assigned"),
+    "expire_attachments": (attachments_expire, "attachments expired"),
+    "purge_closed": (chats_purge_closed, "closed chats deleted"),
+    "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
+}

@@ -1,0 +1,163 @@
+"""Files (parameter 14): the size limit before anything is stored, the download hours, expiry."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from chat.models import Attachment, Chat
+from chat.services.errors import ChatError
+from chat.services.files import (
+    AttachmentGone,
+    attachment_create,
+    attachment_download_check,
+    attachment_for_download,
+    attachments_expire,
+)
+from tests import factories
+
+from .conftest import reload
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def message(make_chat):
+    return factories.MessageFactory(chat=make_chat())
+
+
+def upload(message, data: bytes, name="report.pdf") -> Attachment:
+    return attachment_create(uploaded_file=ContentFile(data, name=name), message_id=message.pk)
+
+
+def stored_files(root) -> list:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def download(token: str) -> bytes:
+    """What the download view does: the service decides, then the file is read."""
+    attachment = attachment_for_download(token=token)
+    with attachment.file.open("rb") as fh:
+        return fh.read()
+
+
+def test_file_at_the_size_limit_is_stored(clock, card, message):
+    card(file_max_size_mb=1)
+    attachment = upload(message, b"x" * MB)
+    assert attachment.size == MB
+    assert default_storage.exists(attachment.file.name)
+
+
+def test_file_over_the_size_limit_is_refused_and_nothing_is_stored(clock, card, message, settings):
+    card(file_max_size_mb=1)
+    with pytest.raises(ChatError) as refused:
+        upload(message, b"x" * (MB + 1))
+    assert (refused.value.field, refused.value.code) == ("file", "too_large")
+    assert "1 MB" in str(refused.value)
+    assert not Attachment.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_upload_is_refused_when_file_transfer_is_off(clock, card, message, settings):
+    card(file_upload_enabled=False)
+    with pytest.raises(ChatError) as refused:
+        upload(message, b"abc")
+    assert refused.value.code == "disabled"
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_upload_to_a_closed_chat_is_refused_and_nothing_is_stored(clock, message, settings):
+    Chat.objects.filter(pk=message.chat_id).update(status=Chat.Status.CLOSED, closed_at=clock())
+    with pytest.raises(ChatError) as refused:
+        upload(message, b"abc")
+    assert refused.value.code == "closed"
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_download_link_is_valid_for_the_configured_hours(clock, card, message):
+    card(file_download_hours=2)
+    attachment = upload(message, b"hello")
+    assert attachment.expires_at == clock(hours=2)
+    clock(hours=2, seconds=-1)
+    assert download(attachment.token) == b"hello"
+
+
+def test_download_after_the_hours_answers_gone(clock, card, message):
+    card(file_download_hours=2)
+    attachment = upload(message, b"hello")
+    clock(hours=2)
+    with pytest.raises(AttachmentGone) as gone:
+        download(attachment.token)
+    assert gone.value.code == "gone"
+
+
+def test_unknown_download_token_is_not_found(db):
+    with pytest.raises(ChatError) as missing:
+        attachment_for_download(token="nope")
+    assert missing.value.code == "not_found"
+
+
+def test_attachment_one_second_before_its_end_is_not_expired(clock, card, message):
+    card(file_download_hours=24)
+    attachment = upload(message, b"hello")
+    clock(hours=24, seconds=-1)
+    assert attachments_expire() == 0
+    assert default_storage.exists(attachment.file.name)
+    assert reload(attachment).expired_at is None
+
+
+def test_expired_attachment_is_removed_from_storage_and_marked(
+    clock, card, message, django_capture_on_commit_callbacks
+):
+    card(file_download_hours=24)
+    attachment = upload(message, b"hello")
+    name = attachment.file.name
+    expired_at = clock(hours=24)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_expire() == 1
+    assert not default_storage.exists(name)
+    attachment = reload(attachment)
+    assert (attachment.expired_at, attachment.file.name, attachment.original_name) == (expired_at, "", "report.pdf")
+    with pytest.raises(AttachmentGone):
+        attachment_download_check(attachment=attachment)
+
+
+def test_file_is_removed_only_after_the_expiry_commits(clock, message, django_capture_on_commit_callbacks):
+    attachment = upload(message, b"hello")
+    clock(days=2)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        attachments_expire()
+    assert default_storage.exists(attachment.file.name)
+    assert len(callbacks) == 1
+
+
+def test_expiring_twice_changes_nothing_the_second_time(clock, message, django_capture_on_commit_callbacks):
+    attachment = upload(message, b"hello")
+    first = clock(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_expire() == 1
+    clock(days=3)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert attachments_expire() == 0
+    assert callbacks == []
+    assert reload(attachment).expired_at == first
+
+
+def test_expiry_works_in_batches(clock, message, django_capture_on_commit_callbacks):
+    for i in range(5):
+        upload(message, b"hello", name=f"f{i}.txt")
+    clock(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_expire(batch_size=2) == 5
+    assert not Attachment.objects.filter(expired_at__isnull=True).exists()
+
+
+def test_a_changed_download_time_applies_to_new_uploads(clock, card, message):
+    card(file_download_hours=1)
+    first = upload(message, b"a")
+    card(file_download_hours=48)
+    second = upload(message, b"b")
+    assert (first.expires_at, second.expires_at) == (clock(hours=1), clock(hours=48))
