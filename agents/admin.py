@@ -1,0 +1,157 @@
+"""Admin of agents: users, pause types, presence (read-only) and its log."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import PauseType, Presence, PresenceEvent, User
+from chat.models import QueueMembership
+
+
+class MembershipInline(admin.TabularInline):
+    model = QueueMembership
+    fields = ("queue", "priority")
+    extra = 0
+    verbose_name = _("queue")
+    verbose_name_plural = _("Queues and priorities")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin for the custom user, with the agent's queues."""
+
+    list_display = ("username", "first_name", "last_name", "email", "is_staff", "is_active")
+    inlines = [MembershipInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+
+# --- Pause types -------------------------------------------------------------------------------------------------
+
+
+@admin.action(permissions=["delete"], description=_("Delete selected %(verbose_name_plural)s"))
+def delete_selected(modeladmin, request, queryset):
+    """Django's bulk delete, refusing the built-in pause types (with a message) before anything is deleted."""
+    built_ins = list(queryset.filter(built_in=True))
+    if built_ins:
+        modeladmin.message_user(
+            request,
+            gettext("Built-in pause types cannot be deleted: %(names)s. Nothing was deleted.")
+            % {"names": ", ".join(pause.label for pause in built_ins)},
+            messages.ERROR,
+        )
+        return None
+    return django_delete_selected(modeladmin, request, queryset)
+
+
+@admin.register(PauseType)
+class PauseTypeAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "built_in", "created_at")
+    list_filter = ("built_in",)
+    search_fields = ("name", "code")
+    fields = ("name", "code", "built_in", "created_at")
+    readonly_fields = ("code", "built_in", "created_at")
+    actions = [delete_selected]
+
+    @admin.display(description=_("name"), ordering="name")
+    def label(self, obj):
+        return obj.label
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.built_in:
+            return ("name", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # A built-in has nothing to change: its name and code are fixed.
+        if obj is not None and obj.built_in:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.built_in:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+# --- Presence (read-only: it changes through the inbox, the API and the PBX) ---------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Presence)
+class PresenceAdmin(ReadOnlyAdmin):
+    list_display = (
+        "agent",
+        "status",
+        "logged_in",
+        "pause_type",
+        "on_phone_call",
+        "open_chats",
+        "last_assigned_at",
+        "changed_at",
+    )
+    list_filter = ("logged_in", "on_phone_call", "pause_type")
+    search_fields = ("agent__username", "agent__first_name", "agent__last_name")
+    list_select_related = ("agent", "pause_type")
+    fields = (
+        "agent",
+        "status",
+        "logged_in",
+        "pause_type",
+        "on_phone_call",
+        "open_chats",
+        "last_assigned_at",
+        "changed_at",
+        "recent_events",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return obj.status_label
+
+    @admin.display(description=_("recent changes"))
+    def recent_events(self, obj):
+        events = PresenceEvent.objects.filter(agent_id=obj.agent_id).select_related("pause_type", "actor")[:20]
+        if not events:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{event.created_at:%Y-%m-%d %H:%M:%S}",
+                    event.get_kind_display(),
+                    event.pause_type or "",
+                    event.reason,
+                    event.actor or "",
+                )
+                for event in events
+            ),
+        )
+        return format_html('<table class="presence-events">{}</table>', rows)
+
+
+@admin.register(PresenceEvent)
+class PresenceEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "agent", "kind", "pause_type", "reason", "actor")
+    list_filter = ("kind", "agent")
+    search_fields = ("agent__username",)
+    list_select_related = ("agent", "pause_type", "actor")
+    date_hierarchy = "created_at"

@@ -1,0 +1,54 @@
+"""Admin of the CRM: customers, searchable, with every chat with them."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from chat.models import Chat
+from crm.models import Customer
+
+
+class CustomerChatInline(admin.TabularInline):
+    """The customer's chats, newest first, each linking to its read-only page."""
+
+    model = Chat
+    fk_name = "customer"
+    fields = ("created_at", "channel", "status", "queue", "agent", "closed_at", "close_reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("Chats with this customer")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("queue", "agent").order_by("-created_at", "-id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "email", "phone", "owner", "vip", "chat_count", "created_at")
+    list_filter = ("vip", "owner")
+    search_fields = ("name", "email", "phone", "messenger_id")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    fields = ("name", "email", "phone", "messenger_id", "owner", "vip", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [CustomerChatInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_chats=Count("chats"))
+
+    @admin.display(description=_("chats"), ordering="_chats")
+    def chat_count(self, obj):
+        return obj._chats
