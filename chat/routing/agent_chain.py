@@ -1,0 +1,216 @@
+"""Who gets a chat: eligibility and the agent chain (parameter 10).
+
+Eligibility (SPEC.md, "Available and eligible"): an agent is eligible for a chat
+when he is an active user, logged in, not paused, has fewer open chats than the
+maximum, is not on a phone call unless parameter 6 allows it, is a member of the
+chat's queue (the customer's owner is eligible without membership) and was not
+already transferred away from this chat for not replying (NoReplyExclusion).
+
+The chain: each strategy narrows the eligible agents to its best group and hands
+ties to the next; one that cannot decide hands on the whole group; after the last
+one the lowest id wins. Because every strategy keeps "the agents with the best
+value of one key", the chain is exactly a lexicographic ``ORDER BY`` over the
+strategies' keys followed by the agent id. So choosing costs one query whatever
+the number of agents: order the eligible agents by the keys and read the first
+two rows. The strategy that decided ("why this agent") is the first key on which
+the winner and the runner-up differ; "lowest_id" when they tie on every key;
+"only_eligible" when there was just one eligible agent.
+
+Each strategy also has ``narrow()`` (the shape in EXAMPLES.md) for callers that
+want to apply a single step to a queryset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Case, F, FilteredRelation, IntegerField, Max, Min, OrderBy, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Presence
+from chat.models import NoReplyExclusion
+
+AGENT_STRATEGY_REGISTRY: dict[str, type[AgentStrategy]] = {}
+
+LOWEST_ID = "lowest_id"
+ONLY_ELIGIBLE = "only_eligible"
+MANUAL = "manual"
+
+# An owner outside the chat's queue has no priority there: he ranks below every member.
+NO_PRIORITY = -(2**31)
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    """What the chain needs to know about one chat and the settings."""
+
+    chat_id: int | None
+    queue_id: int | None
+    owner_id: int | None = None
+    last_agent_id: int | None = None
+    max_chats: int = 3
+    allow_phone_call: bool = True
+
+
+def agent_strategy(code: str, *, label):
+    """Class decorator: register an agent strategy under its stable code."""
+
+    def register(cls):
+        cls.code = code
+        cls.label = label
+        AGENT_STRATEGY_REGISTRY[code] = cls
+        return cls
+
+    return register
+
+
+class AgentStrategy:
+    """One step of the chain: a key per agent, best value first."""
+
+    code: str = ""
+    label = ""
+    descending = True  # a higher key is better
+
+    def key(self, ctx: RoutingContext):
+        raise NotImplementedError
+
+    @property
+    def annotation(self) -> str:
+        return f"k_{self.code}"
+
+    def order_by(self) -> OrderBy:
+        expr = F(self.annotation)
+        return expr.desc() if self.descending else expr.asc(nulls_first=True)
+
+    def narrow(self, agents: QuerySet, ctx: RoutingContext) -> QuerySet:
+        """Keep the agents with the best key (all of them when the key cannot tell them apart)."""
+        agents = agents.annotate(**{self.annotation: self.key(ctx)})
+        if not self.descending and agents.filter(**{f"{self.annotation}__isnull": True}).exists():
+            return agents.filter(**{f"{self.annotation}__isnull": True})
+        best = agents.aggregate(best=(Max if self.descending else Min)(self.annotation))["best"]
+        if best is None:
+            return agents
+        return agents.filter(**{self.annotation: best})
+
+
+def _is_agent(agent_id: int | None):
+    if agent_id is None:
+        return Value(0, output_field=IntegerField())
+    return Case(When(agent_id=agent_id, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+@agent_strategy("owner", label=_("Owner"))
+class Owner(AgentStrategy):
+    """The customer's owner in the CRM (when eligible)."""
+
+    def key(self, ctx):
+        return _is_agent(ctx.owner_id)
+
+
+@agent_strategy("queue_priority", label=_("Agent priority in queue"))
+class QueuePriority(AgentStrategy):
+    """The highest priority in the chat's queue (an owner outside the queue ranks last)."""
+
+    def key(self, ctx):
+        return Coalesce(F("membership__priority"), Value(NO_PRIORITY), output_field=IntegerField())
+
+    def narrow(self, agents, ctx):
+        return super().narrow(_with_membership(agents, ctx), ctx)
+
+
+@agent_strategy("last_agent", label=_("Last talked with the client"))
+class LastAgent(AgentStrategy):
+    """The agent of this customer's (or visitor's) most recent earlier chat."""
+
+    def key(self, ctx):
+        return _is_agent(ctx.last_agent_id)
+
+
+@agent_strategy("fewest_open_chats", label=_("Fewest open chats"))
+class FewestOpenChats(AgentStrategy):
+    descending = False
+
+    def key(self, ctx):
+        return F("open_chats")
+
+
+@agent_strategy("longest_unassigned", label=_("Longest unassigned"))
+class LongestUnassigned(AgentStrategy):
+    """The agent whose last assignment is oldest; never assigned counts as oldest."""
+
+    descending = False
+
+    def key(self, ctx):
+        return F("last_assigned_at")
+
+
+def _with_membership(agents: QuerySet, ctx: RoutingContext) -> QuerySet:
+    if "membership" in agents.query.annotations:
+        return agents
+    return agents.annotate(
+        membership=FilteredRelation("agent__memberships", condition=Q(agent__memberships__queue_id=ctx.queue_id))
+    )
+
+
+def available_agents(*, max_chats: int, allow_phone_call: bool) -> QuerySet:
+    """Presence rows of agents that could take one more chat in some queue (no per-chat rules)."""
+    qs = Presence.objects.filter(
+        logged_in=True, pause_type__isnull=True, open_chats__lt=max_chats, agent__is_active=True
+    )
+    if not allow_phone_call:
+        qs = qs.filter(on_phone_call=False)
+    return qs
+
+
+def eligible_agents(ctx: RoutingContext) -> QuerySet:
+    """Presence rows of the agents eligible for the chat described by ``ctx``."""
+    qs = _with_membership(available_agents(max_chats=ctx.max_chats, allow_phone_call=ctx.allow_phone_call), ctx)
+    in_queue = Q(membership__isnull=False)
+    if ctx.owner_id is not None:
+        in_queue |= Q(agent_id=ctx.owner_id)
+    qs = qs.filter(in_queue)
+    if ctx.chat_id is not None:
+        qs = qs.exclude(agent_id__in=NoReplyExclusion.objects.filter(chat_id=ctx.chat_id).values("agent_id"))
+    return qs
+
+
+@dataclass(frozen=True)
+class Choice:
+    agent_id: int
+    strategy: str
+    candidates: int  # how many eligible agents were ranked (capped at 2: "one" or "several")
+
+
+def strategies_for(codes: Iterable[str]) -> list[AgentStrategy]:
+    return [AGENT_STRATEGY_REGISTRY[code]() for code in codes if code in AGENT_STRATEGY_REGISTRY]
+
+
+def rank(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = ()) -> QuerySet:
+    """Eligible agents in chain order, best first (one query when evaluated)."""
+    steps = strategies_for(codes)
+    qs = eligible_agents(ctx)
+    exclude = list(exclude)
+    if exclude:
+        qs = qs.exclude(agent_id__in=exclude)
+    qs = qs.annotate(**{step.annotation: step.key(ctx) for step in steps})
+    return qs.order_by(*[step.order_by() for step in steps], "agent_id").values(
+        "agent_id", *[step.annotation for step in steps]
+    )
+
+
+def choose_agent(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = ()) -> Choice | None:
+    """The agent the chain picks for the chat, and the strategy that decided; None when nobody is eligible."""
+    codes = list(codes)
+    rows = list(rank(ctx, codes, exclude=exclude)[:2])
+    if not rows:
+        return None
+    best = rows[0]
+    if len(rows) == 1:
+        return Choice(agent_id=best["agent_id"], strategy=ONLY_ELIGIBLE, candidates=1)
+    runner_up = rows[1]
+    for step in strategies_for(codes):
+        if best[step.annotation] != runner_up[step.annotation]:
+            return Choice(agent_id=best["agent_id"], strategy=step.code, candidates=2)
+    return Choice(agent_id=best["agent_id"], strategy=LOWEST_ID, candidates=2)

@@ -1,0 +1,110 @@
+"""Low-level steps shared by dispatch and the chat services (not a public contract).
+
+The two guards of the routing invariant live here:
+
+* ``take_slot`` — the capacity guard: one conditional
+  ``UPDATE presence SET open_chats = open_chats + 1 WHERE agent_id = X AND open_chats < max AND logged_in ...``.
+  Every condition is on the updated row itself, so under READ COMMITTED a writer
+  that waited for the row lock re-checks them against the committed row; zero
+  rows means refused.
+* the chat claim — callers lock the chat row (``SELECT … FOR UPDATE [SKIP LOCKED]``)
+  and check ``status = 'waiting'`` before calling ``mark_assigned``.
+
+Both happen in the caller's transaction, so a chat and its agent's counter always
+change together. Lock order everywhere: the chat row first, then Presence rows in
+ascending agent id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Presence, User
+from chat.models import Chat, ChatEvent, ChatSettings, Message
+
+from .errors import ChatError
+
+
+def take_slot(
+    *, agent_id: int, max_chats: int, now: datetime, require_available: bool = True, allow_phone_call: bool = True
+) -> bool:
+    """Capacity guard: count one more open chat for the agent if he may take it. False = refused."""
+    qs = Presence.objects.filter(agent_id=agent_id, logged_in=True, open_chats__lt=max_chats)
+    if require_available:
+        qs = qs.filter(pause_type__isnull=True)
+    if not allow_phone_call:
+        qs = qs.filter(on_phone_call=False)
+    return qs.update(open_chats=F("open_chats") + 1, last_assigned_at=now) == 1
+
+
+def free_slot(*, agent_id: int | None) -> None:
+    """One open chat fewer for the agent (never below zero)."""
+    if agent_id is not None:
+        Presence.objects.filter(agent_id=agent_id, open_chats__gt=0).update(open_chats=F("open_chats") - 1)
+
+
+def mark_assigned(*, chat_id: int, agent_id: int, now: datetime) -> None:
+    """The chat row of an assignment: a client message still unanswered keeps ``awaiting_reply_since``."""
+    Chat.objects.filter(pk=chat_id).update(
+        status=Chat.Status.ASSIGNED, agent_id=agent_id, assigned_at=now, agent_replied_at=None
+    )
+
+
+def record_assigned(
+    *, chat_id: int, agent_id: int, queue_id: int | None, strategy: str, now: datetime, actor=None, data=None
+) -> ChatEvent:
+    return ChatEvent.objects.create(
+        chat_id=chat_id,
+        kind=ChatEvent.Kind.ASSIGNED,
+        agent_id=agent_id,
+        queue_id=queue_id,
+        strategy=strategy,
+        actor=actor,
+        created_at=now,
+        data=data or {},
+    )
+
+
+def send_welcome(*, chat_id: int, when: str, card: ChatSettings, now: datetime) -> Message | None:
+    """The welcome message (parameter 9) at the configured moment, once per chat.
+
+    ``welcome_sent_at`` is set by a conditional update, so two callers at once
+    write one message. A system message never touches the activity fields.
+    """
+    if card.welcome_message_when != when or not (card.welcome_message_text or "").strip():
+        return None
+    if not Chat.objects.filter(pk=chat_id, welcome_sent_at__isnull=True).update(welcome_sent_at=now):
+        return None
+    message = Message.objects.create(
+        chat_id=chat_id, sender=Message.Sender.SYSTEM, body=card.welcome_message_text, created_at=now
+    )
+    ChatEvent.objects.create(chat_id=chat_id, kind=ChatEvent.Kind.WELCOME_SENT, created_at=now)
+    return message
+
+
+def get_agent(agent_id, *, field: str = "agent") -> User:
+    try:
+        return User.objects.get(pk=int(agent_id), is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise ChatError(_("There is no such agent."), field=field, code="unknown_agent")
+
+
+def refuse_slot(*, agent: User, max_chats: int, field: str = "agent") -> ChatError:
+    """Explain why ``take_slot`` refused a manual assignment."""
+    presence = Presence.objects.filter(agent_id=agent.pk).first()
+    if presence is None or not presence.logged_in:
+        return ChatError(
+            _("%(agent)s is logged out and cannot take chats."),
+            field=field,
+            code="agent_logged_out",
+            params={"agent": agent.display_name},
+        )
+    return ChatError(
+        _("%(agent)s already has the maximum of %(max)d open chats."),
+        field=field,
+        code="agent_full",
+        params={"agent": agent.display_name, "max": max_chats},
+    )

@@ -1,0 +1,197 @@
+"""Dispatch: give waiting chats to eligible agents (SPEC.md "Dispatch").
+
+``dispatch()`` is the one entry point. It is called after commit by everything
+that can change eligibility (``dispatch_soon()``) and by the periodic sweep.
+Any number of processes may run it at once; see docs/routing.md for the
+invariant and why it holds.
+
+One assignment costs a constant handful of queries whatever the number of agents
+or chats: lock the chat (``FOR UPDATE SKIP LOCKED``), find the previous agent of
+the client (only when "last_agent" is in the chain), rank the eligible agents
+(one ordered query), take the slot (conditional update), write the chat and its
+event.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import Chat, ChatSettings, QueueMembership
+from chat.routing.agent_chain import RoutingContext, available_agents, choose_agent
+from chat.routing.chat_order import order_chats
+
+from .assignment import mark_assigned, record_assigned, send_welcome, take_slot
+
+logger = logging.getLogger(__name__)
+
+BATCH = 25
+MAX_AGENT_RETRIES = 5
+
+
+def dispatchable_chats():
+    """Waiting customer chats whose automatic assignment has not stopped."""
+    return Chat.objects.filter(status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True).exclude(
+        channel=Chat.Channel.INTERNAL
+    )
+
+
+def last_agent_id(*, chat_id, customer_id, visitor_email, visitor_messenger_id, visitor_key, created_at) -> int | None:
+    """The agent of this client's most recent earlier chat that had one (customer, e-mail, Messenger id or
+    widget key), or None."""
+    identity = Q()
+    if customer_id:
+        identity |= Q(customer_id=customer_id)
+    if visitor_email:
+        identity |= Q(visitor_email=visitor_email)
+    if visitor_messenger_id:
+        identity |= Q(visitor_messenger_id=visitor_messenger_id)
+    if visitor_key:
+        identity |= Q(visitor_key=visitor_key)
+    if not identity:
+        return None
+    return (
+        Chat.objects.filter(identity, agent__isnull=False, created_at__lte=created_at)
+        .exclude(pk=chat_id)
+        .exclude(channel=Chat.Channel.INTERNAL)
+        .order_by("-created_at", "-id")
+        .values_list("agent_id", flat=True)
+        .first()
+    )
+
+
+class _Run:
+    """The settings one dispatch run works with (read once per run)."""
+
+    def __init__(self, card: ChatSettings):
+        self.card = card
+        self.agent_codes = card.agent_strategy_order
+        self.chat_codes = card.chat_strategy_order
+        self.max_chats = card.max_concurrent_chats
+        self.allow_phone_call = card.assign_during_phone_call
+        self.needs_last_agent = "last_agent" in self.agent_codes
+
+
+_ROW_FIELDS = (
+    "id",
+    "queue_id",
+    "customer_id",
+    "customer__owner_id",
+    "visitor_email",
+    "visitor_messenger_id",
+    "visitor_key",
+    "created_at",
+)
+
+
+def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
+    """The next waiting chats, in chat order, that some available agent with a free slot could take."""
+    free = available_agents(max_chats=run.max_chats, allow_phone_call=run.allow_phone_call).values("agent_id")
+    served_queues = QueueMembership.objects.filter(agent_id__in=free).values("queue_id")
+    qs = dispatchable_chats().filter(Q(queue_id__in=served_queues) | Q(customer__owner_id__in=free))
+    if skipped:
+        qs = qs.exclude(pk__in=skipped)
+    return list(order_chats(qs, run.chat_codes).values(*_ROW_FIELDS)[:BATCH])
+
+
+def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
+    """Try to give one chat to the best eligible agent. False when it stays waiting."""
+    with transaction.atomic():
+        locked = list(
+            dispatchable_chats().select_for_update(skip_locked=True).filter(pk=row["id"]).values_list("id", flat=True)
+        )
+        if not locked:
+            return False  # taken, closed or halted meanwhile, or another process is on it
+        ctx = RoutingContext(
+            chat_id=row["id"],
+            queue_id=row["queue_id"],
+            owner_id=row["customer__owner_id"],
+            last_agent_id=(
+                last_agent_id(
+                    chat_id=row["id"],
+                    customer_id=row["customer_id"],
+                    visitor_email=row["visitor_email"],
+                    visitor_messenger_id=row["visitor_messenger_id"],
+                    visitor_key=row["visitor_key"],
+                    created_at=row["created_at"],
+                )
+                if run.needs_last_agent
+                else None
+            ),
+            max_chats=run.max_chats,
+            allow_phone_call=run.allow_phone_call,
+        )
+        refused: list[int] = []
+        for _attempt in range(MAX_AGENT_RETRIES):
+            choice = choose_agent(ctx, run.agent_codes, exclude=refused)
+            if choice is None:
+                return False
+            if take_slot(
+                agent_id=choice.agent_id, max_chats=run.max_chats, now=now, allow_phone_call=run.allow_phone_call
+            ):
+                break
+            refused.append(choice.agent_id)  # filled or left meanwhile: next best
+        else:
+            return False
+        mark_assigned(chat_id=row["id"], agent_id=choice.agent_id, now=now)
+        record_assigned(
+            chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy, now=now
+        )
+        send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
+    return True
+
+
+def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Assign what can be assigned; returns the number of assignments made.
+
+    Waiting, not-halted customer chats are taken in chat order; each goes to the
+    agent the chain picks among the eligible ones; a chat nobody can take stays
+    waiting and the next one is tried.
+    """
+    run = _Run(ChatSettings.load())
+    assigned = 0
+    skipped: set[int] = set()
+    while limit is None or assigned < limit:
+        batch = _candidates(run, skipped)
+        if not batch:
+            break
+        for row in batch:
+            if limit is not None and assigned >= limit:
+                break
+            if _assign_one(run, row, now or timezone.now()):
+                assigned += 1
+            else:
+                skipped.add(row["id"])
+    return assigned
+
+
+def _run_dispatch() -> None:
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        dispatch()
+        return
+    try:
+        from chat.tasks import dispatch_task
+
+        dispatch_task.delay()
+    except Exception:  # the broker is down: do it here rather than strand the chats
+        logger.exception("Could not queue the dispatch task; dispatching in this process")
+        dispatch()
+
+
+def dispatch_soon(*, queue_id: int | None = None) -> None:
+    """Run dispatch after the current transaction commits (once per transaction).
+
+    Queues ``chat.tasks.dispatch_task``; with ``CELERY_TASK_ALWAYS_EAGER`` (read at
+    call time, so ``settings`` overrides work) it dispatches in this process.
+    ``queue_id`` is accepted as a hint and currently unused: a dispatch run serves
+    every queue.
+    """
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(func is _run_dispatch for _ids, func, _robust in conn.run_on_commit):
+        return
+    connection.on_commit(_run_dispatch, robust=True)

@@ -1,0 +1,90 @@
+"""Posting a message: the client's, the agent's, the system's."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chat.models import Chat, Message
+
+from .assignment import get_agent
+from .chats import lock_chat
+from .errors import ChatError
+
+MAX_BODY = 10000
+
+
+def message_post(*, chat_id, sender: str, body: str = "", author_id=None, external_id=None) -> Message:
+    """Store a message and keep the chat's clocks.
+
+    client: ``last_client_message_at``/``last_message_at`` = now, ``awaiting_reply_since``
+    set if NULL, ``page_closed_at`` cleared (the visitor is back).
+    agent: ``last_message_at`` = now; when the author is the chat's agent,
+    ``awaiting_reply_since`` cleared and ``agent_replied_at`` set. On a Messenger
+    chat the message starts with ``delivery_status = pending`` for the Send API task.
+    system: stored only; it never reopens, starts or refreshes a chat.
+    A closed chat refuses every message (code "closed"). A repeated ``external_id``
+    returns the stored message with ``created = False`` and writes nothing.
+    """
+    if sender not in Message.Sender.values:
+        raise ChatError(_("Unknown sender."), field="sender", code="invalid_sender")
+    body = body or ""
+    if len(body) > MAX_BODY:
+        raise ChatError(
+            _("The message is too long (at most %(limit)d characters)."), field="body", code="too_long",
+            params={"limit": MAX_BODY},
+        )
+    external_id = (external_id or "").strip() or None
+    if external_id is not None:
+        if len(external_id) > 255:
+            raise ChatError(_("The external id is too long."), field="external_id", code="too_long")
+        stored = Message.objects.filter(external_id=external_id).first()
+        if stored is not None:
+            stored.created = False
+            return stored
+    author = get_agent(author_id, field="author") if author_id not in (None, "") else None
+    if sender == Message.Sender.AGENT and author is None:
+        raise ChatError(_("An agent's message needs its author."), field="author", code="required")
+
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if chat.status == Chat.Status.CLOSED:
+            raise ChatError(_("This chat is closed."), field="chat", code="closed")
+        internal = chat.channel == Chat.Channel.INTERNAL
+        if internal and sender == Message.Sender.CLIENT:
+            raise ChatError(_("An internal chat has no client."), field="sender", code="invalid_sender")
+        if internal and sender == Message.Sender.AGENT and author.pk not in (chat.agent_id, chat.initiator_id):
+            raise ChatError(_("This chat is not yours."), field="author", code="not_participant")
+        now = timezone.now()
+        outgoing_messenger = sender == Message.Sender.AGENT and chat.channel == Chat.Channel.MESSENGER
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    chat=chat,
+                    sender=sender,
+                    author=author if sender != Message.Sender.CLIENT else None,
+                    body=body,
+                    created_at=now,
+                    external_id=external_id,
+                    delivery_status=Message.Delivery.PENDING if outgoing_messenger else Message.Delivery.NOT_APPLICABLE,
+                )
+        except IntegrityError:
+            stored = Message.objects.filter(external_id=external_id).first() if external_id else None
+            if stored is None:
+                raise
+            stored.created = False
+            return stored
+        updates: dict = {}
+        if sender == Message.Sender.CLIENT:
+            updates = {"last_client_message_at": now, "last_message_at": now, "page_closed_at": None}
+            if chat.awaiting_reply_since is None:
+                updates["awaiting_reply_since"] = now
+        elif sender == Message.Sender.AGENT:
+            updates = {"last_message_at": now}
+            if not internal and author.pk == chat.agent_id and chat.status == Chat.Status.ASSIGNED:
+                updates.update(awaiting_reply_since=None, agent_replied_at=now)
+        if updates:
+            Chat.objects.filter(pk=chat.pk).update(**updates)
+    message.created = True
+    return message

@@ -1,0 +1,115 @@
+"""CRM services: find, create and update customers; link chats to them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import User
+from chat.services.errors import ChatError
+from crm.models import Customer
+
+EDITABLE_FIELDS = ("name", "email", "phone", "messenger_id", "owner_id", "vip")
+
+
+def customer_match(*, email: str = "", messenger_id: str = "") -> Customer | None:
+    """The customer with this e-mail (case-insensitive, via the lower(email) index) or, failing that, this
+    Messenger id; None when neither matches."""
+    email = (email or "").strip()
+    messenger_id = (messenger_id or "").strip()
+    if email:
+        customer = Customer.objects.annotate(email_lower=Lower("email")).filter(email_lower=email.lower()).first()
+        if customer is not None:
+            return customer
+    if messenger_id:
+        return Customer.objects.filter(messenger_id=messenger_id).first()
+    return None
+
+
+def _owner(owner_id) -> User | None:
+    if owner_id in (None, ""):
+        return None
+    try:
+        return User.objects.get(pk=int(owner_id))
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise ChatError(_("There is no such agent."), field="owner", code="unknown_agent")
+
+
+def _save(customer: Customer) -> Customer:
+    """Validate (field rules and the case-insensitive unique e-mail) and save; a race ends in ChatError too."""
+    customer.email = (customer.email or "").strip() or None
+    customer.messenger_id = (customer.messenger_id or "").strip() or None
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        field = "email" if field == "__all__" else field
+        raise ChatError(messages[0], field=field, code="invalid" if field != "email" else "invalid_email")
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise ChatError(_("A customer with this e-mail or Messenger id already exists."), field="email",
+                        code="duplicate")
+    return customer
+
+
+def customer_create(
+    *, name: str = "", email: str = "", phone: str = "", messenger_id: str = "", owner_id=None, vip: bool = False
+) -> Customer:
+    customer = Customer(
+        name=(name or "").strip(),
+        email=email,
+        phone=(phone or "").strip(),
+        messenger_id=messenger_id,
+        owner=_owner(owner_id),
+        vip=bool(vip),
+    )
+    return _save(customer)
+
+
+def customer_update(*, customer_id, **fields) -> Customer:
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ChatError(_("This field cannot be changed."), field=field, code="unknown_field")
+    try:
+        customer = Customer.objects.get(pk=int(customer_id))
+    except (Customer.DoesNotExist, TypeError, ValueError):
+        raise ChatError(_("There is no such customer."), field="customer", code="not_found")
+    if "owner" in fields:
+        fields["owner_id"] = fields.pop("owner")
+    for field, value in fields.items():
+        if field == "owner_id":
+            customer.owner = _owner(value)
+        elif field == "vip":
+            customer.vip = bool(value)
+        else:
+            setattr(customer, field, (value or "").strip() if isinstance(value, str) or value is None else value)
+    return _save(customer)
+
+
+def customer_link_or_create(
+    *, name: str = "", email: str = "", messenger_id: str = "", create: bool
+) -> Customer | None:
+    """The customer a new chat belongs to: matched by e-mail or Messenger id; when none matches and ``create``
+    (parameter 7) is on, a new one from the chat's data (only when there is an e-mail or a Messenger id to
+    recognise him by next time). Sets ``customer.created``."""
+    customer = customer_match(email=email, messenger_id=messenger_id)
+    if customer is not None or not create or not (email or messenger_id):
+        if customer is not None:
+            customer.created = False
+        return customer
+    try:
+        customer = customer_create(name=name, email=email, messenger_id=messenger_id)
+    except ChatError:
+        # Created by a simultaneous chat start meanwhile: use that one.
+        customer = customer_match(email=email, messenger_id=messenger_id)
+        if customer is None:
+            raise
+        customer.created = False
+        return customer
+    customer.created = True
+    return customer
