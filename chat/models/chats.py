@@ -140,6 +140,9 @@ class Chat(models.Model):
             # A customer's chats, a visitor's earlier chats.
             models.Index(fields=["customer", "-created_at"], name="chat_customer_idx"),
             models.Index(fields=["visitor_email", "-created_at"], name="chat_visitor_email_idx"),
+            # Routing's "last talked with the client" for visitors without a CRM customer.
+            models.Index(fields=["visitor_messenger_id", "-created_at"], name="chat_visitor_messenger_idx"),
+            models.Index(fields=["visitor_key", "-created_at"], name="chat_visitor_key_idx"),
             # Purge: closed chats by closing time.
             models.Index(fields=["closed_at"], name="chat_closed_at_idx", condition=Q(status="closed")),
             # Timed rules over open chats.
