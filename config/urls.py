@@ -6,9 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("inbox/", include("chat.inbox.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("widget/v1/", include("chat.widget.urls")),
+    path("webhooks/messenger", include("chat.messenger.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 urlpatterns += [path("admin/", admin.site.urls)]

@@ -165,7 +165,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chat.api.schema.ParleyAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": int(os.environ.get("API_PAGE_SIZE", "50")),
+    "EXCEPTION_HANDLER": "chat.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -187,6 +196,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/(api/v1|widget/v1)",
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "chat.models.Chat.Channel",
+        "ChatStatusEnum": "chat.models.Chat.Status",
+        "CloseReasonEnum": "chat.models.Chat.CloseReason",
+        "SenderEnum": "chat.models.Message.Sender",
+        "DeliveryStatusEnum": "chat.models.Message.Delivery",
+    },
+    "TAGS": [
+        {"name": "settings", "description": "The parameter card and both strategy orders."},
+        {"name": "pause-types", "description": "Pause types; the five built-ins cannot be deleted."},
+        {"name": "queues", "description": "Queues with their members and priorities."},
+        {"name": "agents", "description": "Agents and their presence (what a PBX calls)."},
+        {"name": "customers", "description": "CRM customers."},
+        {"name": "chats", "description": "Chats, their messages and actions."},
+        {"name": "attachments", "description": "Files attached to chat messages."},
+        {"name": "widget", "description": "Public visitor API of the website widget (X-Visitor-Token)."},
+    ],
 }
 
 # --- Widget and Messenger -------------------------------------------------
@@ -199,6 +226,8 @@ MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET", "parley-app-secret
 MESSENGER_PAGE_ACCESS_TOKEN = os.environ.get("MESSENGER_PAGE_ACCESS_TOKEN", "")
 MESSENGER_GRAPH_URL = os.environ.get("MESSENGER_GRAPH_URL", "https://graph.facebook.com/v21.0")
 MESSENGER_DEFAULT_QUEUE = os.environ.get("MESSENGER_DEFAULT_QUEUE", "")
+MESSENGER_SEND_TIMEOUT_SECONDS = float(os.environ.get("MESSENGER_SEND_TIMEOUT_SECONDS", "10"))
+MESSENGER_SEND_MAX_RETRIES = int(os.environ.get("MESSENGER_SEND_MAX_RETRIES", "5"))
 
 LOGGING = {
     "version": 1,

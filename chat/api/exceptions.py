@@ -1,0 +1,77 @@
+"""The API's error shape.
+
+Every error is JSON. Validation errors keep DRF's shape, the offending field
+named: ``{"body": ["This field is required."]}``. A refusal of a service
+(:class:`chat.services.errors.ChatError`) becomes
+``{"<field>" or "detail": ["message"], "code": "<code>"}`` with status 400, or
+409 Conflict when the chat is closed or was taken by someone else; an expired
+file is 410 Gone.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+from chat.services.errors import ChatError
+
+# ChatError codes answered with 409 Conflict: the request was valid, but the
+# state of the chat forbids it now (closed, taken by another agent).
+CONFLICT_CODES = frozenset({"closed", "taken", "already_assigned", "already_closed", "conflict"})
+
+
+class Gone(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = _("This file has expired and is no longer available.")
+    default_code = "gone"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state.")
+    default_code = "conflict"
+
+
+def chat_error_response(exc: ChatError) -> Response:
+    code = getattr(exc, "code", None) or "invalid"
+    field = getattr(exc, "field", None) or "detail"
+    message = str(exc)  # the translated message with its parameters filled in
+    status_code = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+    if code == "gone":
+        status_code = status.HTTP_410_GONE
+    elif code == "not_found" and field in {"detail", "token", "chat", "chat_id"}:
+        status_code = status.HTTP_404_NOT_FOUND
+    return Response({field: [str(message)], "code": code}, status=status_code)
+
+
+def is_gone(exc: Exception) -> bool:
+    """The files service's "expired" refusal, whatever class it uses."""
+    return type(exc).__name__ in {"Gone", "AttachmentGone", "FileGone", "AttachmentExpired"}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ChatError):
+        if is_gone(exc):
+            return Response({"detail": [str(exc)], "code": "gone"}, status=410)
+        return chat_error_response(exc)
+    if is_gone(exc) and not isinstance(exc, exceptions.APIException):
+        exc = Gone()
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, ProtectedError):
+        return Response({"detail": [str(exc.args[0])], "code": "protected"}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ParseError):
+        response.data = {"detail": str(exc.detail), "code": "parse_error"}
+    return response

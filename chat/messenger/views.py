@@ -1,0 +1,47 @@
+"""``/webhooks/messenger``: Meta's verify-token handshake (GET) and events (POST)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from chat.api.throttles import MessengerThrottle
+from chat.messenger.services import messenger_webhook_handle
+from chat.messenger.signature import signature_valid
+
+logger = logging.getLogger(__name__)
+
+
+@extend_schema(exclude=True)
+class MessengerWebhookApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [MessengerThrottle]
+
+    def get(self, request):
+        mode = request.query_params.get("hub.mode")
+        token = request.query_params.get("hub.verify_token")
+        challenge = request.query_params.get("hub.challenge", "")
+        expected = settings.MESSENGER_VERIFY_TOKEN
+        if mode == "subscribe" and token and expected and hmac.compare_digest(token.encode(), expected.encode()):
+            return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
+        return HttpResponse("Forbidden: wrong verify token.", status=403, content_type="text/plain; charset=utf-8")
+
+    def post(self, request):
+        raw = request.body  # the signature covers the exact bytes Meta sent
+        if not signature_valid(raw, request.headers.get("X-Hub-Signature-256")):
+            logger.warning("messenger webhook: missing or wrong signature from %s", request.META.get("REMOTE_ADDR"))
+            return JsonResponse({"detail": "Missing or invalid X-Hub-Signature-256."}, status=403)
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return JsonResponse({"detail": "Malformed JSON."}, status=400)
+        stored = messenger_webhook_handle(payload=payload)
+        return JsonResponse({"stored": stored})

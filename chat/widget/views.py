@@ -1,0 +1,302 @@
+"""The public visitor API under ``/widget/v1/`` (used by static/widget/*.js).
+
+Starting a chat needs no credentials and returns the chat's visitor token;
+everything else under ``chats/{chat_id}/`` needs that token in the
+``X-Visitor-Token`` header and opens only that chat. Every view is throttled
+per visitor and per IP. Views are thin: they parse, call one service, render.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
+from chat.models import Attachment, Chat, ChatSettings, Message
+from chat.services.errors import ChatError
+from chat.services.files import attachment_create, attachment_download_check
+from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
+from chat.widget.authentication import VisitorTokenAuthentication
+
+VISITOR_KEY_HELP = "A random key the widget keeps in the browser's localStorage (16-64 characters)."
+
+
+class IsVisitorOfChat(BasePermission):
+    message = "Send the chat's visitor token in the X-Visitor-Token header."
+
+    def has_permission(self, request, view):
+        chat = getattr(request, "auth", None)
+        return isinstance(chat, Chat) and str(chat.pk) == str(view.kwargs.get("chat_id"))
+
+
+class WidgetApi(APIView):
+    authentication_classes = [VisitorTokenAuthentication]
+    permission_classes = [IsVisitorOfChat]
+    throttle_classes = [WidgetIPThrottle, WidgetVisitorThrottle]
+
+    @property
+    def chat(self) -> Chat:
+        return self.request.auth
+
+
+class WidgetAttachmentOutput(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+    expired = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "expires_at", "expired", "download_url"]
+
+    def get_expired(self, obj) -> bool:
+        return obj.expired_at is not None or obj.expires_at <= timezone.now()
+
+    def get_download_url(self, obj) -> str:
+        return reverse("widget:file-download", kwargs={"chat_id": obj.message.chat_id, "attachment_id": obj.pk})
+
+
+class WidgetMessageOutput(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+    attachments = WidgetAttachmentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "sender", "author_name", "body", "created_at", "attachments"]
+
+    def get_author_name(self, obj) -> str:
+        if obj.sender == Message.Sender.AGENT and obj.author_id:
+            return obj.author.first_name or obj.author.username
+        return ""
+
+
+class WidgetChatOutput(serializers.ModelSerializer):
+    agent_name = serializers.SerializerMethodField()
+    file_upload_enabled = serializers.SerializerMethodField()
+    file_max_size_mb = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Chat
+        fields = [
+            "id",
+            "status",
+            "queue",
+            "visitor_name",
+            "visitor_email",
+            "agent_name",
+            "created_at",
+            "closed_at",
+            "close_reason",
+            "file_upload_enabled",
+            "file_max_size_mb",
+        ]
+
+    def get_agent_name(self, obj) -> str:
+        if obj.agent_id and obj.status == Chat.Status.ASSIGNED:
+            return obj.agent.first_name or obj.agent.username
+        return ""
+
+    def get_file_upload_enabled(self, obj) -> bool:
+        return ChatSettings.load().file_upload_enabled
+
+    def get_file_max_size_mb(self, obj) -> int:
+        return ChatSettings.load().file_max_size_mb
+
+
+class WidgetChatStartApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetIPThrottle, WidgetVisitorThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+        page = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
+        visitor_key = serializers.RegexField(
+            r"^[A-Za-z0-9_-]{16,64}$",
+            help_text=VISITOR_KEY_HELP,
+            error_messages={"invalid": "Use 16-64 letters, digits, '-' or '_'."},
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text="Send it back in the X-Visitor-Token header; it opens only this chat.")
+        resumed = serializers.BooleanField(help_text="True when the visitor key already had an open chat.")
+        chat = WidgetChatOutput()
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_chat_start",
+        summary="Start a chat (or resume the visitor key's open chat)",
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Start",
+                request_only=True,
+                value={
+                    "name": "Anna",
+                    "email": "anna@example.com",
+                    "queue": 1,
+                    "page": "https://shop.example.com/cart",
+                    "visitor_key": "k2V9x0fQm3Yt7LpA",
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = timezone.now()
+        chat, token = visitor_chat_start(
+            visitor_key=data.validated_data["visitor_key"],
+            queue_id=data.validated_data["queue"],
+            visitor_name=data.validated_data["name"],
+            visitor_email=data.validated_data["email"],
+            page_url=data.validated_data["page"],
+        )
+        output = {"token": token, "resumed": chat.created_at < started, "chat": WidgetChatOutput(chat).data}
+        return Response(output, status=status.HTTP_201_CREATED)
+
+
+class WidgetChatDetailApi(WidgetApi):
+    @extend_schema(tags=["widget"], operation_id="widget_chat_get", summary="The chat's state",
+                   responses=WidgetChatOutput)
+    def get(self, request, chat_id: int):
+        return Response(WidgetChatOutput(Chat.objects.select_related("agent").get(pk=self.chat.pk)).data)
+
+
+class WidgetMessagesApi(WidgetApi):
+    parser_classes = [JSONParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(max_length=10000, trim_whitespace=True)
+
+    class FilterSerializer(serializers.Serializer):
+        since = serializers.IntegerField(min_value=0, required=False, default=0)
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_messages_list",
+        summary="Messages after a message id (poll with the last id seen)",
+        parameters=[OpenApiParameter("since", OpenApiTypes.INT, description="Return messages with a larger id.")],
+        responses=WidgetMessageOutput(many=True),
+    )
+    def get(self, request, chat_id: int):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        since = filters.validated_data["since"]
+        messages = (
+            Message.objects.filter(chat_id=self.chat.pk, id__gt=since)
+            .select_related("author")
+            .prefetch_related("attachments")
+            .order_by("id")[:500]
+        )
+        return Response(WidgetMessageOutput(messages, many=True).data)
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_message_post",
+        summary="Post the visitor's message",
+        request=InputSerializer,
+        responses={201: WidgetMessageOutput},
+        examples=[OpenApiExample("Message", value={"body": "Hello, I need help with my order."}, request_only=True)],
+    )
+    def post(self, request, chat_id: int):
+        from chat.services.messages import message_post
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = message_post(chat_id=self.chat.pk, sender=Message.Sender.CLIENT, body=data.validated_data["body"])
+        return Response(WidgetMessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+
+class WidgetHeartbeatApi(WidgetApi):
+    @extend_schema(tags=["widget"], operation_id="widget_heartbeat", request=None, responses={204: None},
+                   summary="The page with the widget is open (send every 30 s)")
+    def post(self, request, chat_id: int):
+        chat_heartbeat(chat_id=self.chat.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WidgetPageClosedApi(WidgetApi):
+    @extend_schema(tags=["widget"], operation_id="widget_page_closed", request=None, responses={204: None},
+                   summary="The page with the widget was closed (fetch with keepalive on pagehide)")
+    def post(self, request, chat_id: int):
+        chat_page_closed(chat_id=self.chat.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WidgetChatCloseApi(WidgetApi):
+    @extend_schema(tags=["widget"], operation_id="widget_chat_close", request=None, responses=WidgetChatOutput,
+                   summary="The visitor ends the chat")
+    def post(self, request, chat_id: int):
+        from chat.services.chats import chat_close
+
+        chat = chat_close(chat_id=self.chat.pk, reason=Chat.CloseReason.CLIENT)
+        return Response(WidgetChatOutput(chat).data)
+
+
+class WidgetFileUploadApi(WidgetApi):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(allow_empty_file=True)
+        body = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_file_upload",
+        summary="Upload a file (multipart/form-data); over the card's limit -> 400, nothing stored",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: WidgetMessageOutput},
+    )
+    def post(self, request, chat_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = attachment_create(
+            uploaded_file=data.validated_data["file"],
+            chat_id=self.chat.pk,
+            sender=Message.Sender.CLIENT,
+            body=data.validated_data["body"],
+        )
+        return Response(WidgetMessageOutput(attachment.message).data, status=status.HTTP_201_CREATED)
+
+
+class WidgetFileDownloadApi(WidgetApi):
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_file_download",
+        summary="Download a file of this chat (Content-Disposition: attachment); expired -> 410 Gone",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            410: inline_serializer("WidgetGone", {"detail": serializers.ListField(child=serializers.CharField()),
+                                                  "code": serializers.CharField()}),
+        },
+    )
+    def get(self, request, chat_id: int, attachment_id: int):
+        attachment = Attachment.objects.filter(pk=attachment_id, message__chat_id=self.chat.pk).first()
+        if attachment is None:
+            raise ChatError("This file does not exist.", field="detail", code="not_found")
+        attachment_download_check(attachment=attachment)
+        return file_response(attachment)
+
+
+def file_response(attachment: Attachment) -> FileResponse:
+    """The file as a download: never rendered by the browser."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
