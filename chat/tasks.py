@@ -11,3 +11,50 @@ def dispatch_task() -> int:
     from chat.services.dispatch import dispatch
 
     return dispatch()
+
+
+from chat.messenger import tasks as _messenger_tasks  # noqa: E402,F401  (autodiscovery finds only chat.tasks)
+
+
+# --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py) ---------
+# Each task only calls its service; the services are idempotent, so a redelivered task (acks_late) is harmless.
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def transfer_unanswered_chats() -> int:
+    """Parameter 3/4: chats whose client waited too long for an answer go to another agent."""
+    from chat.services.rules import chats_transfer_unanswered
+
+    return chats_transfer_unanswered()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def close_inactive_chats() -> int:
+    """Parameters 1, 2, 8: close chats inactive for too long."""
+    from chat.services.rules import chats_close_inactive
+
+    return chats_close_inactive()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def stop_auto_assign() -> int:
+    """Parameter 13: chats waiting longer than X hours are left for a manual Assign."""
+    from chat.services.rules import chats_stop_auto_assign
+
+    return chats_stop_auto_assign()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_attachments() -> int:
+    """Parameter 14: files past their download hours are removed from storage."""
+    from chat.services.files import attachments_expire
+
+    return attachments_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_closed_chats() -> int:
+    """Parameter 12: delete chats closed more than X days ago with their files."""
+    from chat.services.rules import chats_purge_closed
+
+    return chats_purge_closed()

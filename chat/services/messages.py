@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,13 @@ from .chats import lock_chat
 from .errors import ChatError
 
 MAX_BODY = 10000
+
+
+def _messenger_send(message_id: int) -> None:
+    """After commit: queue the Send API delivery of an agent's reply (chat.messenger)."""
+    from chat.messenger.services import messenger_reply_queue
+
+    messenger_reply_queue(message_id=message_id)
 
 
 def message_post(*, chat_id, sender: str, body: str = "", author_id=None, external_id=None) -> Message:
@@ -86,5 +95,7 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
                 updates.update(awaiting_reply_since=None, agent_replied_at=now)
         if updates:
             Chat.objects.filter(pk=chat.pk).update(**updates)
+        if outgoing_messenger:
+            transaction.on_commit(partial(_messenger_send, message.pk))
     message.created = True
     return message
