@@ -15,7 +15,6 @@ def dispatch_task() -> int:
 
 from chat.messenger import tasks as _messenger_tasks  # noqa: E402,F401  (autodiscovery finds only chat.tasks)
 
-
 # --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py) ---------
 # Each task only calls its service; the services are idempotent, so a redelivered task (acks_late) is harmless.
 

@@ -28,17 +28,16 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
 from agents.models import Presence
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
+from chat.services.chats import CLOSING_MESSAGES
 from chat.services.errors import ChatError
 from chat.services.files import attachments_expire, storage_delete_files_on_commit
 
 logger = logging.getLogger(__name__)
 
 NO_REPLY_REASON = "no_reply"
-INACTIVITY_CLOSE_TEXT = _("The conversation was closed because of inactivity.")
 
 W = Chat.Channel.WEBSITE
 M = Chat.Channel.MESSENGER
@@ -129,8 +128,8 @@ def chats_inactive_due(*, now: datetime | None = None, card: ChatSettings | None
     return Chat.objects.filter(q).order_by() if q is not None else Chat.objects.none()
 
 
-def _lock_and_close(*, due_qs, now: datetime, reason: str) -> list[tuple[int, str, int | None, str]]:
-    """Close the due chats with one conditional UPDATE; returns (id, channel, agent_id, old status)."""
+def _lock_and_close(*, due_qs, now: datetime, reason: str) -> list[tuple]:
+    """Close the due chats with one conditional UPDATE; returns (id, channel, agent_id, old status, queue_id)."""
     fields = {"status": Chat.Status.CLOSED, "closed_at": now, "close_reason": reason, "awaiting_reply_since": None}
     if connection.vendor == "postgresql":
         select = due_qs.select_for_update(skip_locked=True, of=("self",)).values("id", "status")
@@ -140,24 +139,24 @@ def _lock_and_close(*, due_qs, now: datetime, reason: str) -> list[tuple[int, st
             f"WITH due AS ({sql}) "
             f'UPDATE {table} c SET status = %s, closed_at = %s, close_reason = %s, awaiting_reply_since = NULL '
             f"FROM due WHERE c.id = due.id AND c.status <> %s "
-            f"RETURNING c.id, c.channel, c.agent_id, due.status"
+            f"RETURNING c.id, c.channel, c.agent_id, due.status, c.queue_id"
         )
         with connection.cursor() as cursor:
             cursor.execute(update_sql, [*params, Chat.Status.CLOSED, now, reason, Chat.Status.CLOSED])
             return list(cursor.fetchall())
     # SQLite (embedded demo): transactions take the write lock at BEGIN (IMMEDIATE), so read-then-update is safe.
-    rows = list(due_qs.values_list("id", "channel", "agent_id", "status"))
+    rows = list(due_qs.values_list("id", "channel", "agent_id", "status", "queue_id"))
     if rows:
         Chat.objects.filter(pk__in=[r[0] for r in rows]).exclude(status=Chat.Status.CLOSED).update(**fields)
     return rows
 
 
-def _free_slots(*, closed: list[tuple[int, str, int | None, str]]) -> None:
+def _free_slots(*, closed: list[tuple]) -> None:
     """Give back one slot per closed assigned customer chat (internal chats take none),
     grouped per agent, Presence rows locked in agent order (as chat_close keeps the counter)."""
     per_agent = Counter(
         agent_id
-        for _id, channel, agent_id, old_status in closed
+        for _id, channel, agent_id, old_status, _queue_id in closed
         if agent_id and old_status == Chat.Status.ASSIGNED and channel != I
     )
     if not per_agent:
@@ -190,7 +189,7 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
             if not closed:
                 return []
             _free_slots(closed=closed)
-            text = _system_text(INACTIVITY_CLOSE_TEXT)
+            text = _system_text(CLOSING_MESSAGES[Chat.CloseReason.INACTIVITY])
             Message.objects.bulk_create(
                 [Message(chat_id=cid, sender=Message.Sender.SYSTEM, body=text, created_at=now) for cid, *_ in closed],
                 batch_size=2000,
@@ -202,10 +201,11 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
                         kind=ChatEvent.Kind.CLOSED,
                         created_at=now,
                         agent_id=agent_id,
+                        queue_id=queue_id,
                         reason=Chat.CloseReason.INACTIVITY,
                         data={"previous_status": old_status},
                     )
-                    for cid, _channel, agent_id, old_status in closed
+                    for cid, _channel, agent_id, old_status, queue_id in closed
                 ],
                 batch_size=2000,
             )
@@ -214,7 +214,7 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
     closed = _retry_on_deadlock(run)
     if closed:
         logger.info("closed %d inactive chats", len(closed))
-        if any(old == Chat.Status.ASSIGNED and channel != I for _id, channel, _a, old in closed):
+        if any(old == Chat.Status.ASSIGNED and channel != I for _id, channel, _a, old, _q in closed):
             _dispatch(now)
     return len(closed)
 
@@ -243,7 +243,6 @@ def chats_unanswered_due(*, now: datetime | None = None, card: ChatSettings | No
 
 def _transfer_one(*, chat_id: int, due_q: Q, card: ChatSettings, now: datetime) -> bool:
     from agents.services import presence_pause
-
     from chat.services.chats import chat_requeue
 
     with transaction.atomic():
@@ -254,7 +253,7 @@ def _transfer_one(*, chat_id: int, due_q: Q, card: ChatSettings, now: datetime) 
             return False
         agent_id = chat.agent_id
         never_answered = chat.agent_replied_at is None
-        chat_requeue(chat_id=chat.pk, reason=NO_REPLY_REASON, exclude_agent=True)
+        chat_requeue(chat_id=chat.pk, reason=NO_REPLY_REASON, exclude_agent=True, agent_id=agent_id)
         pause_type_id = card.no_reply_pause_type_id
         if never_answered and pause_type_id and agent_id:
             presence = Presence.objects.filter(agent_id=agent_id).first()

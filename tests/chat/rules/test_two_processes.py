@@ -1,0 +1,109 @@
+"""A timed rule run by two OS processes at the same moment on PostgreSQL: one effect, one event."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from agents.models import Presence
+from chat.models import Chat, ChatEvent, Message
+from tests import factories
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def run_rule_in_processes(rule: str, tmp_path: Path, processes: int = 2) -> list[int]:
+    """Start ``processes`` OS processes, release them together, return what each rule run returned."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+    }
+    go = tmp_path / "go"
+    readies = [tmp_path / f"ready{i}" for i in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.chat.rules.rule_process", rule, str(ready), str(go)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for ready in readies
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not all(r.exists() for r in readies):
+            assert time.monotonic() < deadline, "the rule processes did not start"
+            assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+            threading.Event().wait(0.01)
+        go.touch()
+        results = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            results.append(int(out.strip().splitlines()[-1]))
+        return results
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_two_processes_closing_inactive_chats_at_once_close_each_chat_once(tmp_path):
+    long_ago = timezone.now() - timedelta(hours=3)
+    queue = factories.QueueFactory(name="Race")
+    agents = [factories.UserFactory() for _ in range(40)]
+    chats = []
+    for agent in agents:
+        Presence.objects.create(agent=agent, logged_in=True, open_chats=3)
+        for _ in range(3):
+            chats.append(Chat(channel="website", status="assigned", agent=agent, queue=queue, created_at=long_ago,
+                              queued_at=long_ago, assigned_at=long_ago, page_closed_at=long_ago,
+                              last_heartbeat_at=long_ago))
+    for _ in range(180):
+        chats.append(Chat(channel="website", status="waiting", queue=queue, created_at=long_ago, queued_at=long_ago,
+                          page_closed_at=long_ago, last_heartbeat_at=long_ago))
+    Chat.objects.bulk_create(chats)
+
+    results = run_rule_in_processes("close_inactive", tmp_path)
+
+    assert sum(results) == 300
+    assert not Chat.objects.exclude(status="closed").exists()
+    per_chat_events = ChatEvent.objects.filter(kind="closed").values("chat").annotate(n=Count("id"))
+    assert sorted({row["n"] for row in per_chat_events}) == [1]
+    assert per_chat_events.count() == 300
+    per_chat_messages = Message.objects.filter(sender="system").values("chat").annotate(n=Count("id"))
+    assert {row["n"] for row in per_chat_messages} == {1} and per_chat_messages.count() == 300
+    assert set(Presence.objects.values_list("open_chats", flat=True)) == {0}
+
+
+def test_two_processes_stopping_auto_assignment_at_once_write_one_event_per_chat(tmp_path):
+    long_ago = timezone.now() - timedelta(hours=30)
+    queue = factories.QueueFactory(name="Race")
+    Chat.objects.bulk_create(
+        [Chat(channel="website", status="waiting", queue=queue, created_at=long_ago, queued_at=long_ago)
+         for _ in range(300)]
+    )
+
+    results = run_rule_in_processes("stop_auto_assign", tmp_path)
+
+    assert sum(results) == 300
+    assert not Chat.objects.filter(auto_assign_stopped_at__isnull=True).exists()
+    per_chat = ChatEvent.objects.filter(kind="auto_assign_stopped").values("chat").annotate(n=Count("id"))
+    assert {row["n"] for row in per_chat} == {1} and per_chat.count() == 300
