@@ -1,0 +1,67 @@
+"""Input forms of the agent inbox: they parse and validate input only; the
+rules live in the services the views call."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import PauseType, User
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=10000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line)")}
+        ),
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write a message."))
+        return body
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+
+class TransferForm(forms.Form):
+    target = forms.CharField(label=_("Transfer to"))
+
+    def __init__(self, *args, agents=(), queues=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents = {str(a.pk): a for a in agents}
+        self.queues = {str(q.pk): q for q in queues}
+
+    def clean_target(self):
+        kind, _sep, pk = self.cleaned_data["target"].partition(":")
+        if kind == "agent" and pk in self.agents:
+            return {"to_agent_id": int(pk)}
+        if kind == "queue" and pk in self.queues:
+            return {"to_queue_id": int(pk)}
+        raise forms.ValidationError(_("Choose an agent or a queue."))
+
+
+class PresenceForm(forms.Form):
+    AVAILABLE = "available"
+    PAUSE = "pause"
+    LOGOUT = "logout"
+    action = forms.ChoiceField(choices=[(AVAILABLE, AVAILABLE), (PAUSE, PAUSE), (LOGOUT, LOGOUT)])
+    pause_type = forms.ModelChoiceField(queryset=PauseType.objects.all(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.PAUSE and not data.get("pause_type"):
+            self.add_error("pause_type", _("Choose a pause type."))
+        return data
+
+
+class InternalChatForm(forms.Form):
+    peer = forms.ModelChoiceField(
+        label=_("Colleague"), queryset=User.objects.filter(is_active=True), empty_label=_("Choose a colleague")
+    )
+

@@ -1,0 +1,179 @@
+"""Read-only queries of the agent inbox.
+
+What an agent may see (everything else answers 404):
+  - his own chats (``agent`` is he: assigned to him now, or closed in his hands),
+  - waiting chats of the queues he is a member of,
+  - internal chats he started or was asked to join.
+The waiting list follows the configured chat order (the routing package's
+``ORDER BY``), so the agent sees the chats in the order dispatch serves them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from agents.models import PauseType, Presence, User
+from chat.models import Attachment, Chat, ChatSettings, Message, Queue, QueueMembership
+
+WAITING_LIST_LIMIT = 200
+
+
+def _my_queue_ids(user) -> QuerySet:
+    return QueueMembership.objects.filter(agent=user).values("queue_id")
+
+
+def inbox_visible_chats(*, user) -> QuerySet[Chat]:
+    return Chat.objects.filter(
+        Q(agent=user)
+        | Q(channel=Chat.Channel.INTERNAL, initiator=user)
+        | Q(status=Chat.Status.WAITING, queue_id__in=_my_queue_ids(user))
+    )
+
+
+def inbox_chat_get(*, user, chat_id: int) -> Chat:
+    chat = (
+        inbox_visible_chats(user=user)
+        .select_related("queue", "customer", "customer__owner", "agent", "initiator")
+        .filter(pk=chat_id)
+        .first()
+    )
+    if chat is None:
+        raise Http404("No such chat.")
+    return chat
+
+
+def inbox_assignable_chat_get(*, user, chat_id: int) -> Chat:
+    """A chat of the agent's queues whatever its status, so that pressing "Assign" on a chat a colleague
+    has just taken gets the service's clear refusal ("already taken") instead of a 404."""
+    chat = (
+        Chat.objects.filter(Q(queue_id__in=_my_queue_ids(user)) | Q(agent=user))
+        .exclude(channel=Chat.Channel.INTERNAL)
+        .filter(pk=chat_id)
+        .first()
+    )
+    if chat is None:
+        raise Http404("No such chat.")
+    return chat
+
+
+def chat_order_by() -> list:
+    """The configured chat order as ORDER BY expressions (routing package), FIFO as the fallback."""
+    from chat.routing.chat_order import chat_order_by as routing_order
+
+    return list(routing_order(ChatSettings.load().chat_strategy_order))
+
+
+def _unread_client_messages() -> Count:
+    # Messages from the other side that arrived after the agent last read the chat.
+    return Count(
+        "messages",
+        filter=Q(messages__sender=Message.Sender.CLIENT)
+        & (Q(agent_read_at__isnull=True) | Q(messages__created_at__gt=F("agent_read_at"))),
+    )
+
+
+def inbox_my_chats(*, user) -> QuerySet[Chat]:
+    """Customer chats assigned to the agent now, oldest assignment first, with unread counts."""
+    return (
+        Chat.objects.assigned()
+        .filter(agent=user)
+        .exclude(channel=Chat.Channel.INTERNAL)
+        .select_related("queue", "customer")
+        .annotate(unread=_unread_client_messages())
+        .order_by("assigned_at", "id")
+    )
+
+
+def inbox_internal_chats(*, user) -> QuerySet[Chat]:
+    """Open internal chats with colleagues; unread = colleague's messages after the agent's last read."""
+    last_mine = (
+        Message.objects.filter(chat=OuterRef("pk"), author=user).order_by("-created_at", "-id").values("created_at")[:1]
+    )
+    return (
+        Chat.objects.open()
+        .filter(Q(agent=user) | Q(initiator=user), channel=Chat.Channel.INTERNAL)
+        .select_related("agent", "initiator")
+        .annotate(my_last=Subquery(last_mine))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__sender=Message.Sender.AGENT)
+                & ~Q(messages__author=user)
+                & (
+                    (Q(agent=user) & (Q(agent_read_at__isnull=True) | Q(messages__created_at__gt=F("agent_read_at"))))
+                    | (
+                        Q(initiator=user)
+                        & (Q(my_last__isnull=True) | Q(messages__created_at__gt=F("my_last")))
+                    )
+                ),
+            )
+        )
+        .order_by("-last_message_at", "-id")
+    )
+
+
+def inbox_waiting_chats(*, user, limit: int = WAITING_LIST_LIMIT) -> tuple[list[Chat], int]:
+    """Waiting chats of the agent's queues in chat order (up to ``limit``) and how many there are."""
+    qs = Chat.objects.waiting().filter(queue_id__in=_my_queue_ids(user))
+    total = qs.count()
+    rows = list(qs.select_related("queue", "customer").order_by(*chat_order_by())[:limit])
+    return rows, total
+
+
+def inbox_messages(*, chat: Chat, after_id: int = 0) -> list[Message]:
+    qs = chat.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    if after_id:
+        qs = qs.filter(id__gt=after_id)
+    return list(qs)
+
+
+def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
+    """Earlier chats with the same customer (or, without one, the same visitor e-mail)."""
+    if chat.customer_id:
+        qs = Chat.objects.filter(customer_id=chat.customer_id)
+    elif chat.visitor_email:
+        qs = Chat.objects.filter(visitor_email__iexact=chat.visitor_email)
+    else:
+        return []
+    return list(qs.exclude(pk=chat.pk).select_related("agent").order_by("-created_at", "-id")[:limit])
+
+
+def inbox_presence(*, user) -> Presence | None:
+    return Presence.objects.select_related("pause_type").filter(agent=user).first()
+
+
+def inbox_pause_types() -> list[PauseType]:
+    return list(PauseType.objects.all())
+
+
+def inbox_transfer_targets(*, user) -> tuple[list[User], list[Queue]]:
+    agents = list(
+        User.objects.filter(is_active=True, presence__isnull=False)
+        .exclude(pk=user.pk)
+        .select_related("presence", "presence__pause_type")
+        .order_by("first_name", "last_name", "username")
+    )
+    queues = list(Queue.objects.filter(active=True).order_by("name"))
+    return agents, queues
+
+
+def inbox_colleagues(*, user) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, presence__isnull=False)
+        .exclude(pk=user.pk)
+        .select_related("presence")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def inbox_attachment_get(*, user, token: str) -> Attachment:
+    """The attachment behind an inbox download link, only in a chat the agent may see (404 otherwise)."""
+    attachment = (
+        Attachment.objects.select_related("message")
+        .filter(token=token, message__chat__in=inbox_visible_chats(user=user))
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment

@@ -1,0 +1,55 @@
+/* Parley inbox: small behaviours on top of htmx. No framework, no build step. */
+(function () {
+  "use strict";
+
+  function messagesBox() { return document.getElementById("messages"); }
+
+  function nearBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 120; }
+
+  function scrollToBottom() {
+    var box = messagesBox();
+    if (box) { box.scrollTop = box.scrollHeight; }
+  }
+
+  var stick = true;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var box = messagesBox();
+    stick = box ? nearBottom(box) : true;
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (stick) { scrollToBottom(); }
+    var empty = document.querySelector("#messages .no-messages");
+    if (empty && document.querySelector("#messages .msg")) { empty.remove(); }
+  });
+
+  // Enter sends the reply, Shift+Enter makes a new line.
+  document.addEventListener("keydown", function (evt) {
+    var t = evt.target;
+    if (t && t.matches && t.matches(".reply textarea") && evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
+      evt.preventDefault();
+      if (t.value.trim()) { t.form.requestSubmit(); }
+    }
+  });
+
+  // Keep the focus in the reply box after sending.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.target && evt.target.id === "composer") {
+      var ta = document.querySelector("#composer textarea");
+      if (ta && !document.querySelector("#composer .error")) { ta.focus(); }
+    }
+  });
+
+  // Close the pause menu when clicking elsewhere.
+  document.addEventListener("click", function (evt) {
+    document.querySelectorAll("details.menu[open]").forEach(function (d) {
+      if (!d.contains(evt.target)) { d.removeAttribute("open"); }
+    });
+  });
+
+  // Flash messages fade away.
+  setTimeout(function () {
+    document.querySelectorAll(".flash-success, .flash-info").forEach(function (el) { el.classList.add("is-gone"); });
+  }, 6000);
+
+  document.addEventListener("DOMContentLoaded", scrollToBottom);
+})();
