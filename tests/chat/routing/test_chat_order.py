@@ -1,0 +1,91 @@
+"""Which chat goes first: every chat-order key and the VIP-first reorder."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat.selectors import chats_dispatch_order
+from chat.services.dispatch import dispatch
+from tests import factories
+
+from .helpers import agent_of, set_card, set_chat_order, waiting_chat
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queue():
+    return factories.QueueFactory(name="Orders")
+
+
+@pytest.fixture
+def chats(queue):
+    """Oldest first: a plain chat (30 min), a VIP (20 min), a plain chat (10 min), a VIP (5 min)."""
+    vip = factories.CustomerFactory(vip=True)
+    vip2 = factories.CustomerFactory(vip=True)
+    return {
+        "old": waiting_chat(queue, minutes_ago=30),
+        "vip_old": waiting_chat(queue, minutes_ago=20, customer=vip),
+        "new": waiting_chat(queue, minutes_ago=10),
+        "vip_new": waiting_chat(queue, minutes_ago=5, customer=vip2),
+    }
+
+
+def _order(chats) -> list[str]:
+    names = {c.pk: name for name, c in chats.items()}
+    return [names[pk] for pk in chats_dispatch_order().values_list("id", flat=True)]
+
+
+def test_default_order_is_fifo(chats):
+    assert _order(chats) == ["old", "vip_old", "new", "vip_new"]
+
+
+def test_vip_first_serves_vips_first_fifo_among_them(chats):
+    set_chat_order("vip", "longest_waiting", "shortest_waiting")
+
+    assert _order(chats) == ["vip_old", "vip_new", "old", "new"]
+
+
+def test_shortest_waiting_first_serves_the_newest_first(chats):
+    set_chat_order("shortest_waiting", "vip", "longest_waiting")
+
+    assert _order(chats) == ["vip_new", "new", "vip_old", "old"]
+
+
+def test_vip_then_shortest_waiting_serves_the_newest_vip_first(chats):
+    set_chat_order("vip", "shortest_waiting", "longest_waiting")
+
+    assert _order(chats) == ["vip_new", "vip_old", "new", "old"]
+
+
+def test_equal_queue_times_fall_back_to_the_chat_id(queue):
+    from django.utils import timezone
+
+    at = timezone.now()
+    first = factories.ChatFactory(queue=queue, queued_at=at)
+    second = factories.ChatFactory(queue=queue, queued_at=at)
+
+    assert list(chats_dispatch_order().values_list("id", flat=True)) == [first.pk, second.pk]
+
+
+def test_dispatch_gives_the_only_slot_to_the_first_chat_in_order(agent_factory, queue, chats):
+    agent = agent_factory(queue=queue)
+    set_card(max_concurrent_chats=1)
+    set_chat_order("vip", "longest_waiting", "shortest_waiting")
+
+    assert dispatch() == 1
+
+    assert agent_of(chats["vip_old"]) == agent
+    assert all(agent_of(chats[name]) is None for name in ("old", "new", "vip_new"))
+
+
+def test_chat_without_an_eligible_agent_stays_waiting_and_the_next_is_served(agent_factory, queue):
+    other_queue = factories.QueueFactory(name="Nobody here")
+    agent = agent_factory(queue=queue)
+    stuck = waiting_chat(other_queue, minutes_ago=60)
+    served = waiting_chat(queue, minutes_ago=1)
+
+    assert dispatch() == 1
+
+    assert agent_of(stuck) is None
+    assert agent_of(served) == agent
