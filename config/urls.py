@@ -20,3 +20,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "chat.api.exceptions.json_not_found"
+handler500 = "chat.api.exceptions.json_server_error"

@@ -75,3 +75,23 @@ def api_exception_handler(exc, context):
     if response is not None and isinstance(exc, exceptions.ParseError):
         response.data = {"detail": str(exc.detail), "code": "parse_error"}
     return response
+
+
+def json_not_found(request, exception=None):
+    """404 for URLs that match no route: JSON under /api/ and /widget/, Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith(("/api/", "/widget/", "/webhooks/")):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    """500: JSON under /api/ and /widget/, Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error
+
+    if request.path.startswith(("/api/", "/widget/", "/webhooks/")):
+        return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+    return server_error(request)
