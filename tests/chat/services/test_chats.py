@@ -1,0 +1,428 @@
+"""The chat's life: start, assign by hand, transfer, requeue, close, mark read; bad input changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone, translation
+
+from agents.models import PauseType, Presence
+from chat.models import Chat, ChatEvent, Message, NoReplyExclusion
+from chat.selectors import chats_dispatch_order
+from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_requeue, chat_start, chat_transfer
+from chat.services.dispatch import dispatch
+from chat.services.errors import ChatError
+from tests import factories
+from tests.chat.routing.helpers import set_card, waiting_chat
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queue():
+    return factories.QueueFactory(name="Main")
+
+
+def open_chats(agent) -> int:
+    return Presence.objects.get(agent=agent).open_chats
+
+
+def english(error) -> str:
+    with translation.override("en"):
+        return str(error)
+
+
+def kinds(chat) -> list[str]:
+    return list(ChatEvent.objects.filter(chat=chat).order_by("id").values_list("kind", flat=True))
+
+
+# --- start -----------------------------------------------------------------
+
+
+def test_website_chat_starts_waiting_in_its_queue(queue):
+    chat = chat_start(channel="website", queue_id=queue.pk, visitor_name="Ann", visitor_key="k1")
+
+    assert chat.status == "waiting"
+    assert chat.queue == queue
+    assert chat.queued_at is not None
+    assert chat.created is True
+    assert kinds(chat) == ["started", "queued"]
+
+
+def test_second_start_with_the_same_visitor_key_returns_the_open_chat(queue):
+    first = chat_start(channel="website", queue_id=queue.pk, visitor_key="same")
+
+    again = chat_start(channel="website", queue_id=queue.pk, visitor_key="same")
+
+    assert again.pk == first.pk
+    assert again.created is False
+    assert Chat.objects.count() == 1
+
+
+def test_visitor_key_of_a_closed_chat_starts_a_new_chat(queue):
+    first = chat_start(channel="website", queue_id=queue.pk, visitor_key="again")
+    chat_close(chat_id=first.pk, reason="client")
+
+    second = chat_start(channel="website", queue_id=queue.pk, visitor_key="again")
+
+    assert second.pk != first.pk
+
+
+def test_messenger_chat_with_the_same_sender_returns_the_open_chat(queue):
+    first = chat_start(channel="messenger", queue_id=queue.pk, visitor_messenger_id="psid-1")
+
+    assert chat_start(channel="messenger", queue_id=queue.pk, visitor_messenger_id="psid-1").pk == first.pk
+
+
+def test_messenger_chat_needs_the_sender_id(queue):
+    with pytest.raises(ChatError) as error:
+        chat_start(channel="messenger", queue_id=queue.pk)
+
+    assert error.value.field == "visitor_messenger_id"
+    assert Chat.objects.count() == 0
+
+
+def test_start_without_a_queue_uses_the_first_active_queue(queue):
+    chat = chat_start(channel="website")
+
+    assert chat.queue == queue
+
+
+def test_start_in_an_unknown_queue_is_refused(queue):
+    with pytest.raises(ChatError) as error:
+        chat_start(channel="website", queue_id=999999)
+
+    assert (error.value.field, error.value.code) == ("queue", "unknown_queue")
+    assert Chat.objects.count() == 0
+
+
+def test_start_with_an_invalid_email_is_refused(queue):
+    with pytest.raises(ChatError) as error:
+        chat_start(channel="website", queue_id=queue.pk, visitor_email="not-an-email")
+
+    assert error.value.field == "visitor_email"
+    assert Chat.objects.count() == 0
+
+
+def test_start_with_an_unknown_channel_is_refused(queue):
+    with pytest.raises(ChatError) as error:
+        chat_start(channel="fax", queue_id=queue.pk)
+
+    assert error.value.field == "channel"
+
+
+def test_internal_chat_is_assigned_to_the_peer_without_queue_or_slot(agent_factory):
+    me, colleague = agent_factory(), agent_factory()
+
+    chat = chat_start(channel="internal", initiator_id=me.pk, peer_id=colleague.pk)
+
+    assert (chat.status, chat.agent, chat.initiator, chat.queue) == ("assigned", colleague, me, None)
+    assert open_chats(colleague) == 0
+
+
+def test_internal_chat_with_oneself_is_refused(agent_factory):
+    me = agent_factory()
+
+    with pytest.raises(ChatError) as error:
+        chat_start(channel="internal", initiator_id=me.pk, peer_id=me.pk)
+
+    assert error.value.field == "peer"
+
+
+# --- assign by hand ------------------------------------------------------------
+
+
+def test_manual_assign_gives_the_chat_and_takes_a_slot(agent_factory, queue):
+    agent = agent_factory()
+    chat = waiting_chat(queue)
+
+    chat = chat_assign(chat_id=chat.pk, agent_id=agent.pk, actor=agent)
+
+    assert (chat.status, chat.agent) == ("assigned", agent)
+    assert open_chats(agent) == 1
+    event = ChatEvent.objects.get(chat=chat, kind="assigned")
+    assert (event.strategy, event.actor, event.agent) == ("manual", agent, agent)
+
+
+def test_manual_assign_to_an_unknown_agent_is_refused(queue):
+    chat = waiting_chat(queue)
+
+    with pytest.raises(ChatError) as error:
+        chat_assign(chat_id=chat.pk, agent_id=999999)
+
+    assert (error.value.field, error.value.code) == ("agent", "unknown_agent")
+    assert Chat.objects.get(pk=chat.pk).status == "waiting"
+
+
+def test_manual_assign_to_a_logged_out_agent_is_refused(agent_factory, queue):
+    agent = agent_factory(logged_in=False)
+    chat = waiting_chat(queue)
+
+    with pytest.raises(ChatError) as error:
+        chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    assert error.value.code == "agent_logged_out"
+    assert Chat.objects.get(pk=chat.pk).status == "waiting"
+    assert open_chats(agent) == 0
+
+
+def test_manual_assign_to_a_full_agent_is_refused(agent_factory, queue):
+    agent = agent_factory()
+    set_card(max_concurrent_chats=1)
+    chat_assign(chat_id=waiting_chat(queue).pk, agent_id=agent.pk)
+    chat = waiting_chat(queue)
+
+    with pytest.raises(ChatError) as error:
+        chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    assert error.value.code == "agent_full"
+    assert "maximum of 1" in english(error.value)
+    assert Chat.objects.get(pk=chat.pk).status == "waiting"
+    assert open_chats(agent) == 1
+
+
+def test_manual_assign_works_for_a_paused_agent(agent_factory, queue):
+    agent = agent_factory(pause_type=PauseType.objects.get(code="break"))
+    chat = waiting_chat(queue)
+
+    assert chat_assign(chat_id=chat.pk, agent_id=agent.pk).agent == agent
+
+
+def test_manual_assign_of_a_taken_chat_says_it_is_taken(agent_factory, queue):
+    first, second = agent_factory(), agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=first.pk)
+
+    with pytest.raises(ChatError) as error:
+        chat_assign(chat_id=chat.pk, agent_id=second.pk)
+
+    assert error.value.code == "taken"
+    assert "already been taken" in english(error.value)
+    assert open_chats(second) == 0
+
+
+def test_manual_assign_of_a_closed_chat_is_refused(agent_factory, queue):
+    agent = agent_factory()
+    chat = waiting_chat(queue)
+    chat_close(chat_id=chat.pk, reason="client")
+
+    with pytest.raises(ChatError) as error:
+        chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    assert error.value.code == "closed"
+
+
+def test_manual_assign_of_an_unknown_chat_is_refused(agent_factory):
+    with pytest.raises(ChatError) as error:
+        chat_assign(chat_id=424242, agent_id=agent_factory().pk)
+
+    assert (error.value.field, error.value.code) == ("chat", "not_found")
+
+
+# --- transfer ----------------------------------------------------------------
+
+
+def test_transfer_to_another_agent_moves_the_slot(agent_factory, queue):
+    first, second = agent_factory(), agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=first.pk)
+
+    chat = chat_transfer(chat_id=chat.pk, to_agent_id=second.pk, actor=first)
+
+    assert chat.agent == second
+    assert (open_chats(first), open_chats(second)) == (0, 1)
+    transfer = ChatEvent.objects.get(chat=chat, kind="transferred")
+    assert (transfer.from_agent, transfer.agent, transfer.reason) == (first, second, "manual")
+
+
+def test_transfer_to_the_same_agent_is_refused(agent_factory, queue):
+    agent = agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    with pytest.raises(ChatError) as error:
+        chat_transfer(chat_id=chat.pk, to_agent_id=agent.pk)
+
+    assert (error.value.field, error.value.code) == ("agent", "same_agent")
+    assert open_chats(agent) == 1
+
+
+def test_transfer_to_a_full_agent_is_refused_and_changes_nothing(agent_factory, queue):
+    first, full = agent_factory(), agent_factory()
+    set_card(max_concurrent_chats=1)
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=first.pk)
+    chat_assign(chat_id=waiting_chat(queue).pk, agent_id=full.pk)
+
+    with pytest.raises(ChatError) as error:
+        chat_transfer(chat_id=chat.pk, to_agent_id=full.pk)
+
+    assert error.value.code == "agent_full"
+    assert Chat.objects.get(pk=chat.pk).agent == first
+    assert (open_chats(first), open_chats(full)) == (1, 1)
+
+
+def test_transfer_back_to_a_queue_keeps_the_queue_time_and_frees_the_slot(agent_factory, queue):
+    agent = agent_factory()
+    other = factories.QueueFactory(name="Billing")
+    chat = waiting_chat(queue, minutes_ago=15)
+    queued_at = Chat.objects.get(pk=chat.pk).queued_at
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    chat = chat_transfer(chat_id=chat.pk, to_queue_id=other.pk)
+
+    assert (chat.status, chat.queue, chat.agent, chat.queued_at) == ("waiting", other, None, queued_at)
+    assert open_chats(agent) == 0
+
+
+def test_transfer_needs_an_agent_or_a_queue(queue):
+    with pytest.raises(ChatError) as error:
+        chat_transfer(chat_id=waiting_chat(queue).pk)
+
+    assert error.value.code == "required"
+
+
+# --- requeue -------------------------------------------------------------------
+
+
+def test_requeue_puts_the_chat_back_at_the_head_of_its_queue(agent_factory, queue):
+    agent = agent_factory(queue=queue)
+    chat = waiting_chat(queue, minutes_ago=30)
+    queued_at = Chat.objects.get(pk=chat.pk).queued_at
+    dispatch()
+    newer = waiting_chat(queue, minutes_ago=1)
+
+    chat_requeue(chat_id=chat.pk, reason="no_reply")
+
+    stored = Chat.objects.get(pk=chat.pk)
+    assert (stored.status, stored.agent, stored.queued_at) == ("waiting", None, queued_at)
+    assert open_chats(agent) == 0
+    assert list(chats_dispatch_order().values_list("id", flat=True)) == [chat.pk, newer.pk]
+    event = ChatEvent.objects.filter(chat=chat, kind="transferred").get()
+    assert (event.reason, event.from_agent) == ("no_reply", agent)
+
+
+def test_requeue_with_exclusion_bars_the_agent_from_that_chat(agent_factory, queue):
+    agent = agent_factory(queue=queue)
+    chat = waiting_chat(queue)
+    dispatch()
+
+    chat_requeue(chat_id=chat.pk, reason="no_reply", exclude_agent=True)
+
+    assert NoReplyExclusion.objects.filter(chat=chat, agent=agent).exists()
+    assert dispatch() == 0
+
+
+def test_requeue_of_a_waiting_chat_is_refused(queue):
+    with pytest.raises(ChatError) as error:
+        chat_requeue(chat_id=waiting_chat(queue).pk, reason="no_reply")
+
+    assert error.value.code == "not_assigned"
+
+
+def test_requeue_guarded_by_agent_refuses_when_the_chat_moved_on(agent_factory, queue):
+    first, second = agent_factory(), agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=second.pk)
+
+    with pytest.raises(ChatError):
+        chat_requeue(chat_id=chat.pk, reason="no_reply", agent_id=first.pk)
+
+    assert Chat.objects.get(pk=chat.pk).agent == second
+
+
+# --- close -----------------------------------------------------------------------
+
+
+def test_close_frees_the_slot_and_adds_a_system_message(agent_factory, queue):
+    agent = agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    chat = chat_close(chat_id=chat.pk, reason="agent", actor=agent)
+
+    assert (chat.status, chat.close_reason) == ("closed", "agent")
+    assert chat.closed_at is not None
+    assert open_chats(agent) == 0
+    assert Message.objects.filter(chat=chat, sender="system").count() == 1
+    assert ChatEvent.objects.get(chat=chat, kind="closed").reason == "agent"
+
+
+def test_closing_a_closed_chat_is_refused_and_writes_nothing_more(queue):
+    chat = waiting_chat(queue)
+    chat_close(chat_id=chat.pk, reason="client")
+
+    with pytest.raises(ChatError) as error:
+        chat_close(chat_id=chat.pk, reason="agent")
+
+    assert error.value.code == "closed"
+    assert ChatEvent.objects.filter(chat=chat, kind="closed").count() == 1
+    assert Chat.objects.get(pk=chat.pk).close_reason == "client"
+
+
+def test_close_with_an_unknown_reason_is_refused(queue):
+    chat = waiting_chat(queue)
+
+    with pytest.raises(ChatError) as error:
+        chat_close(chat_id=chat.pk, reason="bored")
+
+    assert error.value.field == "reason"
+    assert Chat.objects.get(pk=chat.pk).status == "waiting"
+
+
+def test_closing_an_internal_chat_frees_no_slot(agent_factory):
+    me, colleague = agent_factory(), agent_factory()
+    chat = chat_start(channel="internal", initiator_id=me.pk, peer_id=colleague.pk)
+
+    chat_close(chat_id=chat.pk, reason="agent")
+
+    assert open_chats(colleague) == 0
+
+
+def test_closing_frees_a_slot_that_dispatch_then_fills(agent_factory, queue):
+    agent = agent_factory(queue=queue)
+    set_card(max_concurrent_chats=1)
+    first = waiting_chat(queue, minutes_ago=10)
+    second = waiting_chat(queue, minutes_ago=5)
+    dispatch()
+
+    chat_close(chat_id=first.pk, reason="agent")
+    dispatch()
+
+    assert Chat.objects.get(pk=second.pk).agent == agent
+
+
+# --- mark read ---------------------------------------------------------------------
+
+
+def test_mark_read_stamps_the_agents_read_time(agent_factory, queue):
+    agent = agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    chat_mark_read(chat_id=chat.pk, agent_id=agent.pk)
+
+    assert Chat.objects.get(pk=chat.pk).agent_read_at is not None
+
+
+def test_mark_read_by_someone_elses_agent_is_refused(agent_factory, queue):
+    agent, stranger = agent_factory(), agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    with pytest.raises(ChatError) as error:
+        chat_mark_read(chat_id=chat.pk, agent_id=stranger.pk)
+
+    assert error.value.code == "not_participant"
+
+
+def test_assignment_keeps_an_unanswered_client_message_and_resets_the_reply(agent_factory, queue):
+    agent = agent_factory()
+    since = timezone.now() - timedelta(minutes=3)
+    chat = waiting_chat(queue, awaiting_reply_since=since, agent_replied_at=timezone.now())
+
+    chat = chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    assert chat.awaiting_reply_since == since
+    assert chat.agent_replied_at is None
