@@ -10,7 +10,7 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _clear_throttle_cache():
+def clear_throttle_cache():
     """Throttle counters live in the cache: each test starts with none."""
     from django.core.cache import cache
 

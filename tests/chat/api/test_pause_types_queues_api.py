@@ -11,7 +11,7 @@ def test_pause_types_list_the_five_built_ins(agent_api):
 
 def test_built_in_pause_type_cannot_be_deleted(staff_api):
     pause = PauseType.objects.get(code="break")
-    response = staff_api.delete(f"/api/v1/pause-types/{pause.pk}/")
+    response = staff_api.delete(f"/api/v1/pause-types/{pause.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json() == {"pause_type": ["Built-in pause types cannot be deleted."], "code": "built_in"}
     assert PauseType.objects.filter(pk=pause.pk).exists()
@@ -85,3 +85,9 @@ def test_an_agent_cannot_change_queues(agent_api, queue):
 
 def test_unknown_queue_is_404(agent_api):
     assert agent_api.get("/api/v1/queues/987654/").status_code == 404
+
+
+def test_errors_speak_polish_by_default(staff_api):
+    pause = PauseType.objects.get(code="break")
+    response = staff_api.delete(f"/api/v1/pause-types/{pause.pk}/")
+    assert response.json()["pause_type"] == ["Wbudowanych typów pauzy nie można usunąć."]
