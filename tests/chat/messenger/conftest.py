@@ -1,0 +1,52 @@
+import json
+
+import pytest
+
+from chat.messenger.signature import sign
+from tests.chat.api.fixtures import *  # noqa: F401,F403
+from tests.chat.messenger.graph_server import GraphServer
+
+
+@pytest.fixture
+def graph(settings):
+    with GraphServer() as server:
+        settings.MESSENGER_GRAPH_URL = server.url
+        settings.MESSENGER_PAGE_ACCESS_TOKEN = "page-token"
+        yield server
+
+
+@pytest.fixture
+def eager_celery():
+    from config.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = old
+
+
+def event(sender="PSID-1", mid="m_1", text="Hello"):
+    return {
+        "object": "page",
+        "entry": [{"id": "PAGE", "time": 1, "messaging": [
+            {"sender": {"id": sender}, "recipient": {"id": "PAGE"}, "timestamp": 1,
+             "message": {"mid": mid, "text": text}},
+        ]}],
+    }
+
+
+@pytest.fixture
+def deliver():
+    """POST a payload to the webhook, signed with the app secret unless told otherwise."""
+    from django.test import Client
+
+    def post(payload, *, signature="auto", client=None):
+        raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        headers = {}
+        if signature == "auto":
+            headers["HTTP_X_HUB_SIGNATURE_256"] = sign(raw)
+        elif signature is not None:
+            headers["HTTP_X_HUB_SIGNATURE_256"] = signature
+        return (client or Client()).post("/webhooks/messenger", data=raw, content_type="application/json", **headers)
+
+    return post
