@@ -25,14 +25,13 @@ from operator import or_
 
 from django.conf import settings as django_settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Greatest
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone, translation
 
 from agents.models import Presence
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
 from chat.services.chats import CLOSING_MESSAGES
-from chat.services.errors import ChatError
 from chat.services.files import attachments_expire, storage_delete_files_on_commit
 
 logger = logging.getLogger(__name__)
@@ -151,14 +150,18 @@ def _lock_and_close(*, due_qs, now: datetime, reason: str) -> list[tuple]:
     return rows
 
 
-def _free_slots(*, closed: list[tuple]) -> None:
-    """Give back one slot per closed assigned customer chat (internal chats take none),
-    grouped per agent, Presence rows locked in agent order (as chat_close keeps the counter)."""
-    per_agent = Counter(
+def _closed_slots(closed: list[tuple]) -> Counter:
+    """One slot per closed chat that held one: assigned customer chats (internal chats take none)."""
+    return Counter(
         agent_id
         for _id, channel, agent_id, old_status, _queue_id in closed
         if agent_id and old_status == Chat.Status.ASSIGNED and channel != I
     )
+
+
+def _free_slots(*, per_agent: Counter) -> None:
+    """Give back ``per_agent[agent]`` slots to each agent, as ``free_slot`` does one at a time (never below 0),
+    the Presence rows locked in ascending agent id (the project's lock order: chat rows first, then Presence)."""
     if not per_agent:
         return
     list(Presence.objects.filter(agent_id__in=per_agent).order_by("agent_id").select_for_update().values_list("pk"))
@@ -182,13 +185,15 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
     if inactive_due_q(card=card, now=now) is None:  # every timeout 0: off
         return 0
     due = chats_inactive_due(now=now, card=card)
+    if not due.exists():  # the idle sweep: one indexed query, no transaction
+        return 0
 
     def run() -> list:
         with transaction.atomic():
             closed = _lock_and_close(due_qs=due, now=now, reason=Chat.CloseReason.INACTIVITY)
             if not closed:
                 return []
-            _free_slots(closed=closed)
+            _free_slots(per_agent=_closed_slots(closed))
             text = _system_text(CLOSING_MESSAGES[Chat.CloseReason.INACTIVITY])
             Message.objects.bulk_create(
                 [Message(chat_id=cid, sender=Message.Sender.SYSTEM, body=text, created_at=now) for cid, *_ in closed],
@@ -241,61 +246,143 @@ def chats_unanswered_due(*, now: datetime | None = None, card: ChatSettings | No
     return Chat.objects.filter(q).order_by() if q is not None else Chat.objects.none()
 
 
-def _transfer_one(*, chat_id: int, due_q: Q, card: ChatSettings, now: datetime) -> bool:
-    from agents.services import presence_pause
-    from chat.services.chats import chat_requeue
+def _lock_and_requeue(*, due_qs, now: datetime) -> list[tuple]:
+    """Put the due chats back in their queues with one conditional UPDATE, exactly as ``chat_requeue`` does
+    (waiting, no agent, ``queued_at`` kept, ``agent_replied_at`` cleared; ``awaiting_reply_since`` kept so the
+    next agent's clock starts at his assignment). Returns (id, agent_id, never answered, queue_id)."""
+    if connection.vendor == "postgresql":
+        select = due_qs.select_for_update(skip_locked=True, of=("self",)).values("id", "agent_id", "agent_replied_at")
+        sql, params = select.query.get_compiler(using=due_qs.db).as_sql()
+        table = Chat._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH due AS ({sql}) "
+                f"UPDATE {table} c SET status = %s, agent_id = NULL, assigned_at = NULL, agent_replied_at = NULL, "
+                f"queued_at = COALESCE(c.queued_at, %s) "
+                f"FROM due WHERE c.id = due.id AND c.status = %s AND c.agent_id = due.agent_id "
+                f"RETURNING c.id, due.agent_id, due.agent_replied_at IS NULL, c.queue_id",
+                [*params, Chat.Status.WAITING, now, Chat.Status.ASSIGNED],
+            )
+            return list(cursor.fetchall())
+    rows = [(cid, a, replied is None, q) for cid, a, replied, q in due_qs.values_list(
+        "id", "agent_id", "agent_replied_at", "queue_id"
+    )]
+    if rows:
+        Chat.objects.filter(pk__in=[r[0] for r in rows], status=Chat.Status.ASSIGNED).update(
+            status=Chat.Status.WAITING, agent=None, assigned_at=None, agent_replied_at=None,
+            queued_at=Coalesce(F("queued_at"), Value(now)),
+        )
+    return rows
 
-    with transaction.atomic():
-        # The guard: the chat is locked and still due (same agent, same unanswered period);
-        # a second worker, or a second run, finds nothing here.
-        chat = Chat.objects.select_for_update(skip_locked=True, of=("self",)).filter(due_q, pk=chat_id).first()
-        if chat is None:
-            return False
-        agent_id = chat.agent_id
-        never_answered = chat.agent_replied_at is None
-        chat_requeue(chat_id=chat.pk, reason=NO_REPLY_REASON, exclude_agent=True, agent_id=agent_id)
-        pause_type_id = card.no_reply_pause_type_id
-        if never_answered and pause_type_id and agent_id:
-            presence = Presence.objects.filter(agent_id=agent_id).first()
-            # Only an available agent is put on the pause; one already paused or logged out keeps his state.
-            if presence is not None and presence.logged_in and presence.pause_type_id is None:
-                presence_pause(agent_id=agent_id, pause_type_id=pause_type_id, reason=NO_REPLY_REASON)
-                ChatEvent.objects.create(
-                    chat_id=chat.pk,
-                    kind=ChatEvent.Kind.AGENT_PAUSED,
-                    created_at=now,
-                    agent_id=agent_id,
-                    reason=NO_REPLY_REASON,
-                    data={"pause_type": pause_type_id},
-                )
-    return True
+
+def _pause_for_no_reply(*, agent_ids: set[int], pause_type_id: int, now: datetime) -> list[int]:
+    """Parameter 4, as ``presence_pause`` does it (conditional update + PresenceEvent), for the agents who
+    never answered; only an available agent is paused (one already on a pause, or logged out, keeps his state).
+    The Presence rows are already locked by ``_free_slots``."""
+    from agents.models import PresenceEvent
+
+    paused = sorted(
+        Presence.objects.filter(agent_id__in=agent_ids, logged_in=True, pause_type__isnull=True).values_list(
+            "agent_id", flat=True
+        )
+    )
+    if not paused:
+        return []
+    Presence.objects.filter(agent_id__in=paused, logged_in=True, pause_type__isnull=True).update(
+        pause_type_id=pause_type_id, changed_at=now
+    )
+    PresenceEvent.objects.bulk_create(
+        [
+            PresenceEvent(
+                agent_id=agent_id,
+                kind=PresenceEvent.Kind.PAUSED,
+                pause_type_id=pause_type_id,
+                reason=NO_REPLY_REASON,
+                created_at=now,
+            )
+            for agent_id in paused
+        ]
+    )
+    return paused
 
 
 def chats_transfer_unanswered(*, now: datetime | None = None) -> int:
     """Take every chat whose client's message stayed unanswered for X seconds (counted from the
     later of the message and the assignment) from its agent (SPEC.md "Transfer on no reply").
 
-    The chat goes back to waiting keeping its queue time (head of the queue), the agent is excluded
-    from it (NoReplyExclusion) and, when he never answered in this chat, put on parameter 4's pause;
-    dispatch then offers it to another eligible agent who has not had it.
+    Set-based, in one transaction, with the invariants of ``chat_requeue(exclude_agent=True)`` and
+    ``presence_pause`` (tests/chat/rules/test_same_invariants.py compares them): one conditional
+    ``UPDATE … RETURNING`` puts the chats back to waiting keeping their queue time (head of the queue),
+    the agents' slots are freed (Presence rows locked in agent order), each agent is excluded from his chat
+    (NoReplyExclusion), a TRANSFERRED event (reason "no_reply") is written per chat, and an agent who never
+    answered in his chat is put on parameter 4's pause (AGENT_PAUSED on that chat, PAUSED in his presence
+    log). Dispatch then offers the chats to other eligible agents who have not had them.
     """
     now = _now(now)
     card = ChatSettings.load()
     due_q = unanswered_due_q(card=card, now=now)
     if due_q is None:
         return 0
-    ids = list(Chat.objects.filter(due_q).order_by().values_list("id", flat=True))
-    moved = 0
-    for chat_id in ids:
-        try:
-            if _retry_on_deadlock(lambda cid=chat_id: int(_transfer_one(chat_id=cid, due_q=due_q, card=card, now=now))):
-                moved += 1
-        except ChatError as exc:  # changed under us (closed, reassigned): nothing to do
-            logger.info("no-reply transfer of chat %s skipped: %s", chat_id, exc)
+    due = Chat.objects.filter(due_q).order_by()
+    if not due.exists():  # the idle sweep: one indexed query, no transaction
+        return 0
+    pause_type_id = card.no_reply_pause_type_id
+
+    def run() -> list:
+        with transaction.atomic():
+            moved = _lock_and_requeue(due_qs=due, now=now)
+            if not moved:
+                return []
+            _free_slots(per_agent=Counter(agent_id for _cid, agent_id, _never, _q in moved if agent_id))
+            NoReplyExclusion.objects.bulk_create(
+                [NoReplyExclusion(chat_id=cid, agent_id=agent_id, created_at=now) for cid, agent_id, _n, _q in moved],
+                ignore_conflicts=True,
+                batch_size=2000,
+            )
+            ChatEvent.objects.bulk_create(
+                [
+                    ChatEvent(
+                        chat_id=cid,
+                        kind=ChatEvent.Kind.TRANSFERRED,
+                        from_agent_id=agent_id,
+                        queue_id=queue_id,
+                        reason=NO_REPLY_REASON,
+                        created_at=now,
+                    )
+                    for cid, agent_id, _never, queue_id in moved
+                ],
+                batch_size=2000,
+            )
+            if pause_type_id:
+                paused = set(
+                    _pause_for_no_reply(
+                        agent_ids={agent_id for _c, agent_id, never, _q in moved if never and agent_id},
+                        pause_type_id=pause_type_id,
+                        now=now,
+                    )
+                )
+                ChatEvent.objects.bulk_create(
+                    [
+                        ChatEvent(
+                            chat_id=cid,
+                            kind=ChatEvent.Kind.AGENT_PAUSED,
+                            agent_id=agent_id,
+                            reason=NO_REPLY_REASON,
+                            data={"pause_type": pause_type_id},
+                            created_at=now,
+                        )
+                        for cid, agent_id, never, _q in moved
+                        if never and agent_id in paused
+                    ],
+                    batch_size=2000,
+                )
+            return moved
+
+    moved = _retry_on_deadlock(run)
     if moved:
-        logger.info("transferred %d unanswered chats", moved)
+        logger.info("transferred %d unanswered chats", len(moved))
         _dispatch(now)
-    return moved
+    return len(moved)
 
 
 # --- 3. stop automatic assignment ---------------------------------------------
@@ -313,10 +400,12 @@ def chats_stop_auto_assign(*, now: datetime | None = None) -> int:
     if not card.stop_auto_assign_after_hours:
         return 0
     cutoff = now - timedelta(hours=card.stop_auto_assign_after_hours)
+    due = Chat.objects.filter(
+        status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True, queued_at__lte=cutoff
+    ).order_by()
+    if not due.exists():  # the idle sweep: one indexed query, no transaction
+        return 0
     with transaction.atomic():
-        due = Chat.objects.filter(
-            status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True, queued_at__lte=cutoff
-        ).order_by()
         if connection.vendor == "postgresql":
             select = due.select_for_update(skip_locked=True, of=("self",)).values("id")
             sql, params = select.query.get_compiler(using=due.db).as_sql()
@@ -364,6 +453,8 @@ def chats_purge_closed(*, now: datetime | None = None, batch_size: int = 2000) -
     if not card.delete_chats_after_days:
         return 0
     cutoff = now - timedelta(days=card.delete_chats_after_days)
+    if not Chat.objects.filter(status=Chat.Status.CLOSED, closed_at__lte=cutoff).exists():  # the idle sweep
+        return 0
     total = 0
     while True:
         with transaction.atomic():
