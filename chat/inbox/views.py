@@ -148,6 +148,7 @@ def _chat_context(request, chat: Chat) -> dict:
         "upload_form": UploadForm(),
         "files_enabled": card.file_upload_enabled,
         "file_max_size_mb": card.file_max_size_mb,
+        "file_download_hours": card.file_download_hours,
     }
 
 

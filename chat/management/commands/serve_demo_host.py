@@ -16,21 +16,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from django.core.management.base import BaseCommand
 
 PAGE = """<!doctype html>
-<html lang="en">
+<html lang="pl">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Kwiaciarnia Róża &ndash; demo website</title>
+<title>Kwiaciarnia R&oacute;&zdot;a &ndash; demo website</title>
 <style>
   /* The host page's own, deliberately aggressive styles: the widget must not inherit them. */
   * {{ box-sizing: border-box; }}
   body {{ margin: 0; font: 18px/1.6 Georgia, serif; color: #3b2f2f; background: #fdf6ee; }}
   button {{ background: #ff00aa !important; color: yellow; font-size: 30px; border: 5px dashed lime; }}
-  input {{ border: 4px solid red; font-size: 28px; }}
+  input, textarea {{ border: 4px solid red; font-size: 28px; }}
+  div {{ letter-spacing: .2em; }}
   header {{ background: #7a1f3d; color: #fff; padding: 28px 48px; }}
   header h1 {{ margin: 0; font-size: 34px; }}
   main {{ max-width: 860px; margin: 0 auto; padding: 32px 48px 120px; }}
-  .cards {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 18px; }}
+  .cards {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 18px; letter-spacing: normal; }}
   .card {{ background: #fff; border-radius: 10px; padding: 18px; box-shadow: 0 2px 10px rgba(0,0,0,.08); }}
   nav a {{ color: #fff; margin-right: 18px; }}
 </style>
@@ -38,18 +39,18 @@ PAGE = """<!doctype html>
 <body>
 <header>
   <h1>Kwiaciarnia R&oacute;&zdot;a</h1>
-  <nav><a href="/">Home</a><a href="/?page=offer">Offer</a><a href="/?page=contact">Contact</a></nav>
+  <nav><a href="/">Start</a><a href="/?page=oferta">Oferta</a><a href="/?page=kontakt">Kontakt</a></nav>
 </header>
 <main>
-  <p>This page is served by <code>manage.py serve_demo_host</code> on another origin than Parley.
-  It embeds the chat widget with one script tag, the way a company's website would.
-  Open the chat with the button in the corner.</p>
+  <p>Demo website of another origin, served by <code>manage.py serve_demo_host</code>. It embeds the
+  Parley chat widget with one script tag, the way a company's website would: open the chat with the
+  button in the corner. (The page's own CSS is deliberately loud; the widget is not touched by it.)</p>
   <div class="cards">
-    <div class="card"><h3>Bouquets</h3><p>Fresh flowers every morning.</p></div>
-    <div class="card"><h3>Weddings</h3><p>Decorations for the big day.</p></div>
-    <div class="card"><h3>Delivery</h3><p>Same day across the city.</p></div>
+    <div class="card"><h3>Bukiety</h3><p>&Sacute;wie&zdot;e kwiaty codziennie rano.</p></div>
+    <div class="card"><h3>&Sacute;luby</h3><p>Dekoracje na wielki dzie&nacute;.</p></div>
+    <div class="card"><h3>Dostawa</h3><p>Tego samego dnia w ca&lstrok;ym mie&sacute;cie.</p></div>
   </div>
-  <p><button type="button">A host page button</button></p>
+  <p><button type="button">Przycisk strony</button></p>
 </main>
 <script src="{server}/static/widget/parley-widget.js" data-server="{server}" data-queue="{queue}" async></script>
 </body>
@@ -98,7 +99,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8001)
         parser.add_argument("--server", default="", help="Parley's URL (default http://127.0.0.1:$PARLEY_PORT)")
-        parser.add_argument("--queue", default="", help="queue id or name (default: the first active queue)")
+        parser.add_argument("--queue", default="", help="queue id (default: the first active queue)")
 
     def handle(self, *args, **options):
         import os
@@ -109,7 +110,7 @@ class Command(BaseCommand):
             from chat.models import Queue
 
             first = Queue.objects.filter(active=True).order_by("id").first()
-            queue = first.name if first else ""
+            queue = str(first.pk) if first else ""
         httpd = make_server(host=options["host"], port=options["port"], server_url=server_url, queue=queue)
         self.stdout.write(f"demo website on http://{options['host']}:{options['port']}/ (widget from {server_url})")
         try:

@@ -1,0 +1,396 @@
+/*!
+ * Parley chat widget. Embed on any page with one tag:
+ *   <script src="https://parley.example.com/static/widget/parley-widget.js"
+ *           data-server="https://parley.example.com" data-queue="1" async></script>
+ * data-queue: the queue id (optional; the first active queue otherwise).
+ * data-lang: "pl" or "en" (optional; the page's or the browser's language otherwise).
+ *
+ * It talks only to <server>/widget/v1/ with the chat's visitor token in the
+ * X-Visitor-Token header; it keeps the chat across page loads of the same site
+ * (localStorage); its markup and styles live in a Shadow DOM so the host page's
+ * CSS cannot reach them and its own CSS cannot leak out.
+ */
+(function () {
+  "use strict";
+  if (window.__parleyWidget) { return; }
+  window.__parleyWidget = true;
+
+  var script = document.currentScript || (function () {
+    var all = document.querySelectorAll("script[src*='parley-widget']");
+    return all[all.length - 1];
+  })();
+  if (!script) { return; }
+  var CLIP = '<svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>';
+  var SERVER = (script.getAttribute("data-server") || new URL(script.src).origin).replace(/\/+$/, "");
+  var QUEUE = (script.getAttribute("data-queue") || "").trim();
+  var API = SERVER + "/widget/v1";
+  var STORE = "parley-widget:" + SERVER;
+  var POLL_OPEN_MS = 2000, POLL_CLOSED_MS = 5000, STATE_EVERY = 4, HEARTBEAT_MS = 30000;
+
+  var LANG = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en")
+    .slice(0, 2).toLowerCase() === "pl" ? "pl" : "en";
+  var T = {
+    pl: {
+      title: "Czat z nami", subtitle: "Zwykle odpowiadamy w kilka minut.", name: "Imię", email: "E-mail",
+      optional: "(opcjonalnie)", start: "Rozpocznij czat", placeholder: "Napisz wiadomość…", send: "Wyślij",
+      attach: "Załącz plik", closed: "Rozmowa została zakończona.", again: "Rozpocznij nową rozmowę",
+      tooLarge: "Plik jest za duży: limit to {mb} MB.", gone: "Ten plik nie jest już dostępny.",
+      waiting: "Czekasz na konsultanta…", agent: "Rozmawiasz z: {name}", failed: "Nie udało się połączyć. Spróbuj ponownie.",
+      nameRequired: "Podaj swoje imię.", you: "Ty", open: "Otwórz czat", close: "Zamknij okno czatu",
+      end: "Zakończ rozmowę", uploading: "Wysyłanie pliku…", filesOff: "Przesyłanie plików jest wyłączone."
+    },
+    en: {
+      title: "Chat with us", subtitle: "We usually answer within minutes.", name: "Name", email: "E-mail",
+      optional: "(optional)", start: "Start the chat", placeholder: "Write a message…", send: "Send",
+      attach: "Attach a file", closed: "The conversation has ended.", again: "Start a new conversation",
+      tooLarge: "The file is too large: the limit is {mb} MB.", gone: "This file is no longer available.",
+      waiting: "Waiting for an agent…", agent: "You are talking to {name}", failed: "Could not connect. Please try again.",
+      nameRequired: "Tell us your name.", you: "You", open: "Open the chat", close: "Close the chat window",
+      end: "End the conversation", uploading: "Uploading the file…", filesOff: "File transfer is switched off."
+    }
+  }[LANG];
+  function t(key, params) {
+    return (T[key] || key).replace(/\{(\w+)\}/g, function (_m, k) { return params && params[k] != null ? params[k] : ""; });
+  }
+
+  // --- state kept across page loads of this site -------------------------------------------
+  function load() { try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
+  var state = load();
+  function save() { try { localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode */ } }
+  if (!state.visitorKey) {
+    var bytes = new Uint8Array(24);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    state.visitorKey = Array.prototype.map.call(bytes, function (b) {
+      return "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b & 63];
+    }).join("");
+    save();
+  }
+
+  // --- the Shadow DOM ------------------------------------------------------------------------
+  var host = document.createElement("div");
+  host.id = "parley-widget";
+  host.setAttribute("data-parley", "");
+  host.style.cssText = "all: initial !important; position: fixed !important; right: 20px !important; " +
+    "bottom: 20px !important; z-index: 2147483000 !important; display: block !important;";
+  var root = host.attachShadow({ mode: "open" });
+  root.innerHTML =
+    '<style>.pw{visibility:hidden}</style>' +
+    '<link rel="stylesheet" href="' + SERVER + '/static/widget/parley-widget.css">' +
+    '<div class="pw" part="widget">' +
+    '  <section class="panel" hidden role="dialog" aria-label="' + esc(t("title")) + '">' +
+    '    <header><div class="head-text"><b class="title">' + esc(t("title")) + '</b><small class="sub">' + esc(t("subtitle")) + '</small></div>' +
+    '      <button type="button" class="icon end" title="' + esc(t("end")) + '" aria-label="' + esc(t("end")) + '" hidden><svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M12 3v8M6.3 6.3a8 8 0 1 0 11.4 0"/></svg></button>' +
+    '      <button type="button" class="icon hide" title="' + esc(t("close")) + '" aria-label="' + esc(t("close")) + '"><svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg></button></header>' +
+    '    <form class="prechat" novalidate>' +
+    '      <label>' + esc(t("name")) + '<input name="name" autocomplete="name" maxlength="200" required></label>' +
+    '      <label>' + esc(t("email")) + ' <small>' + esc(t("optional")) + '</small><input name="email" type="email" autocomplete="email" maxlength="254"></label>' +
+    '      <p class="error" role="alert" hidden></p>' +
+    '      <button type="submit" class="primary">' + esc(t("start")) + '</button>' +
+    '    </form>' +
+    '    <div class="conversation" hidden>' +
+    '      <div class="log" aria-live="polite"></div>' +
+    '      <div class="closed" hidden><p>' + esc(t("closed")) + '</p><button type="button" class="primary again">' + esc(t("again")) + '</button></div>' +
+    '      <form class="composer">' +
+    '        <p class="error" role="alert" hidden></p>' +
+    '        <div class="row"><label class="attach" title="' + esc(t("attach")) + '"><input type="file" name="file" hidden><svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg><span class="sr">' + esc(t("attach")) + '</span></label>' +
+    '        <textarea name="body" rows="1" maxlength="10000" placeholder="' + esc(t("placeholder")) + '"></textarea>' +
+    '        <button type="submit" class="primary send">' + esc(t("send")) + '</button></div>' +
+    '      </form>' +
+    '    </div>' +
+    '  </section>' +
+    '  <button type="button" class="launcher" aria-label="' + esc(t("open")) + '">' +
+    '    <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>' +
+    '    <span class="dot" hidden></span></button>' +
+    '</div>';
+
+  function $(sel) { return root.querySelector(sel); }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  var panel = $(".panel"), launcher = $(".launcher"), prechat = $(".prechat"), conversation = $(".conversation"),
+    log = $(".log"), composer = $(".composer"), closedBox = $(".closed"), dot = $(".dot"), endBtn = $(".end");
+
+  function mount() { (document.body || document.documentElement).appendChild(host); }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+
+  // --- HTTP ----------------------------------------------------------------------------------
+  function request(method, path, body, opts) {
+    opts = opts || {};
+    var headers = {};
+    if (state.token) { headers["X-Visitor-Token"] = state.token; }
+    var init = { method: method, headers: headers, mode: "cors", credentials: "omit", keepalive: !!opts.keepalive };
+    if (body instanceof FormData) { init.body = body; } else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(API + path, init);
+  }
+  function errorText(data) {
+    if (!data || typeof data !== "object") { return t("failed"); }
+    var keys = Object.keys(data).filter(function (k) { return k !== "code"; });
+    for (var i = 0; i < keys.length; i++) {
+      var v = data[keys[i]];
+      if (Array.isArray(v) && v.length) { return String(v[0]); }
+      if (typeof v === "string") { return v; }
+    }
+    return t("failed");
+  }
+  function showError(el, text) { el.textContent = text || ""; el.hidden = !text; }
+
+  // --- rendering -----------------------------------------------------------------------------
+  var seen = {};
+  var chatInfo = null;
+
+  function fmtSize(n) {
+    if (n < 1024) { return n + " B"; }
+    if (n < 1048576) { return (n / 1024).toFixed(0) + " KB"; }
+    return (n / 1048576).toFixed(1) + " MB";
+  }
+  function fmtTime(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? "" : ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+  function renderMessage(m) {
+    if (seen[m.id]) { return; }
+    seen[m.id] = true;
+    var el = document.createElement("div");
+    el.className = "msg msg-" + m.sender;
+    el.setAttribute("data-id", m.id);
+    var html = "";
+    if (m.sender !== "system") {
+      html += '<div class="meta">' + esc(m.sender === "client" ? t("you") : (m.author_name || "")) +
+        ' <time>' + esc(fmtTime(m.created_at)) + '</time></div>';
+    }
+    if (m.body) { html += '<div class="body">' + esc(m.body).replace(/\n/g, "<br>") + '</div>'; }
+    (m.attachments || []).forEach(function (a) {
+      html += '<button type="button" class="file' + (a.expired ? ' expired' : '') + '" data-url="' + esc(a.download_url) +
+        '" data-name="' + esc(a.name) + '">' + CLIP + ' <span>' + esc(a.name) + '</span> <small>' + esc(fmtSize(a.size)) + '</small></button>';
+    });
+    el.innerHTML = html;
+    var stick = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    log.appendChild(el);
+    if (stick || m.sender === "client") { log.scrollTop = log.scrollHeight; }
+    if (m.id > (state.lastId || 0)) { state.lastId = m.id; }
+    if (panel.hidden && m.sender !== "client") { dot.hidden = false; }
+  }
+
+  function renderState(info) {
+    chatInfo = info;
+    var sub = $(".sub");
+    if (info.status === "assigned" && info.agent_name) { sub.textContent = t("agent", { name: info.agent_name }); }
+    else if (info.status === "waiting") { sub.textContent = t("waiting"); }
+    else { sub.textContent = t("subtitle"); }
+    var closed = info.status === "closed";
+    closedBox.hidden = !closed;
+    composer.hidden = closed;
+    endBtn.hidden = closed;
+    $(".attach").hidden = !info.file_upload_enabled;
+    if (closed) { stopTimers(); }
+  }
+
+  function showConversation() {
+    prechat.hidden = true;
+    conversation.hidden = false;
+  }
+  function showPrechat() {
+    conversation.hidden = true;
+    prechat.hidden = false;
+    endBtn.hidden = true;
+    $(".sub").textContent = t("subtitle");
+    if (state.name) { prechat.elements.name.value = state.name; }
+    if (state.email) { prechat.elements.email.value = state.email; }
+  }
+
+  // --- polling, heartbeat, page close ----------------------------------------------------------
+  var pollTimer = null, heartbeatTimer = null, tick = 0, polling = false;
+
+  function poll() {
+    if (!state.chatId || polling) { return schedule(); }
+    polling = true;
+    var wantState = tick++ % STATE_EVERY === 0;
+    request("GET", "/chats/" + state.chatId + "/messages/?since=" + (state.lastId || 0))
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403 || r.status === 404) { forget(); throw new Error("gone"); }
+        return r.ok ? r.json() : [];
+      })
+      .then(function (list) {
+        list.forEach(renderMessage);
+        save();
+        var closing = list.some(function (m) { return m.sender === "system"; });
+        if (wantState || closing) { return refreshState(); }
+      })
+      .catch(function () { /* offline for a moment: try again at the next tick */ })
+      .then(function () { polling = false; schedule(); });
+  }
+  function schedule() {
+    clearTimeout(pollTimer);
+    if (state.chatId && !(chatInfo && chatInfo.status === "closed")) {
+      pollTimer = setTimeout(poll, panel.hidden ? POLL_CLOSED_MS : POLL_OPEN_MS);
+    }
+  }
+  function refreshState() {
+    return request("GET", "/chats/" + state.chatId + "/").then(function (r) {
+      if (r.status === 401 || r.status === 403 || r.status === 404) { forget(); return null; }
+      return r.ok ? r.json() : null;
+    }).then(function (info) { if (info) { renderState(info); } });
+  }
+  function heartbeat() {
+    if (state.chatId && state.token) { request("POST", "/chats/" + state.chatId + "/heartbeat/").catch(function () {}); }
+  }
+  function startTimers() {
+    schedule();
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
+  }
+  function stopTimers() { clearTimeout(pollTimer); clearInterval(heartbeatTimer); }
+  function forget() {
+    stopTimers();
+    delete state.chatId; delete state.token; delete state.lastId;
+    save();
+    seen = {}; chatInfo = null; log.innerHTML = "";
+    showPrechat();
+  }
+
+  // The page is going away: start the "page closed" inactivity clock. A keepalive fetch
+  // (not sendBeacon) because the token goes in a header, never in the URL or the body.
+  window.addEventListener("pagehide", function () {
+    if (state.chatId && state.token && !(chatInfo && chatInfo.status === "closed")) {
+      try { request("POST", "/chats/" + state.chatId + "/page-closed/", undefined, { keepalive: true }); } catch (e) { /* ignore */ }
+    }
+  });
+  // Back on the page (tab shown again, or restored from the back/forward cache): the visitor returned.
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { heartbeat(); } });
+  window.addEventListener("pageshow", function (e) { if (e.persisted) { heartbeat(); } });
+
+  // --- user actions --------------------------------------------------------------------------
+  function setOpen(open) {
+    panel.hidden = !open;
+    launcher.classList.toggle("is-open", open);
+    state.open = open;
+    save();
+    if (open) {
+      dot.hidden = true;
+      log.scrollTop = log.scrollHeight;
+      var focus = state.chatId ? composer.elements.body : prechat.elements.name;
+      setTimeout(function () { try { focus.focus(); } catch (e) { /* ignore */ } }, 0);
+      schedule();
+    }
+  }
+  launcher.addEventListener("click", function () { setOpen(panel.hidden); });
+  $(".hide").addEventListener("click", function () { setOpen(false); });
+
+  prechat.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var err = prechat.querySelector(".error");
+    var name = prechat.elements.name.value.trim(), email = prechat.elements.email.value.trim();
+    if (!name) { showError(err, t("nameRequired")); return; }
+    var payload = { name: name, email: email, page: location.href.slice(0, 1000), visitor_key: state.visitorKey };
+    if (/^\d+$/.test(QUEUE)) { payload.queue = parseInt(QUEUE, 10); }
+    var btn = prechat.querySelector("button");
+    btn.disabled = true;
+    request("POST", "/chats/", payload).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { throw new Error(errorText(data)); }
+        showError(err, "");
+        state.chatId = data.chat.id; state.token = data.token; state.name = name; state.email = email;
+        state.lastId = 0; seen = {}; log.innerHTML = "";
+        save();
+        renderState(data.chat);
+        showConversation();
+        startTimers();
+        poll();
+        composer.elements.body.focus();
+      });
+    }).catch(function (ex) { showError(err, ex.message || t("failed")); })
+      .then(function () { btn.disabled = false; });
+  });
+
+  function send() {
+    var ta = composer.elements.body, body = ta.value.trim(), err = composer.querySelector(".error");
+    if (!body || !state.chatId) { return; }
+    ta.disabled = true;
+    request("POST", "/chats/" + state.chatId + "/messages/", { body: body }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { throw new Error(errorText(data)); }
+        ta.value = ""; showError(err, "");
+        renderMessage(data); save();
+      });
+    }).catch(function (ex) { showError(err, ex.message || t("failed")); refreshState(); })
+      .then(function () { ta.disabled = false; ta.focus(); });
+  }
+  composer.addEventListener("submit", function (e) { e.preventDefault(); send(); });
+  composer.elements.body.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+  });
+
+  var fileInput = composer.querySelector("input[type=file]");
+  fileInput.addEventListener("change", function () {
+    var file = fileInput.files && fileInput.files[0], err = composer.querySelector(".error");
+    fileInput.value = "";
+    if (!file || !state.chatId) { return; }
+    if (chatInfo && !chatInfo.file_upload_enabled) { showError(err, t("filesOff")); return; }
+    var limit = chatInfo && chatInfo.file_max_size_mb;
+    if (limit && file.size > limit * 1024 * 1024) {  // refused before anything is sent (the server checks too)
+      showError(err, t("tooLarge", { mb: limit }));
+      return;
+    }
+    var form = new FormData();
+    form.append("file", file, file.name);
+    showError(err, t("uploading"));
+    request("POST", "/chats/" + state.chatId + "/files/", form).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { throw new Error(errorText(data)); }
+        showError(err, "");
+        renderMessage(data); save();
+      });
+    }).catch(function (ex) { showError(err, ex.message || t("failed")); });
+  });
+
+  log.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("button.file");
+    if (!btn) { return; }
+    var err = composer.querySelector(".error");
+    request("GET", btn.getAttribute("data-url").replace(/^\/widget\/v1/, "")).then(function (r) {
+      if (r.status === 410) { btn.classList.add("expired"); throw new Error(t("gone")); }
+      if (!r.ok) { return r.json().catch(function () { return {}; }).then(function (d) { throw new Error(errorText(d)); }); }
+      return r.blob();
+    }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var a = document.createElement("a");
+      a.href = url; a.download = btn.getAttribute("data-name") || "file";
+      root.appendChild(a); a.click(); a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    }).catch(function (ex) { showError(err, ex.message || t("failed")); });
+  });
+
+  endBtn.addEventListener("click", function () {
+    if (!state.chatId) { return; }
+    request("POST", "/chats/" + state.chatId + "/close/").then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) { if (info) { renderState(info); } poll(); });
+  });
+  $(".again").addEventListener("click", function () { forget(); prechat.elements.name.focus(); });
+
+  // --- start: resume the chat of an earlier page load ------------------------------------------
+  var css = root.querySelector("link");
+  function reveal() { root.querySelector(".pw").classList.add("ready"); }
+  css.addEventListener("load", reveal);
+  css.addEventListener("error", reveal);
+
+  if (state.chatId && state.token) {
+    state.lastId = 0;  // a new page: show the whole conversation again
+    showConversation();
+    refreshState().then(function () {
+      if (!state.chatId) { return; }
+      heartbeat();
+      // The previous page's "page closed" report may still be on its way: say "back" once more.
+      setTimeout(heartbeat, 1500);
+      startTimers();
+      poll();
+    });
+    if (state.open) { setOpen(true); }
+  } else {
+    showPrechat();
+  }
+})();

@@ -1,0 +1,191 @@
+"""The website widget on a page of another origin, talking to an agent in the inbox, in real Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Attachment, Chat, ChatSettings, Message
+from tests import factories
+from tests.e2e.conftest import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def queue(transactional_db):
+    return factories.QueueFactory(name="Sprzedaż")
+
+
+@pytest.fixture
+def agent(agent_factory, queue):
+    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
+
+
+@pytest.fixture
+def agent_page(new_context, inbox_login, agent, eager_dispatch):
+    page = inbox_login(new_context().new_page(), agent)
+    page.evaluate("window.__sameDocument = true")  # gone if the page ever reloads
+    return page
+
+
+@pytest.fixture
+def visitor(new_context, demo_host, queue):
+    page = new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL").new_page()
+    page.goto(demo_host(queue))
+    return page
+
+
+def start_chat(visitor, *, name="Zofia Nowak", email="zofia@example.com"):
+    visitor.click(".launcher")
+    visitor.fill(".prechat input[name=name]", name)
+    visitor.fill(".prechat input[name=email]", email)
+    visitor.click(".prechat button[type=submit]")
+    expect(visitor.locator(".conversation")).to_be_visible()
+
+
+def visitor_writes(visitor, text):
+    visitor.fill(".composer textarea", text)
+    visitor.press(".composer textarea", "Enter")
+    expect(visitor.locator(".msg-client").last).to_contain_text(text)
+
+
+def agent_writes(page, text):
+    page.fill("#composer textarea", text)
+    page.press("#composer textarea", "Enter")
+    expect(page.locator("#messages .msg-agent").last).to_contain_text(text)
+
+
+def open_assigned_chat(agent_page, name):
+    item = agent_page.locator("[data-testid=my-chats] .chat-item", has_text=name)
+    expect(item).to_be_visible()
+    assert agent_page.evaluate("window.__sameDocument") is True  # it came without reloading
+    item.locator("a").click()
+    expect(agent_page.locator("#chat-header")).to_contain_text(name)
+
+
+def test_a_visitor_on_another_origin_chats_with_the_agent_the_chat_was_assigned_to(agent_page, visitor, agent):
+    start_chat(visitor)
+    visitor_writes(visitor, "Dzień dobry, szukam bukietu na urodziny.")
+
+    open_assigned_chat(agent_page, "Zofia Nowak")
+    chat = Chat.objects.get(visitor_name="Zofia Nowak")
+    assert (chat.status, chat.agent_id, chat.channel) == (Chat.Status.ASSIGNED, agent.pk, Chat.Channel.WEBSITE)
+    expect(agent_page.locator("#messages")).to_contain_text("szukam bukietu")
+
+    agent_writes(agent_page, "Dzień dobry! Jaki kolor kwiatów Pani lubi?")
+    expect(visitor.locator(".msg-agent").last).to_contain_text("Jaki kolor")
+    expect(visitor.locator(".sub")).to_contain_text("Anna")
+
+    visitor_writes(visitor, "Czerwone róże poproszę.")
+    expect(agent_page.locator("#messages .msg-client").last).to_contain_text("Czerwone róże")
+    agent_writes(agent_page, "Świetny wybór, przygotujemy bukiet na jutro.")
+    expect(visitor.locator(".msg-agent").last).to_contain_text("Świetny wybór")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    visitor.screenshot(path=str(SCREENSHOTS / "widget-chat.png"))
+    agent_page.screenshot(path=str(SCREENSHOTS / "inbox-chat.png"))
+
+
+def test_a_file_goes_each_way_and_an_oversized_one_shows_its_error(agent_page, visitor, tmp_path):
+    start_chat(visitor, name="Piotr Wiśniewski", email="piotr@example.com")
+    visitor_writes(visitor, "Przesyłam projekt dekoracji.")
+    open_assigned_chat(agent_page, "Piotr Wiśniewski")
+
+    sketch = b"sketch of the wedding decoration\n" * 50
+    visitor.set_input_files(".composer input[type=file]",
+                            files=[{"name": "projekt.txt", "mimeType": "text/plain", "buffer": sketch}])
+    expect(visitor.locator(".msg-client .file")).to_contain_text("projekt.txt")
+    link = agent_page.locator("#messages a.file", has_text="projekt.txt")
+    expect(link).to_be_visible()
+    with agent_page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == sketch
+
+    offer = b"%PDF-1.4 offer for the wedding\n"
+    agent_page.set_input_files("#composer input[type=file]",
+                               files=[{"name": "oferta.pdf", "mimeType": "application/pdf", "buffer": offer}])
+    received = visitor.locator(".msg-agent .file", has_text="oferta.pdf")
+    expect(received).to_be_visible()
+    with visitor.expect_download() as download:
+        received.click()
+    assert download.value.suggested_filename == "oferta.pdf"
+    assert Path(download.value.path()).read_bytes() == offer
+
+    ChatSettings.objects.filter(pk=1).update(file_max_size_mb=1)
+    big = tmp_path / "film.mp4"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    visitor.set_input_files(".composer input[type=file]", files=[str(big)])
+    expect(visitor.locator(".composer .error")).to_contain_text("1 MB")
+    agent_page.set_input_files("#composer input[type=file]", files=[str(big)])
+    expect(agent_page.locator("[data-testid=upload-error]")).to_contain_text("1 MB")
+    assert sorted(Attachment.objects.values_list("original_name", flat=True)) == ["oferta.pdf", "projekt.txt"]
+    assert not list(Path(ChatSettings.objects.model._meta.apps.get_app_config("chat").path).glob("film.mp4"))
+
+    visitor.screenshot(path=str(SCREENSHOTS / "widget-files.png"))
+
+
+def test_a_file_past_its_download_hours_answers_410_gone_in_both_places(agent_page, visitor, live_server):
+    start_chat(visitor, name="Ewa Lis", email="ewa@example.com")
+    visitor.set_input_files(".composer input[type=file]",
+                            files=[{"name": "faktura.txt", "mimeType": "text/plain", "buffer": b"invoice"}])
+    expect(visitor.locator(".msg-client .file")).to_contain_text("faktura.txt")
+    open_assigned_chat(agent_page, "Ewa Lis")
+    attachment = Attachment.objects.get()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Attachment.objects.filter(pk=attachment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = agent_page.request.get(f"{live_server.url}/inbox/files/{attachment.token}/")
+    assert response.status == 410
+    visitor.locator(".msg-client .file", has_text="faktura.txt").click()
+    expect(visitor.locator(".composer .error")).to_contain_text("nie jest już dostępny")
+
+
+def test_the_widget_welcomes_keeps_the_chat_across_page_loads_and_shows_when_it_is_closed(
+    agent_page, visitor, demo_host
+):
+    ChatSettings.objects.filter(pk=1).update(welcome_message_when=ChatSettings.WelcomeWhen.CHAT_STARTED)
+    start_chat(visitor, name="Jan Kowal", email="jan@example.com")
+    expect(visitor.locator(".msg-system").first).to_contain_text("Witam, w czym mogę pomóc?")
+    visitor_writes(visitor, "Czy dowozicie w niedzielę?")
+
+    visitor.goto(visitor.url.split("?")[0] + "?page=oferta")  # another page of the same site
+    expect(visitor.locator(".panel")).to_be_visible()
+    expect(visitor.locator(".msg-client")).to_contain_text("Czy dowozicie w niedzielę?")
+    assert Chat.objects.count() == 1
+    chat = Chat.objects.get()
+    # The previous page reported itself closed; the new page's heartbeat says the visitor is back.
+    wait_until(lambda: Chat.objects.get().page_closed_at is None, message="the heartbeat of the new page")
+
+    open_assigned_chat(agent_page, "Jan Kowal")
+    agent_page.click("[data-testid=close-chat]")
+    expect(agent_page.locator("[data-testid=closed-notice]")).to_be_visible()
+    expect(visitor.locator(".closed")).to_be_visible()
+    expect(visitor.locator(".closed")).to_contain_text("Rozmowa została zakończona")
+    assert Chat.objects.get().status == Chat.Status.CLOSED
+    assert Message.objects.filter(chat=chat, sender=Message.Sender.SYSTEM).count() == 2
+    visitor.screenshot(path=str(SCREENSHOTS / "widget-closed.png"))
+
+
+def test_the_widget_reports_the_page_closed_when_the_visitor_leaves(visitor, queue, live_server):
+    start_chat(visitor, name="Ola", email="")
+    chat = Chat.objects.get()
+    assert chat.page_closed_at is None
+    visitor.goto("about:blank")  # pagehide: the widget sends page-closed with a keepalive request
+    wait_until(lambda: Chat.objects.get().page_closed_at is not None, message="the page-closed report")
+
+
+def test_the_pre_chat_form_and_the_launcher_look_finished(visitor):
+    visitor.click(".launcher")
+    expect(visitor.locator(".prechat")).to_be_visible()
+    assert visitor.evaluate(
+        "getComputedStyle(document.querySelector('#parley-widget').shadowRoot.querySelector('.primary')).backgroundColor"
+    ) == "rgb(47, 75, 216)"  # the host page's `button {background: #ff00aa !important}` does not reach in
+    visitor.screenshot(path=str(SCREENSHOTS / "widget-prechat.png"))
