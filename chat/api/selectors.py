@@ -45,6 +45,22 @@ def chat_get_for(*, user, chat_id: int) -> Chat:
     return chat
 
 
+def chat_get_assignable_for(*, user, chat_id: int) -> Chat:
+    """For "Assign": also a chat of his queues that a colleague has just taken, so that
+    the service answers with its clear refusal ("taken", 409) instead of a 404."""
+    chats = chats_visible_to(user=user)
+    if not user.is_staff:
+        my_queues = QueueMembership.objects.filter(agent_id=user.pk).values("queue_id")
+        chats = Chat.objects.filter(
+            Q(pk__in=chats.values("pk")) | Q(queue_id__in=my_queues, channel__in=[Chat.Channel.WEBSITE,
+                                                                                Chat.Channel.MESSENGER])
+        )
+    chat = chats.filter(pk=chat_id).first()
+    if chat is None:
+        raise NotFound("No such chat.")
+    return chat
+
+
 def chat_messages(*, chat: Chat, since: int = 0) -> QuerySet[Message]:
     return chat.messages.filter(id__gt=since).prefetch_related("attachments").order_by("id")
 

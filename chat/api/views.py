@@ -16,7 +16,13 @@ from rest_framework.views import APIView
 
 from agents.models import PauseType, Presence, User
 from chat.api.permissions import IsStaffOrReadOnly
-from chat.api.selectors import attachment_get_for, chat_get_for, chat_list, chat_messages
+from chat.api.selectors import (
+    attachment_get_for,
+    chat_get_assignable_for,
+    chat_get_for,
+    chat_list,
+    chat_messages,
+)
 from chat.api.serializers import (
     AgentOutput,
     AttachmentOutput,
@@ -689,7 +695,7 @@ class ChatAssignApi(APIView):
     def post(self, request, chat_id: int):
         from chat.services.chats import chat_assign
 
-        chat = chat_get_for(user=request.user, chat_id=chat_id)
+        chat = chat_get_assignable_for(user=request.user, chat_id=chat_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agent = data.validated_data.get("agent") or request.user

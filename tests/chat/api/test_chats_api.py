@@ -191,3 +191,13 @@ def test_the_chat_id_in_the_url_must_be_a_number(staff_api):
     response = staff_api.get("/api/v1/chats/abc/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_assigning_a_chat_a_colleague_just_took_is_409_taken(agent_api, agent_factory, start_chat, queue):
+    colleague = agent_factory(username="celina", queue=queue)
+    chat = start_chat()
+    chat_assign(chat_id=chat.pk, agent_id=colleague.pk)
+    response = agent_api.post(f"/api/v1/chats/{chat.pk}/assign/", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "taken"
+    assert Chat.objects.get(pk=chat.pk).agent_id == colleague.pk
