@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import PauseType, Presence, PresenceEvent, User
 from chat.models import QueueMembership
+from chat.services.errors import ChatError
+from chat.services.queues import pause_type_create, pause_type_delete, pause_type_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -78,6 +81,26 @@ class PauseTypeAdmin(admin.ModelAdmin):
         if obj is not None and obj.built_in:
             return False
         return super().has_delete_permission(request, obj)
+
+    # Writes go through the services (chat.services.queues), like the API's.
+    def save_model(self, request, obj, form, change):
+        if change:
+            saved = pause_type_update(pause_type_id=obj.pk, actor=request.user, name=form.cleaned_data["name"])
+        else:
+            saved = pause_type_create(name=form.cleaned_data["name"], actor=request.user)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        pause_type_delete(pause_type_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for pause_type in queryset:
+                    pause_type_delete(pause_type_id=pause_type.pk, actor=request.user)
+        except ChatError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
 
 
 # --- Presence (read-only: it changes through the inbox, the API and the PBX) ---------------------------------

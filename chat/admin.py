@@ -7,10 +7,12 @@ and ``strategy_order_set``; chats change only through the chat services.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from chat.forms import (
     AgentStrategyOrderFormSet,
@@ -29,11 +31,28 @@ from chat.models import (
     Queue,
     QueueMembership,
 )
-from chat.services.settings import chat_settings_update, dispatch_after_commit, strategy_order_set
+from chat.services.errors import ChatError
+from chat.services.queues import queue_create, queue_delete, queue_member_remove, queue_member_set, queue_update
+from chat.services.settings import chat_settings_update, strategy_order_set
 
 admin.site.site_header = _("Parley administration")
 admin.site.site_title = _("Parley")
 admin.site.index_title = _("Administration")
+
+# Menu labels of installed apps that ship no Polish translation (django-celery-beat);
+# listed here so that makemessages puts them into locale/pl.
+THIRD_PARTY_LABELS = (
+    gettext_noop("Periodic Tasks"),
+    gettext_noop("periodic task"),
+    gettext_noop("periodic tasks"),
+    gettext_noop("interval"),
+    gettext_noop("intervals"),
+    gettext_noop("crontab"),
+    gettext_noop("crontabs"),
+    gettext_noop("clocked"),
+    gettext_noop("solar event"),
+    gettext_noop("solar events"),
+)
 
 
 # --- The parameter card ------------------------------------------------------------------------------------------
@@ -119,7 +138,7 @@ class ChatSettingsAdmin(admin.ModelAdmin):
     radio_fields = {"inactivity_counted_from": admin.VERTICAL, "welcome_message_when": admin.VERTICAL}
 
     class Media:
-        css = {"all": ["parley/admin/strategy-order.css"]}
+        css = {"all": ["parley/admin/chat-parameters.css"]}
         js = ["parley/admin/strategy-order.js"]
 
     def has_add_permission(self, request):
@@ -128,10 +147,10 @@ class ChatSettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         # A pause type can be added or looked at from the card, not changed or deleted from it.
-        if hasattr(formfield.widget, "can_delete_related"):
+        if formfield is not None and hasattr(formfield.widget, "can_delete_related"):
             formfield.widget.can_delete_related = False
             formfield.widget.can_change_related = False
         return formfield
@@ -207,10 +226,55 @@ class QueueAdmin(admin.ModelAdmin):
     def waiting_count(self, obj):
         return obj._waiting
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Membership and priority decide who is eligible: let the dispatcher look again.
-        dispatch_after_commit()
+    # Writes go through the services (chat.services.queues), which ask for a dispatch after commit:
+    # membership and priority decide who is eligible.
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in ("name", "description", "active")}
+        if change:
+            saved = queue_update(queue_id=obj.pk, actor=request.user, **fields)
+        else:
+            saved = queue_create(actor=request.user, **fields)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not QueueMembership:
+            return super().save_formset(request, form, formset, change)
+        queue = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for member_form in formset.forms:
+            if not member_form.has_changed() and member_form.instance.pk is None:
+                continue  # an empty extra row
+            old_agent_id = member_form.initial.get("agent")
+            if member_form in formset.deleted_forms:
+                if member_form.instance.pk is not None:
+                    queue_member_remove(queue_id=queue.pk, agent_id=old_agent_id, actor=request.user)
+                    formset.deleted_objects.append(member_form.instance)
+                continue
+            if not member_form.has_changed():
+                continue
+            agent_id = member_form.cleaned_data["agent"].pk
+            if old_agent_id and old_agent_id != agent_id:
+                queue_member_remove(queue_id=queue.pk, agent_id=old_agent_id, actor=request.user)
+            membership = queue_member_set(
+                queue_id=queue.pk, agent_id=agent_id, priority=member_form.cleaned_data["priority"], actor=request.user
+            )
+            if member_form.instance.pk is None:
+                formset.new_objects.append(membership)
+            else:
+                formset.changed_objects.append((membership, member_form.changed_data))
+        return None
+
+    def delete_model(self, request, obj):
+        queue_delete(queue_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for queue in queryset:
+                    queue_delete(queue_id=queue.pk, actor=request.user)
+        except ChatError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
 
 
 # --- Chats (read-only: they change only through the chat services) -----------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +97,22 @@ class ChatSettingsForm(forms.ModelForm):
         labels = CARD_LABELS
         help_texts = CARD_HELP_TEXTS
         widgets = {"welcome_message_text": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The form field of a PositiveIntegerField stops at 0; where the model asks for more (max chats,
+        # file size, download hours ≥ 1) say the model's limit, not "≥ 0".
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.IntegerField):
+                continue
+            limits = [
+                v.limit_value for v in ChatSettings._meta.get_field(name).validators if isinstance(v, MinValueValidator)
+            ]
+            if limits and max(limits) != field.min_value:
+                field.min_value = max(limits)
+                field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+                field.validators.append(MinValueValidator(field.min_value))
+                field.widget.attrs["min"] = field.min_value
 
 
 class StrategyStepForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chat.models import Chat
 from crm.models import Customer
+from crm.services import customer_create, customer_update
 
 
 class CustomerChatInline(admin.TabularInline):
@@ -48,6 +49,21 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_chats=Count("chats"))
+
+    def get_inlines(self, request, obj):
+        # A new customer has no chats yet.
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        """Through the CRM services; the form has already checked the e-mail (unique, case-insensitive)."""
+        fields = {name: form.cleaned_data.get(name) for name in ("name", "email", "phone", "messenger_id", "vip")}
+        owner = form.cleaned_data.get("owner")
+        if change:
+            saved = customer_update(customer_id=obj.pk, owner=owner.pk if owner else None, **fields)
+        else:
+            saved = customer_create(owner_id=owner.pk if owner else None, **fields)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
     @admin.display(description=_("chats"), ordering="_chats")
     def chat_count(self, obj):

@@ -44,11 +44,6 @@ def _dispatch_soon() -> None:
     dispatch_soon()
 
 
-def dispatch_after_commit() -> None:
-    """Ask for a dispatch once the current transaction commits (eligibility may have changed)."""
-    transaction.on_commit(_dispatch_soon)
-
-
 def strategy_order_validate(*, kind: str, codes: Any) -> list[str]:
     """Return ``codes`` as a list when it is a complete order of ``kind``'s strategies, else raise ChatError."""
     if kind not in STRATEGY_KINDS:

@@ -1,0 +1,105 @@
+"""Pause types: the five built-ins cannot be deleted (model, queryset, admin); one's own can."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db.models import ProtectedError
+from django.utils import translation
+
+from agents.models import PauseType
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/agents/pausetype/"
+
+
+@pytest.fixture
+def admin(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def custom():
+    return PauseType.objects.create(name="Szkolenie")
+
+
+def test_five_built_ins_carry_the_seeds_polish_labels():
+    with translation.override("pl"):
+        labels = [pause.label for pause in PauseType.objects.filter(built_in=True).order_by("id")]
+    assert labels == ["wrap-up", "administracyjna", "przerwa", "zad. służbowe", "callback progress"]
+
+
+def test_built_ins_have_english_labels_in_english():
+    with translation.override("en"):
+        labels = [pause.label for pause in PauseType.objects.filter(built_in=True).order_by("id")]
+    assert labels == ["Wrap-up", "Administrative", "Break", "Business task", "Callback progress"]
+
+
+def test_built_in_pause_type_cannot_be_deleted_by_the_model():
+    pause = PauseType.objects.get(code="break")
+    with pytest.raises(ProtectedError):
+        pause.delete()
+    assert PauseType.objects.filter(code="break").exists()
+
+
+def test_queryset_delete_with_a_built_in_deletes_nothing(custom):
+    with pytest.raises(ProtectedError):
+        PauseType.objects.filter(pk__in=[custom.pk, PauseType.objects.get(code="wrap_up").pk]).delete()
+    assert PauseType.objects.count() == 6
+
+
+def test_custom_pause_type_can_be_deleted_by_the_model(custom):
+    custom.delete()
+    assert not PauseType.objects.filter(name="Szkolenie").exists()
+
+
+def test_admin_delete_page_of_a_built_in_is_forbidden(admin):
+    pause = PauseType.objects.get(code="administrative")
+    assert admin.get(f"{CHANGELIST}{pause.pk}/delete/").status_code == 403
+    assert admin.post(f"{CHANGELIST}{pause.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert PauseType.objects.filter(pk=pause.pk).exists()
+
+
+def test_admin_bulk_delete_refuses_built_ins_with_a_message(admin, custom):
+    built_in = PauseType.objects.get(code="break")
+    response = admin.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [custom.pk, built_in.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    messages = [str(message) for message in get_messages(response.wsgi_request)]
+    assert messages == ["Wbudowanych typów pauzy nie można usunąć: przerwa. Nic nie zostało usunięte."]
+    assert PauseType.objects.filter(pk__in=[custom.pk, built_in.pk]).count() == 2
+
+
+def test_admin_bulk_delete_deletes_custom_pause_types(admin, custom):
+    response = admin.post(CHANGELIST, {"action": "delete_selected", "_selected_action": [custom.pk], "post": "yes"})
+    assert response.status_code == 302
+    assert not PauseType.objects.filter(pk=custom.pk).exists()
+
+
+def test_admin_deletes_a_custom_pause_type_from_its_page(admin, custom):
+    response = admin.post(f"{CHANGELIST}{custom.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not PauseType.objects.filter(pk=custom.pk).exists()
+
+
+def test_admin_shows_a_built_ins_name_and_code_read_only(admin):
+    pause = PauseType.objects.get(code="wrap_up")
+    html = admin.get(f"{CHANGELIST}{pause.pk}/change/").content.decode()
+    assert 'name="name"' not in html
+    assert "wrap_up" in html
+    assert admin.post(f"{CHANGELIST}{pause.pk}/change/", {"name": "renamed"}).status_code == 403
+    assert PauseType.objects.get(pk=pause.pk).name == "wrap-up"
+
+
+def test_admin_renames_a_custom_pause_type(admin, custom):
+    response = admin.post(f"{CHANGELIST}{custom.pk}/change/", {"name": "Szkolenie BHP"})
+    assert response.status_code == 302
+    assert PauseType.objects.get(pk=custom.pk).name == "Szkolenie BHP"
+
+
+def test_admin_adds_a_pause_type_of_ones_own(admin):
+    assert admin.post(f"{CHANGELIST}add/", {"name": "Spotkanie"}).status_code == 302
+    assert PauseType.objects.get(name="Spotkanie").built_in is False

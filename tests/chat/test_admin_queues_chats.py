@@ -1,0 +1,146 @@
+"""Queues with members and priorities; chats, presence and its log read-only."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.models import Presence, PresenceEvent
+from chat.models import Chat, ChatEvent, Queue, QueueMembership
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(client, admin_user):
+    client.cookies["django_language"] = "en"
+    client.force_login(admin_user)
+    return client
+
+
+def queue_form(name="Sprzedaż", members=(), initial=0, **extra) -> dict:
+    data = {
+        "name": name,
+        "description": "",
+        "active": "on",
+        "memberships-TOTAL_FORMS": len(members),
+        "memberships-INITIAL_FORMS": initial,
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+    }
+    for index, member in enumerate(members):
+        for key, value in member.items():
+            data[f"memberships-{index}-{key}"] = value
+    data.update(extra)
+    return data
+
+
+def test_admin_adds_a_queue_with_members_and_priorities(admin):
+    anna, bartek = factories.UserFactory(username="anna"), factories.UserFactory(username="bartek")
+    data = queue_form(members=[{"agent": anna.pk, "priority": 10}, {"agent": bartek.pk, "priority": 5}])
+    assert admin.post("/admin/chat/queue/add/", data).status_code == 302
+    queue = Queue.objects.get(name="Sprzedaż")
+    assert sorted(queue.memberships.values_list("agent__username", "priority")) == [("anna", 10), ("bartek", 5)]
+
+
+def test_admin_changes_a_members_priority_and_removes_another(admin):
+    queue = factories.QueueFactory(name="Wsparcie")
+    anna = factories.MembershipFactory(queue=queue, agent=factories.UserFactory(username="anna"), priority=1)
+    bartek = factories.MembershipFactory(queue=queue, agent=factories.UserFactory(username="bartek"), priority=1)
+    members = [
+        {"id": anna.pk, "queue": queue.pk, "agent": anna.agent_id, "priority": 7},
+        {"id": bartek.pk, "queue": queue.pk, "agent": bartek.agent_id, "priority": 1, "DELETE": "on"},
+    ]
+    response = admin.post(f"/admin/chat/queue/{queue.pk}/change/", queue_form("Wsparcie", members, initial=2))
+    assert response.status_code == 302
+    assert list(QueueMembership.objects.values_list("agent__username", "priority")) == [("anna", 7)]
+
+
+def test_admin_refuses_the_same_agent_twice_in_a_queue(admin):
+    anna = factories.UserFactory(username="anna")
+    data = queue_form(members=[{"agent": anna.pk, "priority": 1}, {"agent": anna.pk, "priority": 2}])
+    assert admin.post("/admin/chat/queue/add/", data).status_code == 200
+    assert not Queue.objects.exists()
+
+
+def test_admin_asks_for_a_dispatch_when_members_change(admin, django_capture_on_commit_callbacks):
+    anna = factories.UserFactory(username="anna")
+    with django_capture_on_commit_callbacks() as callbacks:
+        admin.post("/admin/chat/queue/add/", queue_form(members=[{"agent": anna.pk, "priority": 1}]))
+    assert "_dispatch_soon" in [callback.__name__ for callback in callbacks]
+
+
+@pytest.fixture
+def chat():
+    chat = factories.ChatFactory(status=Chat.Status.WAITING)
+    factories.MessageFactory(chat=chat, body="Dzień dobry, mam pytanie")
+    ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.QUEUED, queue=chat.queue)
+    return chat
+
+
+def test_chat_page_shows_messages_and_events_read_only(admin, chat):
+    html = admin.get(f"/admin/chat/chat/{chat.pk}/change/").content.decode()
+    assert "Dzień dobry, mam pytanie" in html
+    assert "Queued" in html
+    assert 'name="status"' not in html
+    assert 'name="_save"' not in html
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "add/"), ("post", "{pk}/change/"), ("get", "{pk}/delete/")],
+    ids=["add", "change", "delete"],
+)
+def test_chats_cannot_be_added_changed_or_deleted_in_the_admin(admin, chat, method, path):
+    response = getattr(admin, method)("/admin/chat/chat/" + path.format(pk=chat.pk), {"status": "closed"})
+    assert response.status_code == 403
+    assert Chat.objects.get(pk=chat.pk).status == Chat.Status.WAITING
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status__exact": "closed"}, ["closed"]),
+        ({"channel__exact": "messenger"}, ["messenger"]),
+        ({"queue__id__exact": "{queue}"}, ["in-queue"]),
+    ],
+    ids=["status", "channel", "queue"],
+)
+def test_chat_list_filters(admin, params, expected):
+    queue = factories.QueueFactory(name="Filtr")
+    factories.ChatFactory(visitor_name="closed", status=Chat.Status.CLOSED, closed_at="2026-01-01T10:00Z")
+    factories.ChatFactory(visitor_name="messenger", channel=Chat.Channel.MESSENGER, visitor_messenger_id="m1")
+    factories.ChatFactory(visitor_name="in-queue", queue=queue)
+    params = {key: value.format(queue=queue.pk) for key, value in params.items()}
+    result = admin.get("/admin/chat/chat/", params).context["cl"].result_list
+    assert [chat.visitor_name for chat in result] == expected
+
+
+def test_presence_list_shows_status_pause_phone_call_and_open_chats(admin):
+    agent = factories.UserFactory(username="dawid", first_name="Dawid", last_name="Kamiński")
+    factories.PresenceFactory(agent=agent, on_phone_call=True)
+    Presence.objects.filter(agent=agent).update(open_chats=2)
+    html = admin.get("/admin/agents/presence/").content.decode()
+    row = html[html.index("Dawid Kamiński") :]
+    assert "Available" in row
+    assert '<td class="field-open_chats">2</td>' in row
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("get", "add/"), ("post", "{pk}/change/"), ("get", "{pk}/delete/")],
+    ids=["add", "change", "delete"],
+)
+def test_presence_is_read_only_in_the_admin(admin, method, path):
+    agent = factories.UserFactory(username="ewa")
+    factories.PresenceFactory(agent=agent, logged_in=False)
+    response = getattr(admin, method)("/admin/agents/presence/" + path.format(pk=agent.pk), {"logged_in": "on"})
+    assert response.status_code == 403
+    assert Presence.objects.get(agent=agent).logged_in is False
+
+
+def test_presence_events_are_read_only_in_the_admin(admin):
+    agent = factories.UserFactory(username="ewa")
+    event = PresenceEvent.objects.create(agent=agent, kind=PresenceEvent.Kind.LOGGED_IN)
+    assert admin.get("/admin/agents/presenceevent/add/").status_code == 403
+    assert admin.get(f"/admin/agents/presenceevent/{event.pk}/delete/").status_code == 403
+    assert admin.get(f"/admin/agents/presenceevent/{event.pk}/change/").status_code == 200
