@@ -1,0 +1,99 @@
+"""manage.py seed_demo: the demo data, and running it twice changes nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from agents.models import Presence, PresenceEvent, User
+from chat.models import Chat, ChatEvent, Message, QueueMembership
+from crm.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    return {
+        "users": sorted(User.objects.values_list("username", "is_staff", "is_superuser", "password")),
+        "presence": sorted(
+            Presence.objects.values_list("agent__username", "logged_in", "pause_type__code", "on_phone_call",
+                                         "open_chats")
+        ),
+        "members": sorted(QueueMembership.objects.values_list("queue__name", "agent__username", "priority")),
+        "customers": sorted(Customer.objects.values_list("name", "email", "phone", "owner__username", "vip")),
+        "chats": sorted(
+            Chat.objects.values_list("id", "channel", "status", "queue__name", "agent__username", "visitor_name")
+        ),
+        "rows": (Message.objects.count(), ChatEvent.objects.count(), PresenceEvent.objects.count()),
+    }
+
+
+def test_seed_demo_run_twice_gives_the_same_data():
+    seed()
+    first = snapshot()
+    output = seed()
+    assert snapshot() == first
+    assert "nothing added" in output
+
+
+def test_seed_demo_prints_the_logins():
+    output = seed()
+    assert "admin / parley-admin" in output
+    assert "anna, bartek, celina, dawid, ewa / parley-agent" in output
+
+
+def test_seed_demo_logins_work(client):
+    seed()
+    assert client.login(username="admin", password="parley-admin")
+    assert client.login(username="celina", password="parley-agent")
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_agents_have_varied_presence():
+    seed()
+    presence = {p.agent.username: p for p in Presence.objects.select_related("agent", "pause_type")}
+    assert set(presence) == {"anna", "bartek", "celina", "dawid", "ewa"}
+    assert presence["anna"].available and presence["bartek"].available
+    assert presence["celina"].logged_in and presence["celina"].pause_type.code == "break"
+    assert presence["dawid"].on_phone_call
+    assert not presence["ewa"].logged_in
+
+
+def test_seed_demo_queues_have_members_with_different_priorities():
+    seed()
+    for queue in ("Sprzedaż", "Wsparcie"):
+        priorities = list(QueueMembership.objects.filter(queue__name=queue).values_list("priority", flat=True))
+        assert len(set(priorities)) > 1
+
+
+def test_seed_demo_customers_have_owners_and_a_vip():
+    seed()
+    assert Customer.objects.filter(owner__isnull=False).count() >= 2
+    assert Customer.objects.filter(vip=True).count() == 1
+
+
+def test_seed_demo_has_waiting_assigned_and_closed_chats_with_messages():
+    seed()
+    per_status = dict(Chat.objects.values_list("status").annotate(n=Count("id")))
+    assert per_status["waiting"] >= 2 and per_status["assigned"] >= 2 and per_status["closed"] >= 2
+    assert not Chat.objects.annotate(n=Count("messages")).filter(n=0).exists()
+    assert Chat.objects.filter(status="waiting", auto_assign_stopped_at__isnull=False).count() == 1
+    assert ChatEvent.objects.filter(kind=ChatEvent.Kind.CLOSED).count() == per_status["closed"]
+
+
+def test_seed_demo_open_chat_counters_match_the_assigned_chats():
+    seed()
+    for presence in Presence.objects.all():
+        assigned = Chat.objects.filter(
+            Q(agent_id=presence.agent_id, status="assigned") & ~Q(channel="internal")
+        ).count()
+        assert presence.open_chats == assigned
