@@ -65,6 +65,17 @@ def _dispatch(now: datetime | None) -> int:
         return 0
 
 
+def _any_due(qs) -> bool:
+    """The idle sweep's probe: one indexed query and no transaction when nothing is due.
+
+    ``COUNT(*)``, not ``EXISTS … LIMIT 1``: the column statistics include the closed chats (their old
+    ``page_closed_at``, ``queued_at`` …), so the planner expects thousands of matches, and with LIMIT 1 it
+    prefers a sequential scan that would stop at the first one, and reads the whole table when there is none.
+    Without the LIMIT it uses the partial indexes (see docs/timed-rules.md).
+    """
+    return qs.count() > 0
+
+
 def _retry_on_deadlock(fn: Callable[[], int], attempts: int = 3) -> int:
     for attempt in range(attempts):
         try:
@@ -182,10 +193,11 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
     """
     now = _now(now)
     card = ChatSettings.load()
-    if inactive_due_q(card=card, now=now) is None:  # every timeout 0: off
+    due_q = inactive_due_q(card=card, now=now)
+    if due_q is None:  # every timeout 0: off
         return 0
-    due = chats_inactive_due(now=now, card=card)
-    if not due.exists():  # the idle sweep: one indexed query, no transaction
+    due = Chat.objects.filter(due_q).order_by()
+    if not _any_due(due):
         return 0
 
     def run() -> list:
@@ -324,7 +336,7 @@ def chats_transfer_unanswered(*, now: datetime | None = None) -> int:
     if due_q is None:
         return 0
     due = Chat.objects.filter(due_q).order_by()
-    if not due.exists():  # the idle sweep: one indexed query, no transaction
+    if not _any_due(due):
         return 0
     pause_type_id = card.no_reply_pause_type_id
 
@@ -403,7 +415,7 @@ def chats_stop_auto_assign(*, now: datetime | None = None) -> int:
     due = Chat.objects.filter(
         status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True, queued_at__lte=cutoff
     ).order_by()
-    if not due.exists():  # the idle sweep: one indexed query, no transaction
+    if not _any_due(due):
         return 0
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -89,15 +89,21 @@ class Command(BaseCommand):
         # (client waiting 10 min, agent never answered); the rest busy and fresh.
         for i in range(assigned_total):
             agent = users[i % agents]
-            slots[agent.pk] = slots.get(agent.pk, 0) + 1
             kind = "close" if i < due else "transfer" if i < 2 * due else "ok"
-            channel = Chat.Channel.MESSENGER if i % 10 == 9 and kind == "ok" else Chat.Channel.WEBSITE
+            channel = Chat.Channel.WEBSITE
+            if kind == "ok" and i % 20 == 19:
+                channel = Chat.Channel.INTERNAL  # a colleague's chat: no queue, no slot
+            elif kind == "ok" and i % 10 == 9:
+                channel = Chat.Channel.MESSENGER
+            if channel != Chat.Channel.INTERNAL:
+                slots[agent.pk] = slots.get(agent.pk, 0) + 1
             chats.append(
                 Chat(
                     channel=channel,
                     status=Chat.Status.ASSIGNED,
                     agent=agent,
-                    queue=qs[i % queues],
+                    initiator=users[(i + 1) % agents] if channel == Chat.Channel.INTERNAL else None,
+                    queue=qs[i % queues] if channel != Chat.Channel.INTERNAL else None,
                     created_at=now - timedelta(minutes=30),
                     queued_at=now - timedelta(minutes=30),
                     assigned_at=now - timedelta(minutes=20),
@@ -257,6 +263,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         assigned = dispatch()
         self.stdout.write(f"  dispatch after the rules: {assigned} assigned in {time.perf_counter() - started:.3f} s")
+        # What autovacuum does in production after such a burst; without it the partial indexes still hold
+        # the dead versions of the 30,000 rows just changed and the first idle sweeps wade through them.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE chat_chat")
+            cursor.execute("VACUUM ANALYZE chat_attachment")
+        self.stdout.write(f"  VACUUM ANALYZE chat_chat, chat_attachment: {time.perf_counter() - started:.2f} s")
 
         self.stdout.write(f"\nidle sweep, nothing due (median of {idle_runs} runs, ChatSettings.load() included):")
         for name in order:
