@@ -22,6 +22,7 @@ from chat.forms import (
     StrategyStepForm,
 )
 from chat.models import (
+    AGENT_STRATEGY_CHOICES,
     AgentStrategyStep,
     Chat,
     ChatEvent,
@@ -307,10 +308,17 @@ class MessageInline(ReadOnlyInline):
         return ", ".join(attachment.original_name for attachment in obj.attachments.all()) or "—"
 
 
+STRATEGY_LABELS = {**dict(AGENT_STRATEGY_CHOICES), "manual": _("Manual")}
+
+
 class ChatEventInline(ReadOnlyInline):
     model = ChatEvent
-    fields = ("created_at", "kind", "agent", "from_agent", "queue", "strategy", "reason", "actor")
+    fields = ("created_at", "kind", "agent", "from_agent", "queue", "decided_by", "reason", "actor")
     readonly_fields = fields
+
+    @admin.display(description=_("decided by"))
+    def decided_by(self, obj):
+        return STRATEGY_LABELS.get(obj.strategy, obj.strategy) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agent", "from_agent", "queue", "actor")
