@@ -161,3 +161,23 @@ def test_a_changed_download_time_applies_to_new_uploads(clock, card, message):
     card(file_download_hours=48)
     second = upload(message, b"b")
     assert (first.expires_at, second.expires_at) == (clock(hours=1), clock(hours=48))
+
+
+def test_upload_with_a_chat_posts_the_message_and_attaches_the_file(clock, make_chat):
+    chat = make_chat()
+    attachment = attachment_create(
+        uploaded_file=ContentFile(b"%PDF", name="../../etc/invoice.pdf"), chat_id=chat.pk, sender="client"
+    )
+    message = attachment.message
+    assert (message.chat_id, message.sender) == (chat.pk, "client")
+    assert attachment.original_name == "invoice.pdf"
+    assert ".." not in attachment.file.name
+    assert reload(chat).last_client_message_at == clock()
+
+
+def test_upload_with_a_chat_over_the_limit_posts_no_message(clock, card, make_chat):
+    card(file_max_size_mb=1)
+    chat = make_chat()
+    with pytest.raises(ChatError):
+        attachment_create(uploaded_file=ContentFile(b"x" * (MB + 1), name="big.bin"), chat_id=chat.pk)
+    assert not chat.messages.exists()

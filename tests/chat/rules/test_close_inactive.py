@@ -254,3 +254,24 @@ def test_a_closed_chat_is_not_closed_again(clock, make_chat):
     chat = reload(chat)
     assert (chat.close_reason, chat.closed_at) == ("agent", clock())
     assert not ChatEvent.objects.filter(chat=chat).exists()
+
+
+def test_the_closing_system_message_does_not_move_the_activity_clocks(clock, make_chat, agent):
+    chat = make_chat(channel=Chat.Channel.INTERNAL, status=Chat.Status.ASSIGNED, agent=agent, last_message_at=clock())
+    clock(seconds=EIGHT_HOURS)
+    chats_close_inactive()
+    chat = reload(chat)
+    assert (chat.last_message_at, chat.last_client_message_at) == (clock(), None)
+
+
+def test_a_closed_chat_refuses_further_messages(clock, make_chat):
+    from chat.services.errors import ChatError
+    from chat.services.messages import message_post
+
+    chat = make_chat(page_closed_at=clock())
+    clock(seconds=HOUR)
+    chats_close_inactive()
+    with pytest.raises(ChatError) as refused:
+        message_post(chat_id=chat.pk, sender="system", body="late")
+    assert refused.value.code == "closed"
+    assert reload(chat).status == Chat.Status.CLOSED

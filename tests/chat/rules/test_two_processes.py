@@ -107,3 +107,41 @@ def test_two_processes_stopping_auto_assignment_at_once_write_one_event_per_chat
     assert not Chat.objects.filter(auto_assign_stopped_at__isnull=True).exists()
     per_chat = ChatEvent.objects.filter(kind="auto_assign_stopped").values("chat").annotate(n=Count("id"))
     assert {row["n"] for row in per_chat} == {1} and per_chat.count() == 300
+
+
+def test_two_processes_transferring_unanswered_chats_at_once_transfer_each_chat_once(tmp_path):
+    from django.db.models import F
+
+    from chat.models import ChatSettings, NoReplyExclusion, QueueMembership
+
+    card = ChatSettings.load()
+    card.max_concurrent_chats = 3
+    card.save()
+    long_ago = timezone.now() - timedelta(minutes=10)
+    queue = factories.QueueFactory(name="Race")
+    agents = [factories.UserFactory() for _ in range(60)]
+    chats = []
+    for i, agent in enumerate(agents):
+        QueueMembership.objects.create(agent=agent, queue=queue)
+        busy = 2 if i < 30 else 0  # the first half has two unanswered chats each, the rest is free
+        Presence.objects.create(agent=agent, logged_in=True, open_chats=busy)
+        chats += [
+            Chat(channel="website", status="assigned", agent=agent, queue=queue, created_at=long_ago,
+                 queued_at=long_ago, assigned_at=long_ago, awaiting_reply_since=long_ago, last_heartbeat_at=long_ago)
+            for _ in range(busy)
+        ]
+    Chat.objects.bulk_create(chats)
+    before = {c.pk: c.agent_id for c in Chat.objects.all()}
+
+    results = run_rule_in_processes("transfer_unanswered", tmp_path)
+
+    assert sum(results) == 60
+    per_chat = ChatEvent.objects.filter(kind="transferred", reason="no_reply").values("chat").annotate(n=Count("id"))
+    assert {row["n"] for row in per_chat} == {1} and per_chat.count() == 60
+    assert NoReplyExclusion.objects.count() == 60
+    assert not Chat.objects.filter(pk__in=NoReplyExclusion.objects.filter(agent_id=F("chat__agent_id")).values("chat"))
+    for chat_id, agent_id in Chat.objects.filter(status="assigned").values_list("id", "agent_id"):
+        assert agent_id != before[chat_id]
+    for presence in Presence.objects.all():
+        held = Chat.objects.filter(agent_id=presence.agent_id, status="assigned").count()
+        assert presence.open_chats == held <= 3
