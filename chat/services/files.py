@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
@@ -97,7 +98,10 @@ def attachment_create(
         )
     now = now or timezone.now()
     original_name = os.path.basename(getattr(uploaded_file, "name", "") or "file")[:255] or "file"
-    stored_name = get_valid_filename(original_name)[:100] or "file"
+    try:
+        stored_name = get_valid_filename(original_name)[-100:]
+    except SuspiciousFileOperation:  # "..", "" and the like
+        stored_name = "file"
     stored: list[str] = []
     try:
         with transaction.atomic():

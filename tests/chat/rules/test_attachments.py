@@ -181,3 +181,9 @@ def test_upload_with_a_chat_over_the_limit_posts_no_message(clock, card, make_ch
     with pytest.raises(ChatError):
         attachment_create(uploaded_file=ContentFile(b"x" * (MB + 1), name="big.bin"), chat_id=chat.pk)
     assert not chat.messages.exists()
+
+
+def test_a_file_named_dot_dot_is_stored_under_a_safe_name(clock, message):
+    attachment = upload(message, b"abc", name="..")
+    assert attachment.file.name.endswith("/file")
+    assert default_storage.exists(attachment.file.name)
