@@ -144,3 +144,28 @@ def test_presence_events_are_read_only_in_the_admin(admin):
     assert admin.get("/admin/agents/presenceevent/add/").status_code == 403
     assert admin.get(f"/admin/agents/presenceevent/{event.pk}/delete/").status_code == 403
     assert admin.get(f"/admin/agents/presenceevent/{event.pk}/change/").status_code == 200
+
+
+def test_admin_closes_selected_chats_through_the_chat_service(admin, admin_user):
+    agent = factories.UserFactory(username="anna")
+    factories.PresenceFactory(agent=agent)
+    Presence.objects.filter(agent=agent).update(open_chats=1)
+    assigned = factories.ChatFactory(status=Chat.Status.ASSIGNED, agent=agent)
+    waiting = factories.ChatFactory()
+    response = admin.post(
+        "/admin/chat/chat/", {"action": "close_chats", "_selected_action": [assigned.pk, waiting.pk]}, follow=True
+    )
+    assert "2 chats were closed." in response.content.decode()
+    for chat in (assigned, waiting):
+        chat.refresh_from_db()
+        assert (chat.status, chat.close_reason) == ("closed", "admin")
+        assert ChatEvent.objects.get(chat=chat, kind=ChatEvent.Kind.CLOSED).actor == admin_user
+    assert Presence.objects.get(agent=agent).open_chats == 0
+
+
+def test_admin_close_action_skips_chats_already_closed(admin):
+    chat = factories.ChatFactory(status=Chat.Status.CLOSED, closed_at="2026-01-01T10:00Z", close_reason="agent")
+    response = admin.post("/admin/chat/chat/", {"action": "close_chats", "_selected_action": [chat.pk]}, follow=True)
+    assert "0 chats were closed." in response.content.decode()
+    chat.refresh_from_db()
+    assert chat.close_reason == "agent"
