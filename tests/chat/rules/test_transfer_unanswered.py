@@ -242,3 +242,21 @@ def test_an_agent_already_on_another_pause_keeps_it(clock, team, start, break_pa
     assert chats_transfer_unanswered() == 1
     assert Presence.objects.get(agent=team["ala"]).pause_type == wrap_up
     assert not ChatEvent.objects.filter(chat=chat, kind=ChatEvent.Kind.AGENT_PAUSED).exists()
+
+
+def test_messenger_chat_is_transferred_like_a_website_chat(clock, team, queue):
+    chat = chat_start(channel=Chat.Channel.MESSENGER, queue_id=queue.pk, visitor_messenger_id="psid-1")
+    dispatch()
+    assert reload(chat).agent == team["ala"]
+    client_writes(chat)
+    clock(seconds=X)
+    assert chats_transfer_unanswered() == 1
+    assert reload(chat).agent == team["bea"]
+
+
+def test_internal_chats_are_never_transferred(clock, make_chat, team):
+    chat = make_chat(channel=Chat.Channel.INTERNAL, status=Chat.Status.ASSIGNED, agent=team["ala"],
+                     awaiting_reply_since=clock())
+    clock(hours=1)
+    assert chats_transfer_unanswered() == 0
+    assert reload(chat).agent == team["ala"]
