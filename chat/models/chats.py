@@ -135,6 +135,13 @@ class Chat(models.Model):
             # Dispatch: waiting chats by queue and queue time.
             models.Index(fields=["queue", "queued_at"], name="chat_waiting_queue_idx", condition=Q(status="waiting")),
             models.Index(fields=["queued_at"], name="chat_waiting_idx", condition=Q(status="waiting")),
+            # Waiting chats still auto-assigned (stop auto-assign rule, dispatch): without it every idle
+            # sweep reads all the halted chats, which stay in chat_waiting_idx until someone assigns them.
+            models.Index(
+                fields=["queued_at"],
+                name="chat_waiting_auto_idx",
+                condition=Q(status="waiting", auto_assign_stopped_at__isnull=True),
+            ),
             # Open chats per agent.
             models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN),
             # A customer's chats, a visitor's earlier chats.
