@@ -20,3 +20,30 @@ class ParleyAutoSchema(AutoSchema):
             inner = inner.removesuffix("Serializer")
             return f"{outer}{inner}"
         return super().get_serializer_name(serializer, direction)
+
+
+ERROR_RESPONSES = {
+    "400": "Bad input; the offending field is named.",
+    "401": "Missing or wrong credentials.",
+    "403": "Not allowed.",
+    "404": "Unknown id, or not visible to this user.",
+    "429": "Throttled; see Retry-After.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """Postprocessing hook: every operation documents the common error answers (shape ``ErrorOutput``)."""
+    ref = {"$ref": "#/components/schemas/ErrorOutput"}
+    if "ErrorOutput" not in result.get("components", {}).get("schemas", {}):
+        return result
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERROR_RESPONSES.items():
+                if status == "401" and path.endswith("/widget/v1/chats/") and method == "post":
+                    continue
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": {"application/json": {"schema": ref}}}
+                )
+    return result

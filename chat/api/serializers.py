@@ -13,6 +13,23 @@ from chat.models import Attachment, Chat, Message, Queue, QueueMembership
 from crm.models import Customer
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        "description": "A message (401, 403, 404, 429, malformed JSON) or a list of messages (a service's refusal).",
+    }
+)
+class ErrorDetailField(serializers.JSONField):
+    pass
+
+
+class ErrorOutput(serializers.Serializer):
+    """Every error. Field errors add ``"<field>": ["message", ...]`` keys beside these."""
+
+    detail = ErrorDetailField(required=False)
+    code = serializers.CharField(required=False, help_text="A short stable code of a service's refusal.")
+
+
 class PauseTypeOutput(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True, help_text="The name in the interface language.")
 

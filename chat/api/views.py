@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -28,6 +28,7 @@ from chat.api.serializers import (
     AttachmentOutput,
     ChatOutput,
     CustomerOutput,
+    ErrorOutput,
     MessageOutput,
     PauseTypeOutput,
     PresenceOutput,
@@ -61,19 +62,6 @@ CLOSED_EXAMPLE = OpenApiExample(
     response_only=True,
     status_codes=["409"],
 )
-ErrorOutput = inline_serializer(
-    "Error",
-    {
-        "detail": serializers.ListField(child=serializers.CharField(), required=False),
-        "code": serializers.CharField(required=False),
-    },
-)
-
-
-def _blank(value):
-    return value in (None, "")
-
-
 # --- settings -------------------------------------------------------------------------------------------------
 
 

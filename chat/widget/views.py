@@ -12,13 +12,14 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chat.api.serializers import ErrorOutput
 from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
 from chat.models import Attachment, Chat, ChatSettings, Message
 from chat.services.errors import ChatError
@@ -277,8 +278,8 @@ class WidgetFileDownloadApi(WidgetApi):
         summary="Download a file of this chat (Content-Disposition: attachment); expired -> 410 Gone",
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            410: inline_serializer("WidgetGone", {"detail": serializers.ListField(child=serializers.CharField()),
-                                                  "code": serializers.CharField()}),
+            404: ErrorOutput,
+            410: ErrorOutput,
         },
     )
     def get(self, request, chat_id: int, attachment_id: int):

@@ -197,6 +197,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chat.api.schema.add_error_responses",
+    ],
     "SCHEMA_PATH_PREFIX": r"/(api/v1|widget/v1)",
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "chat.models.Chat.Channel",
