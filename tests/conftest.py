@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.utils import translation
 
 from tests import factories
 
@@ -15,6 +18,41 @@ def _isolated_media(tmp_path, settings):
     """Each test writes uploads into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
+
+
+# Rows that data migrations create and that the product relies on (the card and
+# its strategy orders, the built-in pause types, the beat schedule). A
+# transactional test (live_server, several processes) ends with a flush that
+# empties every table, so the tests after it would start from a database no
+# real installation can be in; they get these rows back first.
+MIGRATION_DATA = [
+    ("agents.migrations.0002_builtin_pause_types", "create_built_ins"),
+    ("chat.migrations.0002_default_settings", "create_defaults"),
+    ("chat.migrations.0003_periodic_tasks", "create_periodic_tasks"),
+]
+
+
+def restore_migration_data() -> None:
+    for module, function in MIGRATION_DATA:
+        getattr(importlib.import_module(module), function)(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        restore_migration_data()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (pl), whatever the one before activated."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

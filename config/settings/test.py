@@ -19,3 +19,6 @@ CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min")
+
+# WhiteNoise looks for STATIC_ROOT at start-up; tests serve from the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
