@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agents.services import presence_login, presence_logout, presence_update
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, PresenceForm, ReplyForm, TransferForm, UploadForm
+from chat.inbox.presentation import waited
 from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_start, chat_transfer
 from chat.services.errors import ChatError
@@ -100,6 +101,8 @@ def logout_view(request):
 def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
     user = request.user
     waiting, waiting_total = selectors.inbox_waiting_chats(user=user)
+    for chat in waiting:
+        chat.waited = waited(chat.queued_at)
     return {
         "presence": selectors.inbox_presence(user=user),
         "pause_types": selectors.inbox_pause_types(),

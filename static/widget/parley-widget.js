@@ -31,7 +31,7 @@
     .slice(0, 2).toLowerCase() === "pl" ? "pl" : "en";
   var T = {
     pl: {
-      title: "Czat z nami", subtitle: "Zwykle odpowiadamy w kilka minut.", name: "Imię", email: "E-mail",
+      title: "Czat z nami", intro: "Przedstaw się, a połączymy Cię z konsultantem. Możesz też wysłać nam plik.", subtitle: "Zwykle odpowiadamy w kilka minut.", name: "Imię", email: "E-mail",
       optional: "(opcjonalnie)", start: "Rozpocznij czat", placeholder: "Napisz wiadomość…", send: "Wyślij",
       attach: "Załącz plik", closed: "Rozmowa została zakończona.", again: "Rozpocznij nową rozmowę",
       tooLarge: "Plik jest za duży: limit to {mb} MB.", gone: "Ten plik nie jest już dostępny.",
@@ -40,7 +40,7 @@
       end: "Zakończ rozmowę", uploading: "Wysyłanie pliku…", filesOff: "Przesyłanie plików jest wyłączone."
     },
     en: {
-      title: "Chat with us", subtitle: "We usually answer within minutes.", name: "Name", email: "E-mail",
+      title: "Chat with us", intro: "Tell us who you are and we will connect you with an agent. You can send us files too.", subtitle: "We usually answer within minutes.", name: "Name", email: "E-mail",
       optional: "(optional)", start: "Start the chat", placeholder: "Write a message…", send: "Send",
       attach: "Attach a file", closed: "The conversation has ended.", again: "Start a new conversation",
       tooLarge: "The file is too large: the limit is {mb} MB.", gone: "This file is no longer available.",
@@ -82,8 +82,9 @@
     '      <button type="button" class="icon end" title="' + esc(t("end")) + '" aria-label="' + esc(t("end")) + '" hidden><svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M12 3v8M6.3 6.3a8 8 0 1 0 11.4 0"/></svg></button>' +
     '      <button type="button" class="icon hide" title="' + esc(t("close")) + '" aria-label="' + esc(t("close")) + '"><svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg></button></header>' +
     '    <form class="prechat" novalidate>' +
+    '      <p class="intro">' + esc(t("intro")) + '</p>' +
     '      <label>' + esc(t("name")) + '<input name="name" autocomplete="name" maxlength="200" required></label>' +
-    '      <label>' + esc(t("email")) + ' <small>' + esc(t("optional")) + '</small><input name="email" type="email" autocomplete="email" maxlength="254"></label>' +
+    '      <label><span>' + esc(t("email")) + ' <small>' + esc(t("optional")) + '</small></span><input name="email" type="email" autocomplete="email" maxlength="254"></label>' +
     '      <p class="error" role="alert" hidden></p>' +
     '      <button type="submit" class="primary">' + esc(t("start")) + '</button>' +
     '    </form>' +
@@ -191,10 +192,12 @@
   }
 
   function showConversation() {
+    panel.classList.remove("is-prechat");
     prechat.hidden = true;
     conversation.hidden = false;
   }
   function showPrechat() {
+    panel.classList.add("is-prechat");
     conversation.hidden = true;
     prechat.hidden = false;
     endBtn.hidden = true;

@@ -87,8 +87,8 @@ def eager_dispatch(settings):
     """Nothing consumes Celery in the tests: run dispatch in-process after each commit."""
     from config.celery import app
 
+    previous = app.conf.task_always_eager  # read (and load the conf) before the override
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous

@@ -101,7 +101,7 @@ def test_assign_of_a_chat_already_taken_tells_the_agent_so(agent_client, agent, 
     chat = start_chat()
     Chat.objects.filter(pk=chat.pk).update(auto_assign_stopped_at=timezone.now())
     chat_assign(chat_id=chat.pk, agent_id=colleague.pk)
-    response = agent_client.post(reverse("inbox:chat_assign", args=[chat.pk]), follow=True)
+    response = agent_client.post(reverse("inbox:chat_assign", args=[chat.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert [str(m) for m in response.context["messages"]] == ["This chat has already been taken by Bartek."]
     chat.refresh_from_db()
     assert chat.agent_id == colleague.pk
