@@ -211,8 +211,15 @@ class Command(BaseCommand):
 
     # --- measuring ------------------------------------------------------------------
 
-    def _explain(self, label: str, qs) -> bool:
-        plan = qs.explain(analyze=True)
+    def _explain(self, label: str, query) -> bool:
+        """EXPLAIN ANALYZE of a queryset, or of a rule's ``Due`` condition (the SELECT its sweep runs)."""
+        if hasattr(query, "explain"):
+            plan = query.explain(analyze=True)
+        else:
+            sql, params = query.select("id")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN ANALYZE " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
         seq = SEQ_SCAN_MARK in plan
         self.stdout.write(f"  EXPLAIN ANALYZE ({label}){' — SEQ SCAN OF THE CHAT TABLE' if seq else ''}:")
         for line in plan.splitlines():
@@ -232,11 +239,7 @@ class Command(BaseCommand):
         from agents.models import Presence
         from chat.models import Attachment, ChatSettings
         from chat.services.dispatch import dispatch
-        from chat.services.rules import (
-            RULES,
-            chats_inactive_due,
-            chats_unanswered_due,
-        )
+        from chat.services.rules import RULES, halting_due, inactive_due, unanswered_due
 
         self._build(open_chats=open_chats, due=due, agents=agents, queues=queues)
         files_before = sum(1 for p in Path(default_storage.location).rglob("*") if p.is_file())
@@ -284,18 +287,12 @@ class Command(BaseCommand):
 
         card = ChatSettings.load()
         self.stdout.write("\nquery plans of the idle sweeps:")
-        ok = self._explain("close inactive", chats_inactive_due(card=card))
-        ok &= self._explain("transfer unanswered", chats_unanswered_due(card=card))
         now = timezone.now()
+        ok = self._explain("close inactive", inactive_due(card=card, now=now))
+        ok &= self._explain("transfer unanswered", unanswered_due(card=card, now=now))
+        ok &= self._explain("stop auto-assign", halting_due(card=card, now=now))
         from chat.models import Chat
 
-        ok &= self._explain(
-            "stop auto-assign",
-            Chat.objects.filter(
-                status="waiting", auto_assign_stopped_at__isnull=True,
-                queued_at__lte=now - timedelta(hours=card.stop_auto_assign_after_hours),
-            ).order_by(),
-        )
         ok &= self._explain(
             "purge",
             Chat.objects.filter(status="closed", closed_at__lte=now - timedelta(days=card.delete_chats_after_days))
