@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
 CORS_URLS_REGEX = r"^/widget/.*$"
 CORS_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS", "http://localhost:8001,http://127.0.0.1:8001")
 CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
+# The widget saves downloaded files under their own name and honours Retry-After.
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
 WIDGET_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("WIDGET_HEARTBEAT_TIMEOUT_SECONDS", "90"))
 MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN", "parley-verify-token")
 MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET", "parley-app-secret")

@@ -88,3 +88,10 @@ def test_two_simultaneous_starts_from_one_visitor_open_one_chat(queue):
     assert [code for code, _id in results] == [201, 201]
     assert len({chat_id for _code, chat_id in results}) == 1
     assert Chat.objects.filter(visitor_key="same-browser-key-0123456").count() == 1
+
+
+def test_an_allowed_origin_may_read_the_download_file_name(client, settings, db):
+    settings.CORS_ALLOWED_ORIGINS = ["https://shop.example.com"]
+    response = client.get("/widget/v1/chats/1/messages/", HTTP_ORIGIN="https://shop.example.com")
+    assert response.status_code == 401
+    assert "Content-Disposition" in response["Access-Control-Expose-Headers"]
