@@ -19,6 +19,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chat.api.exceptions import Gone
 from chat.api.serializers import ErrorOutput
 from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
 from chat.models import Attachment, Chat, ChatSettings, Message
@@ -292,8 +293,12 @@ class WidgetFileDownloadApi(WidgetApi):
 
 def file_response(attachment: Attachment) -> FileResponse:
     """The file as a download: never rendered by the browser."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:  # removed from storage behind the row's back: as good as expired
+        raise Gone()
     response = FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type or "application/octet-stream",
