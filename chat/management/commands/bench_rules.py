@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--due", type=int, default=10_000)
         parser.add_argument("--agents", type=int, default=1000)
         parser.add_argument("--queues", type=int, default=20)
-        parser.add_argument("--idle-runs", type=int, default=20)
+        parser.add_argument("--idle-runs", type=int, default=100)
 
     # --- set-up -----------------------------------------------------------------
 
@@ -274,16 +274,26 @@ class Command(BaseCommand):
             cursor.execute("VACUUM ANALYZE chat_attachment")
         self.stdout.write(f"  VACUUM ANALYZE chat_chat, chat_attachment: {time.perf_counter() - started:.2f} s")
 
-        self.stdout.write(f"\nidle sweep, nothing due (median of {idle_runs} runs, ChatSettings.load() included):")
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+        self.stdout.write(
+            f"\nidle sweep, nothing due ({idle_runs} runs each, ChatSettings.load() included; "
+            f"machine load average {load}):"
+        )
         for name in order:
             service, _meaning = RULES[name]
             times = []
+            cpu_started = time.process_time()
             for _ in range(idle_runs):
                 started = time.perf_counter()
                 count = service()
                 times.append((time.perf_counter() - started) * 1000)
                 assert count == 0, f"{name} found something due in the idle sweep"
-            self.stdout.write(f"  {name:<22} {statistics.median(times):7.2f} ms  (min {min(times):.2f} ms)")
+            cpu = (time.process_time() - cpu_started) * 1000 / idle_runs
+            times.sort()
+            self.stdout.write(
+                f"  {name:<22} median {statistics.median(times):6.2f} ms, p90 {times[int(len(times) * 0.9)]:6.2f} ms, "
+                f"min {times[0]:5.2f} ms; this process's CPU {cpu:.2f} ms per sweep"
+            )
 
         card = ChatSettings.load()
         self.stdout.write("\nquery plans of the idle sweeps:")
