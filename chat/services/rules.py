@@ -76,7 +76,7 @@ def _retry_on_deadlock(fn: Callable[[], int], attempts: int = 3) -> int:
     return 0  # pragma: no cover
 
 
-# --- 1. close inactive chats -------------------------------------------------
+# --- the due conditions --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,9 @@ class Due:
 
 def _db(value):
     return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+
+
+# --- 1. close inactive chats -------------------------------------------------
 
 
 def inactive_due(*, card: ChatSettings, now: datetime) -> Due | None:
