@@ -52,16 +52,24 @@ from crm.models import Customer
 
 ERROR_EXAMPLE = OpenApiExample(
     "Refused",
-    value={"agent": ["This agent already has the maximum number of open chats."], "code": "full"},
+    value={"agent": ["Anna already has the maximum of 3 open chats."], "code": "agent_full"},
     response_only=True,
     status_codes=["400"],
 )
 CLOSED_EXAMPLE = OpenApiExample(
     "Closed chat",
-    value={"detail": ["This chat is closed."], "code": "closed"},
+    value={"chat": ["This chat is closed."], "code": "closed"},
     response_only=True,
     status_codes=["409"],
 )
+TAKEN_EXAMPLE = OpenApiExample(
+    "Taken by another agent",
+    value={"chat": ["This chat has already been taken by Bartek."], "code": "taken"},
+    response_only=True,
+    status_codes=["409"],
+)
+
+
 # --- settings -------------------------------------------------------------------------------------------------
 
 
@@ -678,7 +686,8 @@ class ChatAssignApi(APIView):
         request=InputSerializer,
         responses={200: ChatOutput, 400: ErrorOutput, 409: ErrorOutput},
         examples=[OpenApiExample("Take it myself", value={}, request_only=True),
-                  OpenApiExample("Assign to agent 2", value={"agent": 2}, request_only=True), ERROR_EXAMPLE],
+                  OpenApiExample("Assign to agent 2", value={"agent": 2}, request_only=True), ERROR_EXAMPLE,
+                  TAKEN_EXAMPLE],
     )
     def post(self, request, chat_id: int):
         from chat.services.chats import chat_assign
