@@ -103,11 +103,14 @@ def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
     waiting, waiting_total = selectors.inbox_waiting_chats(user=user)
     for chat in waiting:
         chat.waited = waited(chat.queued_at)
+    my_chats = list(selectors.inbox_my_chats(user=user))
+    internal_chats = list(selectors.inbox_internal_chats(user=user))
     return {
         "presence": selectors.inbox_presence(user=user),
         "pause_types": selectors.inbox_pause_types(),
-        "my_chats": list(selectors.inbox_my_chats(user=user)),
-        "internal_chats": list(selectors.inbox_internal_chats(user=user)),
+        "my_chats": my_chats,
+        "internal_chats": internal_chats,
+        "unread_total": sum(c.unread for c in my_chats + internal_chats),
         "waiting_chats": waiting,
         "waiting_total": waiting_total,
         "current_chat_id": current_chat_id,

@@ -51,5 +51,15 @@
     document.querySelectorAll(".flash-success, .flash-info").forEach(function (el) { el.classList.add("is-gone"); });
   }, 6000);
 
-  document.addEventListener("DOMContentLoaded", scrollToBottom);
+  // The tab's title counts unread messages, so a waiting answer shows in another tab too.
+  var baseTitle = null;
+  function updateTitle() {
+    var el = document.getElementById("unread-total");
+    if (baseTitle === null) { baseTitle = document.title; }
+    var n = el ? parseInt(el.getAttribute("data-count"), 10) || 0 : 0;
+    document.title = (n ? "(" + n + ") " : "") + baseTitle;
+  }
+  document.addEventListener("htmx:afterSettle", updateTitle);
+
+  document.addEventListener("DOMContentLoaded", function () { scrollToBottom(); updateTitle(); });
 })();

@@ -182,3 +182,29 @@ def test_the_inbox_stays_usable_on_a_laptop_with_three_open_chats_and_fifty_wait
     login.goto(page.url.split("/inbox/")[0] + "/inbox/login/")
     login.screenshot(path=str(SCREENSHOTS / "inbox-login.png"))
     wait_until(lambda: Message.objects.exists())
+
+
+def test_a_transfer_appears_in_the_colleagues_inbox_without_reloading(new_context, inbox_login, agent_factory, queue):
+    anna = agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka")
+    bartek = agent_factory(queue=queue, username="bartek", first_name="Bartek", last_name="Zieliński")
+    chat = website_chat(queue, "Transferred Visitor")
+    chat_assign(chat_id=chat.pk, agent_id=anna.pk)
+    message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body="Proszę o fakturę VAT.")
+    pa = inbox_login(new_context().new_page(), anna)
+    pb = inbox_login(new_context().new_page(), bartek)
+    pb.evaluate("window.__sameDocument = true")
+    expect(pb.locator("[data-testid=my-chats]")).not_to_contain_text("Transferred Visitor")
+
+    pa.locator(f"[data-testid=my-chats] [data-chat-id='{chat.pk}'] a").click()
+    pa.select_option("[data-testid=transfer-target]", f"agent:{bartek.pk}")
+    pa.click("form.transfer button[type=submit]")
+    pa.wait_for_url("**/inbox/")
+    expect(pa.locator("[data-testid=my-chats]")).not_to_contain_text("Transferred Visitor")
+
+    item = pb.locator("[data-testid=my-chats] .chat-item", has_text="Transferred Visitor")
+    expect(item).to_be_visible()
+    assert Chat.objects.get(pk=chat.pk).agent_id == bartek.pk
+    message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body="Czy ktoś tu jest?")
+    expect(item.locator("[data-testid=unread]")).to_have_text("1")
+    expect(pb).to_have_title("(1) Inbox · Parley")
+    assert pb.evaluate("window.__sameDocument") is True
