@@ -55,12 +55,18 @@ def _digest(text: str) -> str:
 
 
 def agent_view(view):
-    """Logged-in users only; the inbox is for agents (every active user may act as one)."""
+    """Logged-in users only; the inbox is for agents (every active user may act as one).
 
-    @inbox_login_required
+    A poll or an action whose session has ended sends the whole page to the login page
+    (HX-Redirect) instead of letting htmx swap the login form into a fragment.
+    """
+    protected = inbox_login_required(view)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        return view(request, *args, **kwargs)
+        if _is_htmx(request) and not request.user.is_authenticated:
+            return _redirect(request, f"{reverse('inbox:login')}?{urlencode({'next': reverse('inbox:index')})}")
+        return protected(request, *args, **kwargs)
 
     return wrapper
 

@@ -27,6 +27,12 @@ def test_the_inbox_asks_an_anonymous_visitor_to_log_in(client):
     assert response["Location"].startswith(reverse("inbox:login"))
 
 
+def test_a_poll_after_the_session_ended_sends_the_page_to_the_login(client):
+    response = client.get(reverse("inbox:live"), **HTMX)
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(reverse("inbox:login"))
+
+
 def test_logging_in_through_the_inbox_makes_the_agent_available(client, agent):
     Presence.objects.filter(agent=agent).update(logged_in=False)
     response = client.post(reverse("inbox:login"), {"username": "anna", "password": "parley-test"})
