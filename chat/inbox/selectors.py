@@ -128,6 +128,13 @@ def inbox_messages(*, chat: Chat, after_id: int = 0) -> list[Message]:
     return list(qs)
 
 
+def inbox_undelivered_count(*, chat: Chat) -> int:
+    """Agent messages an external channel (Messenger) could not deliver."""
+    if chat.channel != Chat.Channel.MESSENGER:
+        return 0
+    return chat.messages.filter(delivery_status=Message.Delivery.FAILED).count()
+
+
 def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
     """Earlier chats with the same customer (or, without one, the same visitor e-mail)."""
     if chat.customer_id:

@@ -135,8 +135,10 @@ def _render_sidebar(request, *, current_chat_id: int | None) -> tuple[str, str, 
     return version, sidebar_html, presence_html
 
 
-def _chat_state(chat: Chat, user) -> str:
-    return _digest(f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}")
+def _chat_state(chat: Chat, user, undelivered: int) -> str:
+    return _digest(
+        f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}|{undelivered}"
+    )
 
 
 def _chat_context(request, chat: Chat) -> dict:
@@ -144,11 +146,13 @@ def _chat_context(request, chat: Chat) -> dict:
     msgs = selectors.inbox_messages(chat=chat)
     agents, queues = selectors.inbox_transfer_targets(user=user)
     card = ChatSettings.load()
+    undelivered = selectors.inbox_undelivered_count(chat=chat)
     return {
         "chat": chat,
         "chat_messages": msgs,
         "last_message_id": msgs[-1].id if msgs else 0,
-        "chat_state": _chat_state(chat, user),
+        "chat_state": _chat_state(chat, user, undelivered),
+        "undelivered": undelivered,
         "is_mine": chat.agent_id == user.pk,
         "is_internal": chat.channel == Chat.Channel.INTERNAL,
         "peer": _internal_peer(chat, user),
@@ -240,7 +244,7 @@ def chat_poll(request, chat_id: int):
         after = int(request.GET.get("after", "0"))
     except ValueError:
         after = 0
-    state = _chat_state(chat, request.user)
+    state = _chat_state(chat, request.user, selectors.inbox_undelivered_count(chat=chat))
     new = selectors.inbox_messages(chat=chat, after_id=after)
     if not new and request.GET.get("s") == state:
         return HttpResponse(status=204)

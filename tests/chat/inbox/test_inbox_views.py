@@ -304,3 +304,15 @@ def test_the_inbox_renders_in_english_and_in_polish(agent_client, my_chat):
         assert response.status_code == 200
         assert f'<html lang="{lang}">' in response.content.decode()
 
+
+
+def test_a_messenger_reply_that_could_not_be_delivered_is_marked_on_the_chat(agent_client, agent, queue):
+    from chat.services.chats import chat_start
+
+    chat = chat_start(channel=Chat.Channel.MESSENGER, queue_id=queue.pk, visitor_messenger_id="psid-77")
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+    Message.objects.create(chat=chat, sender=Message.Sender.AGENT, author=agent, body="Hello",
+                                   delivery_status=Message.Delivery.FAILED, delivery_error="Graph API said 500")
+    html = agent_client.get(reverse("inbox:chat", args=[chat.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="undelivered"' in html
+    assert "Not delivered: Graph API said 500" in html
