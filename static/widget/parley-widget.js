@@ -249,6 +249,13 @@
   }
   function stopTimers() { clearTimeout(pollTimer); clearInterval(heartbeatTimer); }
   function forget() {
+    var stored = load();
+    if (stored.token && stored.token !== state.token) {
+      // Another tab of this site started a newer chat: follow it instead of forgetting it.
+      state = stored; state.lastId = 0; seen = {}; log.innerHTML = "";
+      refreshState().then(function () { if (state.chatId) { startTimers(); poll(); } });
+      return;
+    }
     stopTimers();
     delete state.chatId; delete state.token; delete state.lastId;
     save();
