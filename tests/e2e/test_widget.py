@@ -187,7 +187,7 @@ def test_the_widget_reports_the_page_closed_when_the_visitor_leaves(visitor, que
     wait_until(lambda: Chat.objects.get().page_closed_at is not None, message="the page-closed report")
 
 
-def test_the_pre_chat_form_and_the_launcher_look_finished(visitor):
+def test_the_host_pages_css_does_not_reach_the_widget(visitor):
     visitor.click(".launcher")
     expect(visitor.locator(".prechat")).to_be_visible()
     assert visitor.evaluate(
