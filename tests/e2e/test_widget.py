@@ -194,3 +194,25 @@ def test_the_host_pages_css_does_not_reach_the_widget(visitor):
         "getComputedStyle(document.querySelector('#parley-widget').shadowRoot.querySelector('.primary')).backgroundColor"
     ) == "rgb(47, 75, 216)"  # the host page's `button {background: #ff00aa !important}` does not reach in
     visitor.screenshot(path=str(SCREENSHOTS / "widget-prechat.png"))
+
+
+def test_a_file_over_the_known_limit_is_refused_before_it_is_sent(visitor, tmp_path):
+    card_update(file_max_size_mb=1)
+    start_chat(visitor, name="Adam", email="")
+    requests = []
+    visitor.on("request", lambda r: requests.append(r.url) if "/files/" in r.url else None)
+    big = tmp_path / "zdjecia.zip"
+    big.write_bytes(b"z" * (1024 * 1024 + 1))
+    visitor.set_input_files(".composer input[type=file]", files=[str(big)])
+    expect(visitor.locator(".composer .error")).to_contain_text("Plik jest za duży: limit to 1 MB.")
+    assert requests == []
+    assert not Attachment.objects.exists()
+
+
+def test_the_widget_sends_a_heartbeat_every_30_seconds(visitor):
+    visitor.clock.install()
+    visitor.reload()
+    start_chat(visitor, name="Marta", email="")
+    started = Chat.objects.get().last_heartbeat_at
+    visitor.clock.fast_forward("00:31")
+    wait_until(lambda: Chat.objects.get().last_heartbeat_at > started, message="a heartbeat after 30 s")
