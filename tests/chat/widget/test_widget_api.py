@@ -201,3 +201,16 @@ def test_the_token_never_reaches_the_log(visitor, started, caplog):
         visitor.post(url(started, "messages/"), {"body": "Hello"}, format="json")
         APIClient().get(url(started, "messages/"))
     assert started["token"] not in caplog.text
+
+
+def test_without_any_active_queue_a_start_is_refused_naming_the_queue(visitor, db):
+    response = visitor.post("/widget/v1/chats/", {"visitor_key": KEY}, format="json")
+    assert response.status_code == 400
+    assert "queue" in response.json()
+    assert not Chat.objects.exists()
+
+
+def test_a_start_without_a_queue_goes_to_the_first_active_queue(visitor, queue):
+    response = visitor.post("/widget/v1/chats/", {"visitor_key": KEY}, format="json")
+    assert response.status_code == 201
+    assert response.json()["chat"]["queue"] == queue.pk
