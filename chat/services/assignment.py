@@ -17,8 +17,10 @@ ascending agent id.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +40,52 @@ def take_slot(
     if not allow_phone_call:
         qs = qs.filter(on_phone_call=False)
     return qs.update(open_chats=F("open_chats") + 1, last_assigned_at=now) == 1
+
+
+_CLAIM_SQL = """
+WITH slot AS (
+    UPDATE {presence} SET open_chats = open_chats + 1, last_assigned_at = %(now)s
+    WHERE agent_id = %(agent)s AND logged_in AND open_chats < %(max)s AND pause_type_id IS NULL {phone}
+    RETURNING agent_id
+), claim AS (
+    UPDATE {chat} SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, agent_replied_at = NULL
+    FROM slot WHERE {chat}.id = %(chat_id)s AND {chat}.status = 'waiting'
+    RETURNING {chat}.id
+)
+INSERT INTO {event} (chat_id, kind, created_at, agent_id, queue_id, strategy, reason, data)
+SELECT claim.id, 'assigned', %(now)s, %(agent)s, %(queue)s, %(strategy)s, '', %(data)s FROM claim
+RETURNING id
+"""
+
+
+def claim_for_agent(
+    *, chat_id: int, agent_id: int, queue_id: int | None, strategy: str, max_chats: int, allow_phone_call: bool,
+    now: datetime,
+) -> bool:
+    """Dispatch's assignment: capacity guard + chat claim + ASSIGNED event, all or nothing.
+
+    On PostgreSQL it is one statement (data-modifying CTEs): the agent's row is
+    locked only from this statement to the commit that follows it, which keeps
+    processes that want the same agent waiting as briefly as possible. The
+    conditions are those of ``take_slot`` and ``status = 'waiting'``. Elsewhere
+    (SQLite in the embedded demo, which serialises writers anyway) the same three
+    steps through the ORM. False = the guard refused; nothing was written.
+    """
+    if connection.vendor == "postgresql":
+        sql = _CLAIM_SQL.format(
+            presence=Presence._meta.db_table, chat=Chat._meta.db_table, event=ChatEvent._meta.db_table,
+            phone="" if allow_phone_call else "AND NOT on_phone_call",
+        )
+        params = {"now": now, "agent": agent_id, "max": max_chats, "chat_id": chat_id, "queue": queue_id,
+                  "strategy": strategy, "data": json.dumps({})}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
+    if not take_slot(agent_id=agent_id, max_chats=max_chats, now=now, allow_phone_call=allow_phone_call):
+        return False
+    mark_assigned(chat_id=chat_id, agent_id=agent_id, now=now)
+    record_assigned(chat_id=chat_id, agent_id=agent_id, queue_id=queue_id, strategy=strategy, now=now)
+    return True
 
 
 def free_slot(*, agent_id: int | None) -> None:

@@ -5,11 +5,11 @@ that can change eligibility (``dispatch_soon()``) and by the periodic sweep.
 Any number of processes may run it at once; see docs/routing.md for the
 invariant and why it holds.
 
-One assignment costs a constant handful of queries whatever the number of agents
-or chats: lock the chat (``FOR UPDATE SKIP LOCKED``), find the previous agent of
-the client (only when "last_agent" is in the chain), rank the eligible agents
-(one ordered query), take the slot (conditional update), write the chat and its
-event.
+One assignment costs three statements whatever the number of agents or chats:
+lock the chat (``FOR UPDATE SKIP LOCKED``, with the client's previous agent found
+in the same query), rank the eligible agents (one ordered query), and claim
+(capacity guard, chat update and event in one statement); plus, per run, the card,
+the two strategy orders and one query per batch of candidate chats.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Subquery, Value
 from django.utils import timezone
 
-from chat.models import Chat, ChatSettings, QueueMembership
+from chat.models import AgentStrategyStep, Chat, ChatSettings, ChatStrategyStep, QueueMembership
 from chat.routing.agent_chain import RoutingContext, available_agents, choose_agent
 from chat.routing.chat_order import order_chats
 
-from .assignment import mark_assigned, record_assigned, send_welcome, take_slot
+from .assignment import claim_for_agent, send_welcome
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,15 @@ def dispatchable_chats():
 def last_agent_id(*, chat_id, customer_id, visitor_email, visitor_messenger_id, visitor_key, created_at) -> int | None:
     """The agent of this client's most recent earlier chat that had one (customer, e-mail, Messenger id or
     widget key), or None."""
+    query = last_agent_query(
+        chat_id=chat_id, customer_id=customer_id, visitor_email=visitor_email,
+        visitor_messenger_id=visitor_messenger_id, visitor_key=visitor_key, created_at=created_at,
+    )
+    return None if query is None else query.first()
+
+
+def last_agent_query(*, chat_id, customer_id, visitor_email, visitor_messenger_id, visitor_key, created_at):
+    """The queryset behind ``last_agent_id`` (agent ids, most recent first), or None without any identity."""
     identity = Q()
     if customer_id:
         identity |= Q(customer_id=customer_id)
@@ -61,8 +70,17 @@ def last_agent_id(*, chat_id, customer_id, visitor_email, visitor_messenger_id, 
         .exclude(channel=Chat.Channel.INTERNAL)
         .order_by("-created_at", "-id")
         .values_list("agent_id", flat=True)
-        .first()
     )
+
+
+def strategy_orders() -> tuple[list[str], list[str]]:
+    """Both configured orders in one query: (agent chain codes, chat order codes)."""
+    rows = AgentStrategyStep.objects.values_list(Value("agent"), "code", "order").union(
+        ChatStrategyStep.objects.values_list(Value("chat"), "code", "order"), all=True
+    )
+    ordered = sorted(rows, key=lambda row: (row[0], row[2]))
+    agent = [code for kind, code, _o in ordered if kind == "agent"]
+    return agent, [code for kind, code, _o in ordered if kind == "chat"]
 
 
 class _Run:
@@ -70,8 +88,7 @@ class _Run:
 
     def __init__(self, card: ChatSettings):
         self.card = card
-        self.agent_codes = card.agent_strategy_order
-        self.chat_codes = card.chat_strategy_order
+        self.agent_codes, self.chat_codes = strategy_orders()
         self.max_chats = card.max_concurrent_chats
         self.allow_phone_call = card.assign_during_phone_call
         self.needs_last_agent = "last_agent" in self.agent_codes
@@ -100,29 +117,37 @@ def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
 
 
 def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
-    """Try to give one chat to the best eligible agent. False when it stays waiting."""
+    """Try to give one chat to the best eligible agent. False when it stays waiting.
+
+    Three statements: lock the chat (and find the client's previous agent in the
+    same query), rank the eligible agents, claim (capacity guard + chat + event).
+    """
     with transaction.atomic():
-        locked = list(
-            dispatchable_chats().select_for_update(skip_locked=True).filter(pk=row["id"]).values_list("id", flat=True)
+        lock = dispatchable_chats().select_for_update(skip_locked=True, of=("self",)).filter(pk=row["id"])
+        previous = (
+            last_agent_query(
+                chat_id=row["id"],
+                customer_id=row["customer_id"],
+                visitor_email=row["visitor_email"],
+                visitor_messenger_id=row["visitor_messenger_id"],
+                visitor_key=row["visitor_key"],
+                created_at=row["created_at"],
+            )
+            if run.needs_last_agent
+            else None
         )
+        if previous is not None:
+            lock = lock.annotate(previous_agent=Subquery(previous[:1]))
+        else:
+            lock = lock.annotate(previous_agent=Value(None, output_field=IntegerField()))
+        locked = list(lock.values_list("id", "previous_agent"))
         if not locked:
             return False  # taken, closed or halted meanwhile, or another process is on it
         ctx = RoutingContext(
             chat_id=row["id"],
             queue_id=row["queue_id"],
             owner_id=row["customer__owner_id"],
-            last_agent_id=(
-                last_agent_id(
-                    chat_id=row["id"],
-                    customer_id=row["customer_id"],
-                    visitor_email=row["visitor_email"],
-                    visitor_messenger_id=row["visitor_messenger_id"],
-                    visitor_key=row["visitor_key"],
-                    created_at=row["created_at"],
-                )
-                if run.needs_last_agent
-                else None
-            ),
+            last_agent_id=locked[0][1],
             max_chats=run.max_chats,
             allow_phone_call=run.allow_phone_call,
         )
@@ -131,17 +156,14 @@ def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
             choice = choose_agent(ctx, run.agent_codes, exclude=refused)
             if choice is None:
                 return False
-            if take_slot(
-                agent_id=choice.agent_id, max_chats=run.max_chats, now=now, allow_phone_call=run.allow_phone_call
+            if claim_for_agent(
+                chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy,
+                max_chats=run.max_chats, allow_phone_call=run.allow_phone_call, now=now,
             ):
                 break
             refused.append(choice.agent_id)  # filled or left meanwhile: next best
         else:
             return False
-        mark_assigned(chat_id=row["id"], agent_id=choice.agent_id, now=now)
-        record_assigned(
-            chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy, now=now
-        )
         send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
     return True
 
