@@ -76,6 +76,10 @@ class AgentStrategy:
     def key(self, ctx: RoutingContext):
         raise NotImplementedError
 
+    def sql_key(self, ctx: RoutingContext, params: dict) -> str:
+        """The same key as SQL over ``p`` (Presence) and ``m`` (the membership in the chat's queue)."""
+        raise NotImplementedError
+
     @property
     def annotation(self) -> str:
         return f"k_{self.code}"
@@ -95,6 +99,13 @@ class AgentStrategy:
         return agents.filter(**{self.annotation: best})
 
 
+def _is_agent_sql(agent_id: int | None, name: str, params: dict) -> str:
+    if agent_id is None:
+        return "0"
+    params[name] = agent_id
+    return f"CASE WHEN p.agent_id = %({name})s THEN 1 ELSE 0 END"
+
+
 def _is_agent(agent_id: int | None):
     if agent_id is None:
         return Value(0, output_field=IntegerField())
@@ -108,6 +119,9 @@ class Owner(AgentStrategy):
     def key(self, ctx):
         return _is_agent(ctx.owner_id)
 
+    def sql_key(self, ctx, params):
+        return _is_agent_sql(ctx.owner_id, "owner", params)
+
 
 @agent_strategy("queue_priority", label=_("Agent priority in queue"))
 class QueuePriority(AgentStrategy):
@@ -115,6 +129,9 @@ class QueuePriority(AgentStrategy):
 
     def key(self, ctx):
         return Coalesce(F("membership__priority"), Value(NO_PRIORITY), output_field=IntegerField())
+
+    def sql_key(self, ctx, params):
+        return f"COALESCE(m.priority, {NO_PRIORITY})"
 
     def narrow(self, agents, ctx):
         return super().narrow(_with_membership(agents, ctx), ctx)
@@ -127,6 +144,9 @@ class LastAgent(AgentStrategy):
     def key(self, ctx):
         return _is_agent(ctx.last_agent_id)
 
+    def sql_key(self, ctx, params):
+        return _is_agent_sql(ctx.last_agent_id, "last_agent", params)
+
 
 @agent_strategy("fewest_open_chats", label=_("Fewest open chats"))
 class FewestOpenChats(AgentStrategy):
@@ -134,6 +154,9 @@ class FewestOpenChats(AgentStrategy):
 
     def key(self, ctx):
         return F("open_chats")
+
+    def sql_key(self, ctx, params):
+        return "p.open_chats"
 
 
 @agent_strategy("longest_unassigned", label=_("Longest unassigned"))
@@ -144,6 +167,9 @@ class LongestUnassigned(AgentStrategy):
 
     def key(self, ctx):
         return F("last_assigned_at")
+
+    def sql_key(self, ctx, params):
+        return "p.last_assigned_at"
 
 
 def _with_membership(agents: QuerySet, ctx: RoutingContext) -> QuerySet:
@@ -200,17 +226,65 @@ def rank(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = 
     )
 
 
+def rank_sql(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = (), limit: int = 2):
+    """The hot path's version of ``rank()``: the same eligibility and keys as plain SQL (no ORM compilation
+    per chat). Returns (sql, params, steps). Portable SQL (PostgreSQL and SQLite)."""
+    from django.contrib.auth import get_user_model
+
+    from chat.models import QueueMembership
+
+    steps = strategies_for(codes)
+    params: dict = {"queue": ctx.queue_id, "max": ctx.max_chats, "chat": ctx.chat_id, "limit": limit}
+    keys = [step.sql_key(ctx, params) for step in steps]
+    where = ["p.logged_in", "p.pause_type_id IS NULL", "p.open_chats < %(max)s", "u.is_active"]
+    if not ctx.allow_phone_call:
+        where.append("NOT p.on_phone_call")
+    if ctx.owner_id is not None:
+        params["owner_id"] = ctx.owner_id
+        where.append("(m.id IS NOT NULL OR p.agent_id = %(owner_id)s)")
+    else:
+        where.append("m.id IS NOT NULL")
+    if ctx.chat_id is not None:
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM {NoReplyExclusion._meta.db_table} x "
+            "WHERE x.chat_id = %(chat)s AND x.agent_id = p.agent_id)"
+        )
+    for i, agent_id in enumerate(exclude):
+        params[f"ex{i}"] = agent_id
+        where.append(f"p.agent_id <> %(ex{i})s")
+    order = [  # NULL (never assigned) first; a constant key (no owner, no earlier agent) cannot order anything
+        f"{key} DESC" if step.descending else f"{key} ASC NULLS FIRST"
+        for key, step in zip(keys, steps, strict=True)
+        if key != "0"
+    ]
+    columns = "".join(f", {key} AS k{i}" for i, key in enumerate(keys))
+    sql = (
+        f"SELECT p.agent_id{columns} FROM {Presence._meta.db_table} p "
+        f"JOIN {get_user_model()._meta.db_table} u ON u.id = p.agent_id "
+        f"LEFT JOIN {QueueMembership._meta.db_table} m ON m.agent_id = p.agent_id AND m.queue_id = %(queue)s "
+        f"WHERE {' AND '.join(where)} ORDER BY {', '.join([*order, 'p.agent_id'])} LIMIT %(limit)s"
+    )
+    return sql, params, steps
+
+
 def choose_agent(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = ()) -> Choice | None:
-    """The agent the chain picks for the chat, and the strategy that decided; None when nobody is eligible."""
-    codes = list(codes)
-    rows = list(rank(ctx, codes, exclude=exclude)[:2])
+    """The agent the chain picks for the chat, and the strategy that decided; None when nobody is eligible.
+
+    One query: the eligible agents ordered by the chain's keys, first two rows.
+    """
+    from django.db import connection
+
+    sql, params, steps = rank_sql(ctx, codes, exclude=exclude)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         return None
     best = rows[0]
     if len(rows) == 1:
-        return Choice(agent_id=best["agent_id"], strategy=ONLY_ELIGIBLE, candidates=1)
+        return Choice(agent_id=best[0], strategy=ONLY_ELIGIBLE, candidates=1)
     runner_up = rows[1]
-    for step in strategies_for(codes):
-        if best[step.annotation] != runner_up[step.annotation]:
-            return Choice(agent_id=best["agent_id"], strategy=step.code, candidates=2)
-    return Choice(agent_id=best["agent_id"], strategy=LOWEST_ID, candidates=2)
+    for i, step in enumerate(steps, start=1):
+        if best[i] != runner_up[i]:
+            return Choice(agent_id=best[0], strategy=step.code, candidates=2)
+    return Choice(agent_id=best[0], strategy=LOWEST_ID, candidates=2)

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import IntegerField, Q, Subquery, Value
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from chat.models import AgentStrategyStep, Chat, ChatSettings, ChatStrategyStep, QueueMembership
@@ -92,6 +92,7 @@ class _Run:
         self.max_chats = card.max_concurrent_chats
         self.allow_phone_call = card.assign_during_phone_call
         self.needs_last_agent = "last_agent" in self.agent_codes
+        self.welcome_on_assign = card.welcome_message_when == ChatSettings.WelcomeWhen.AGENT_ASSIGNED
 
 
 _ROW_FIELDS = (
@@ -116,38 +117,59 @@ def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
     return list(order_chats(qs, run.chat_codes).values(*_ROW_FIELDS)[:BATCH])
 
 
+def _lock_sql(run: _Run, row: dict) -> tuple[str, dict]:
+    """Lock the chat if it is still dispatchable (skipping it when another process holds it), and find the
+    client's previous agent in the same statement (see ``last_agent_query`` for the rule)."""
+    table = Chat._meta.db_table
+    params: dict = {"id": row["id"], "created_at": row["created_at"]}
+    previous = "NULL"
+    identity = []
+    for column, key in (
+        ("customer_id", "customer_id"),
+        ("visitor_email", "visitor_email"),
+        ("visitor_messenger_id", "visitor_messenger_id"),
+        ("visitor_key", "visitor_key"),
+    ):
+        if row[key]:
+            params[key] = row[key]
+            identity.append(f"e.{column} = %({key})s")
+    if run.needs_last_agent and identity:
+        previous = (
+            f"(SELECT e.agent_id FROM {table} e WHERE ({' OR '.join(identity)}) AND e.agent_id IS NOT NULL "
+            "AND e.created_at <= %(created_at)s AND e.id <> %(id)s AND e.channel <> 'internal' "
+            "ORDER BY e.created_at DESC, e.id DESC LIMIT 1)"
+        )
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR UPDATE OF c" + (" SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else "")
+    sql = (
+        f"SELECT c.id, {previous} FROM {table} c WHERE c.id = %(id)s AND c.status = 'waiting' "
+        f"AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal'{lock}"
+    )
+    return sql, params
+
+
 def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
     """Try to give one chat to the best eligible agent. False when it stays waiting.
 
     Three statements: lock the chat (and find the client's previous agent in the
     same query), rank the eligible agents, claim (capacity guard + chat + event).
+    The first two are plain SQL built from the same rules as the ORM querysets
+    (``dispatchable_chats``, ``last_agent_query``, ``eligible_agents``): compiling
+    the ORM versions for every chat costs more than running them.
     """
     with transaction.atomic():
-        lock = dispatchable_chats().select_for_update(skip_locked=True, of=("self",)).filter(pk=row["id"])
-        previous = (
-            last_agent_query(
-                chat_id=row["id"],
-                customer_id=row["customer_id"],
-                visitor_email=row["visitor_email"],
-                visitor_messenger_id=row["visitor_messenger_id"],
-                visitor_key=row["visitor_key"],
-                created_at=row["created_at"],
-            )
-            if run.needs_last_agent
-            else None
-        )
-        if previous is not None:
-            lock = lock.annotate(previous_agent=Subquery(previous[:1]))
-        else:
-            lock = lock.annotate(previous_agent=Value(None, output_field=IntegerField()))
-        locked = list(lock.values_list("id", "previous_agent"))
-        if not locked:
+        sql, params = _lock_sql(run, row)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            locked = cursor.fetchone()
+        if locked is None:
             return False  # taken, closed or halted meanwhile, or another process is on it
         ctx = RoutingContext(
             chat_id=row["id"],
             queue_id=row["queue_id"],
             owner_id=row["customer__owner_id"],
-            last_agent_id=locked[0][1],
+            last_agent_id=locked[1],
             max_chats=run.max_chats,
             allow_phone_call=run.allow_phone_call,
         )
@@ -164,7 +186,8 @@ def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
             refused.append(choice.agent_id)  # filled or left meanwhile: next best
         else:
             return False
-        send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
+        if run.welcome_on_assign:
+            send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
     return True
 
 
