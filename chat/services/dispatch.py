@@ -75,8 +75,8 @@ def last_agent_query(*, chat_id, customer_id, visitor_email, visitor_messenger_i
 
 def strategy_orders() -> tuple[list[str], list[str]]:
     """Both configured orders in one query: (agent chain codes, chat order codes)."""
-    rows = AgentStrategyStep.objects.values_list(Value("agent"), "code", "order").union(
-        ChatStrategyStep.objects.values_list(Value("chat"), "code", "order"), all=True
+    rows = AgentStrategyStep.objects.order_by().values_list(Value("agent"), "code", "order").union(
+        ChatStrategyStep.objects.order_by().values_list(Value("chat"), "code", "order"), all=True
     )
     ordered = sorted(rows, key=lambda row: (row[0], row[2]))
     agent = [code for kind, code, _o in ordered if kind == "agent"]
