@@ -46,6 +46,7 @@ _CLAIM_SQL = """
 WITH slot AS (
     UPDATE {presence} SET open_chats = open_chats + 1, last_assigned_at = %(now)s
     WHERE agent_id = %(agent)s AND logged_in AND open_chats < %(max)s AND pause_type_id IS NULL {phone}
+    {nowait}
     RETURNING agent_id
 ), claim AS (
     UPDATE {chat} SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, agent_replied_at = NULL
@@ -53,14 +54,18 @@ WITH slot AS (
     RETURNING {chat}.id
 )
 INSERT INTO {event} (chat_id, kind, created_at, agent_id, queue_id, strategy, reason, data)
-SELECT claim.id, 'assigned', %(now)s, %(agent)s, %(queue)s, %(strategy)s, '', %(data)s FROM claim
+SELECT claim.id, 'assigned', %(now)s, %(agent)s, %(queue)s, %(strategy)s, '', %(data)s FROM claim {async_commit}
 RETURNING id
 """
+# Only when nobody else is assigning to this agent right now (his row is not locked).
+_NOWAIT = "AND agent_id IN (SELECT agent_id FROM {presence} WHERE agent_id = %(agent)s FOR UPDATE SKIP LOCKED)"
+# This transaction's commit does not wait for the WAL flush (see docs/routing.md, "Asynchronous commit").
+_ASYNC_COMMIT = ", (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
 
 
 def claim_for_agent(
     *, chat_id: int, agent_id: int, queue_id: int | None, strategy: str, max_chats: int, allow_phone_call: bool,
-    now: datetime,
+    now: datetime, wait: bool = True, async_commit: bool = False,
 ) -> bool:
     """Dispatch's assignment: capacity guard + chat claim + ASSIGNED event, all or nothing.
 
@@ -69,12 +74,15 @@ def claim_for_agent(
     processes that want the same agent waiting as briefly as possible. The
     conditions are those of ``take_slot`` and ``status = 'waiting'``. Elsewhere
     (SQLite in the embedded demo, which serialises writers anyway) the same three
-    steps through the ORM. False = the guard refused; nothing was written.
+    steps through the ORM. False = the guard refused (or, with ``wait=False``, another
+    transaction is assigning to this agent right now); nothing was written.
     """
     if connection.vendor == "postgresql":
         sql = _CLAIM_SQL.format(
             presence=Presence._meta.db_table, chat=Chat._meta.db_table, event=ChatEvent._meta.db_table,
             phone="" if allow_phone_call else "AND NOT on_phone_call",
+            nowait="" if wait else _NOWAIT.format(presence=Presence._meta.db_table),
+            async_commit=_ASYNC_COMMIT if async_commit else "",
         )
         params = {"now": now, "agent": agent_id, "max": max_chats, "chat_id": chat_id, "queue": queue_id,
                   "strategy": strategy, "data": json.dumps({})}

@@ -31,7 +31,7 @@ from .assignment import claim_for_agent, send_welcome
 logger = logging.getLogger(__name__)
 
 BATCH = 25
-MAX_AGENT_RETRIES = 5
+NOWAIT_TRIES = 3
 
 
 def dispatchable_chats():
@@ -93,6 +93,7 @@ class _Run:
         self.allow_phone_call = card.assign_during_phone_call
         self.needs_last_agent = "last_agent" in self.agent_codes
         self.welcome_on_assign = card.welcome_message_when == ChatSettings.WelcomeWhen.AGENT_ASSIGNED
+        self.async_commit = getattr(settings, "PARLEY_DISPATCH_ASYNC_COMMIT", True)
 
 
 _ROW_FIELDS = (
@@ -149,6 +150,42 @@ def _lock_sql(run: _Run, row: dict) -> tuple[str, dict]:
     return sql, params
 
 
+def _claim_best_agent(run: _Run, row: dict, ctx: RoutingContext, now: datetime) -> bool:
+    """Give the locked chat to the best eligible agent; False when nobody eligible is left.
+
+    First up to NOWAIT_TRIES agents in chain order whose Presence row no other
+    transaction holds right now (so that processes dispatching at once spread over
+    agents instead of queueing behind the same one); then, if all of those were
+    busy or full, wait for the best agent's row and re-check him, agent by agent,
+    until one takes the chat or nobody eligible is left. So a chat is never left
+    waiting just because an agent was busy for a moment.
+    """
+
+    def claim(choice, *, wait: bool) -> bool:
+        return claim_for_agent(
+            chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy,
+            max_chats=run.max_chats, allow_phone_call=run.allow_phone_call, now=now, wait=wait,
+            async_commit=run.async_commit,
+        )
+
+    busy: list[int] = []
+    for _try in range(NOWAIT_TRIES):
+        choice = choose_agent(ctx, run.agent_codes, exclude=busy)
+        if choice is None:
+            break
+        if claim(choice, wait=False):
+            return True
+        busy.append(choice.agent_id)
+    if not busy:
+        return False  # nobody eligible
+    refused: list[int] = []
+    while (choice := choose_agent(ctx, run.agent_codes, exclude=refused)) is not None:
+        if claim(choice, wait=True):
+            return True
+        refused.append(choice.agent_id)  # full or gone after all
+    return False
+
+
 def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
     """Try to give one chat to the best eligible agent. False when it stays waiting.
 
@@ -173,18 +210,7 @@ def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
             max_chats=run.max_chats,
             allow_phone_call=run.allow_phone_call,
         )
-        refused: list[int] = []
-        for _attempt in range(MAX_AGENT_RETRIES):
-            choice = choose_agent(ctx, run.agent_codes, exclude=refused)
-            if choice is None:
-                return False
-            if claim_for_agent(
-                chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy,
-                max_chats=run.max_chats, allow_phone_call=run.allow_phone_call, now=now,
-            ):
-                break
-            refused.append(choice.agent_id)  # filled or left meanwhile: next best
-        else:
+        if not _claim_best_agent(run, row, ctx, now):
             return False
         if run.welcome_on_assign:
             send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
