@@ -68,6 +68,10 @@ def make_server(*, host: str, port: int, server_url: str, queue: str) -> Threadi
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming
+            if self.path == "/favicon.ico":
+                self.send_response(204)
+                self.end_headers()
+                return
             if self.path.split("?", 1)[0] not in ("/", "/index.html"):
                 self.send_error(404)
                 return
