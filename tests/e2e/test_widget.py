@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 from chat.models import Attachment, Chat, ChatSettings, Message
 from tests import factories
 from tests.e2e.conftest import wait_until
+from tests.e2e.shots import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
