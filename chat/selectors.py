@@ -7,10 +7,48 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from agents.models import Presence
-from chat.models import Chat, ChatEvent, ChatSettings
+from chat.models import Chat, ChatEvent, ChatSettings, QueueMembership
 from chat.routing.agent_chain import RoutingContext, choose_agent, eligible_agents, rank
 from chat.routing.chat_order import order_chats
 from chat.services.dispatch import dispatchable_chats, last_agent_id
+
+CUSTOMER_CHANNELS = [Chat.Channel.WEBSITE, Chat.Channel.MESSENGER]
+
+
+def queue_ids_of(*, user) -> QuerySet:
+    """The ids of the queues the user is a member of (a subquery)."""
+    return QueueMembership.objects.filter(agent_id=user.pk).values("queue_id")
+
+
+def chats_visible_to(*, user) -> QuerySet[Chat]:
+    """The one rule of who may see which chat, for the API and the inbox alike (anything else is a 404).
+
+    Staff: every chat. An agent: customer chats assigned to him (and his earlier ones), waiting chats of
+    his queues and of customers he owns (the owner is eligible without membership), his internal chats.
+    """
+    chats = Chat.objects.all()
+    if user.is_staff:
+        return chats
+    my_queues = queue_ids_of(user=user)
+    return chats.filter(
+        Q(channel__in=CUSTOMER_CHANNELS, agent_id=user.pk)
+        | Q(status=Chat.Status.WAITING, queue_id__in=my_queues)
+        | Q(status=Chat.Status.WAITING, customer__owner_id=user.pk)
+        | Q(channel=Chat.Channel.INTERNAL, initiator_id=user.pk)
+        | Q(channel=Chat.Channel.INTERNAL, agent_id=user.pk)
+    )
+
+
+def chats_assignable_by(*, user) -> QuerySet[Chat]:
+    """Chats the user may press "Assign" on: the visible ones plus customer chats of his queues whatever
+    their status, so that a chat a colleague has just taken gets the service's clear refusal ("already
+    taken") instead of a 404."""
+    if user.is_staff:
+        return Chat.objects.all()
+    return Chat.objects.filter(
+        Q(pk__in=chats_visible_to(user=user).values("pk"))
+        | Q(queue_id__in=queue_ids_of(user=user), channel__in=CUSTOMER_CHANNELS)
+    )
 
 
 def chats_waiting(*, queue_ids: Iterable[int] | None = None, card: ChatSettings | None = None) -> QuerySet:

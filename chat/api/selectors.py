@@ -6,23 +6,8 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
-from chat.models import Attachment, Chat, Message, QueueMembership
-
-
-def chats_visible_to(*, user) -> QuerySet[Chat]:
-    """Staff: every chat. An agent: chats assigned to him (and his earlier ones),
-    waiting chats of his queues (and of customers he owns), his internal chats."""
-    chats = Chat.objects.all()
-    if user.is_staff:
-        return chats
-    my_queues = QueueMembership.objects.filter(agent_id=user.pk).values("queue_id")
-    return chats.filter(
-        Q(channel__in=[Chat.Channel.WEBSITE, Chat.Channel.MESSENGER], agent_id=user.pk)
-        | Q(status=Chat.Status.WAITING, queue_id__in=my_queues)
-        | Q(status=Chat.Status.WAITING, customer__owner_id=user.pk)
-        | Q(channel=Chat.Channel.INTERNAL, initiator_id=user.pk)
-        | Q(channel=Chat.Channel.INTERNAL, agent_id=user.pk)
-    )
+from chat.models import Attachment, Chat, Message
+from chat.selectors import chats_assignable_by, chats_visible_to
 
 
 def chat_list(*, user, filters: dict) -> QuerySet[Chat]:
@@ -46,16 +31,7 @@ def chat_get_for(*, user, chat_id: int) -> Chat:
 
 
 def chat_get_assignable_for(*, user, chat_id: int) -> Chat:
-    """For "Assign": also a chat of his queues that a colleague has just taken, so that
-    the service answers with its clear refusal ("taken", 409) instead of a 404."""
-    chats = chats_visible_to(user=user)
-    if not user.is_staff:
-        my_queues = QueueMembership.objects.filter(agent_id=user.pk).values("queue_id")
-        chats = Chat.objects.filter(
-            Q(pk__in=chats.values("pk")) | Q(queue_id__in=my_queues, channel__in=[Chat.Channel.WEBSITE,
-                                                                                Chat.Channel.MESSENGER])
-        )
-    chat = chats.filter(pk=chat_id).first()
+    chat = chats_assignable_by(user=user).filter(pk=chat_id).first()
     if chat is None:
         raise NotFound("No such chat.")
     return chat

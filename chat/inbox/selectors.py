@@ -1,9 +1,7 @@
 """Read-only queries of the agent inbox.
 
-What an agent may see (everything else answers 404):
-  - his own chats (``agent`` is he: assigned to him now, or closed in his hands),
-  - waiting chats of the queues he is a member of,
-  - internal chats he started or was asked to join.
+What a user may see is the one rule of ``chat.selectors.chats_visible_to``,
+shared with the REST API (everything else answers 404).
 The waiting list follows the configured chat order (the routing package's
 ``ORDER BY``), so the agent sees the chats in the order dispatch serves them.
 """
@@ -14,21 +12,18 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from agents.models import PauseType, Presence, User
-from chat.models import Attachment, Chat, ChatSettings, Message, Queue, QueueMembership
+from chat.models import Attachment, Chat, ChatSettings, Message, Queue
+from chat.selectors import chats_assignable_by, chats_visible_to, queue_ids_of
 
 WAITING_LIST_LIMIT = 200
 
 
 def _my_queue_ids(user) -> QuerySet:
-    return QueueMembership.objects.filter(agent=user).values("queue_id")
+    return queue_ids_of(user=user)
 
 
 def inbox_visible_chats(*, user) -> QuerySet[Chat]:
-    return Chat.objects.filter(
-        Q(agent=user)
-        | Q(channel=Chat.Channel.INTERNAL, initiator=user)
-        | Q(status=Chat.Status.WAITING, queue_id__in=_my_queue_ids(user))
-    )
+    return chats_visible_to(user=user)
 
 
 def inbox_chat_get(*, user, chat_id: int) -> Chat:
@@ -44,14 +39,7 @@ def inbox_chat_get(*, user, chat_id: int) -> Chat:
 
 
 def inbox_assignable_chat_get(*, user, chat_id: int) -> Chat:
-    """A chat of the agent's queues whatever its status, so that pressing "Assign" on a chat a colleague
-    has just taken gets the service's clear refusal ("already taken") instead of a 404."""
-    chat = (
-        Chat.objects.filter(Q(queue_id__in=_my_queue_ids(user)) | Q(agent=user))
-        .exclude(channel=Chat.Channel.INTERNAL)
-        .filter(pk=chat_id)
-        .first()
-    )
+    chat = chats_assignable_by(user=user).filter(pk=chat_id).first()
     if chat is None:
         raise Http404("No such chat.")
     return chat
