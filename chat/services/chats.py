@@ -203,6 +203,9 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
     not stop a manual assignment; queue membership is not required). Among
     simultaneous callers exactly one wins; the others get ChatError(code="taken").
     """
+    strategy = (strategy or MANUAL).strip()
+    if len(strategy) > 32:
+        raise ChatError(_("Give a strategy code of at most 32 characters."), field="strategy", code="invalid")
     with transaction.atomic():
         chat = lock_chat(chat_id)
         _check_customer_chat(chat)
