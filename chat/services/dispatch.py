@@ -5,11 +5,13 @@ that can change eligibility (``dispatch_soon()``) and by the periodic sweep.
 Any number of processes may run it at once; see docs/routing.md for the
 invariant and why it holds.
 
-One assignment costs three statements whatever the number of agents or chats:
-lock the chat (``FOR UPDATE SKIP LOCKED``, with the client's previous agent found
-in the same query), rank the eligible agents (one ordered query), and claim
-(capacity guard, chat update and event in one statement); plus, per run, the card,
-the two strategy orders and one query per batch of candidate chats.
+One assignment costs three or four statements whatever the number of agents or
+chats: lock the next chat of the batch that no other process holds (``ORDER BY …
+LIMIT 1 FOR UPDATE SKIP LOCKED``), find the client's previous agent (only when
+"last_agent" is configured and the chat has an identity; one index walk per
+identity), rank the eligible agents (one ordered query), and claim (capacity guard,
+chat update and event in one statement); plus, per run, the card, the two strategy
+orders and one query per batch of candidate chats.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from django.db.models import Q, Value
 from django.utils import timezone
 
 from chat.models import AgentStrategyStep, Chat, ChatSettings, ChatStrategyStep, QueueMembership
-from chat.routing.agent_chain import RoutingContext, available_agents, choose_agent
-from chat.routing.chat_order import order_chats
+from chat.routing.agent_chain import RoutingContext, choose_agent
+from chat.routing.chat_order import chat_order_sql
 
 from .assignment import claim_for_agent, send_welcome
 
@@ -109,43 +111,58 @@ _ROW_FIELDS = (
 
 
 def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
-    """The next waiting chats, in chat order, that some available agent with a free slot could take."""
-    free = available_agents(max_chats=run.max_chats, allow_phone_call=run.allow_phone_call).values("agent_id")
-    served_queues = QueueMembership.objects.filter(agent_id__in=free).values("queue_id")
-    qs = dispatchable_chats().filter(Q(queue_id__in=served_queues) | Q(customer__owner_id__in=free))
+    """The next waiting chats, in chat order, that some available agent with a free slot could take
+    (a member of the chat's queue, or its customer's owner). Plain SQL: per chat, an index-driven
+    EXISTS over the members of its queue, so the cost does not grow with the number of agents."""
+    from django.contrib.auth import get_user_model
+
+    from agents.models import Presence
+    from crm.models import Customer
+
+    available = "p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s AND u.is_active"
+    if not run.allow_phone_call:
+        available += " AND NOT p.on_phone_call"
+    presence, user = Presence._meta.db_table, get_user_model()._meta.db_table
+    params: dict = {"max": run.max_chats, "batch": BATCH}
+    not_skipped = ""
     if skipped:
-        qs = qs.exclude(pk__in=skipped)
-    return list(order_chats(qs, run.chat_codes).values(*_ROW_FIELDS)[:BATCH])
+        params.update({f"s{n}": chat_id for n, chat_id in enumerate(skipped)})
+        not_skipped = " AND c.id NOT IN (" + ", ".join(f"%(s{n})s" for n in range(len(skipped))) + ")"
+    sql = (
+        "SELECT c.id, c.queue_id, c.customer_id, cu.owner_id, c.visitor_email, c.visitor_messenger_id, "
+        f"c.visitor_key, c.created_at FROM {Chat._meta.db_table} c "
+        f"LEFT JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id "
+        "WHERE c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal' "
+        f"AND (EXISTS (SELECT 1 FROM {QueueMembership._meta.db_table} m "
+        f"JOIN {presence} p ON p.agent_id = m.agent_id JOIN {user} u ON u.id = p.agent_id "
+        f"WHERE m.queue_id = c.queue_id AND {available}) "
+        f"OR EXISTS (SELECT 1 FROM {presence} p JOIN {user} u ON u.id = p.agent_id "
+        f"WHERE p.agent_id = cu.owner_id AND {available})){not_skipped} "
+        f"ORDER BY {chat_order_sql(run.chat_codes)} LIMIT %(batch)s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(_ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _lock_sql(run: _Run, row: dict) -> tuple[str, dict]:
-    """Lock the chat if it is still dispatchable (skipping it when another process holds it), and find the
-    client's previous agent in the same statement (see ``last_agent_query`` for the rule)."""
+def _lock_next_sql(run: _Run, ids: list[int]) -> tuple[str, dict]:
+    """The first of these chats, in the given (chat) order, that is still dispatchable and that no other
+    process holds — locked.
+
+    ``ORDER BY <position> LIMIT 1 FOR UPDATE SKIP LOCKED`` is the job-queue pattern: processes
+    dispatching at once each get a different chat at the first try. Portable SQL (the lock clause only
+    where the database has it).
+    """
     table = Chat._meta.db_table
-    params: dict = {"id": row["id"], "created_at": row["created_at"]}
-    previous = "NULL"
-    identity = []
-    for column, key in (
-        ("customer_id", "customer_id"),
-        ("visitor_email", "visitor_email"),
-        ("visitor_messenger_id", "visitor_messenger_id"),
-        ("visitor_key", "visitor_key"),
-    ):
-        if row[key]:
-            params[key] = row[key]
-            identity.append(f"e.{column} = %({key})s")
-    if run.needs_last_agent and identity:
-        previous = (
-            f"(SELECT e.agent_id FROM {table} e WHERE ({' OR '.join(identity)}) AND e.agent_id IS NOT NULL "
-            "AND e.created_at <= %(created_at)s AND e.id <> %(id)s AND e.channel <> 'internal' "
-            "ORDER BY e.created_at DESC, e.id DESC LIMIT 1)"
-        )
+    params: dict = {f"i{n}": chat_id for n, chat_id in enumerate(ids)}
+    in_list = ", ".join(f"%(i{n})s" for n in range(len(ids)))
+    position = "CASE c.id " + " ".join(f"WHEN %(i{n})s THEN {n}" for n in range(len(ids))) + " END"
     lock = ""
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE OF c" + (" SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else "")
     sql = (
-        f"SELECT c.id, {previous} FROM {table} c WHERE c.id = %(id)s AND c.status = 'waiting' "
-        f"AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal'{lock}"
+        f"SELECT c.id FROM {table} c WHERE c.id IN ({in_list}) AND c.status = 'waiting' "
+        f"AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal' ORDER BY {position} LIMIT 1{lock}"
     )
     return sql, params
 
@@ -186,35 +203,61 @@ def _claim_best_agent(run: _Run, row: dict, ctx: RoutingContext, now: datetime) 
     return False
 
 
-def _assign_one(run: _Run, row: dict, now: datetime) -> bool:
-    """Try to give one chat to the best eligible agent. False when it stays waiting.
+def _previous_agent(row: dict) -> int | None:
+    """``last_agent_id`` for the hot path: one branch per identity the chat has, each walking its own
+    (identity, -created_at) index to the most recent earlier chat with an agent; the latest wins."""
+    table = Chat._meta.db_table
+    params: dict = {"id": row["id"], "created_at": row["created_at"]}
+    branches = []
+    for column in ("customer_id", "visitor_email", "visitor_messenger_id", "visitor_key"):
+        if row[column]:
+            params[column] = row[column]
+            branches.append(
+                f"SELECT * FROM (SELECT e.agent_id, e.created_at, e.id FROM {table} e WHERE e.{column} = %({column})s "
+                "AND e.agent_id IS NOT NULL AND e.created_at <= %(created_at)s AND e.id <> %(id)s "
+                "AND e.channel <> 'internal' ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS b"
+                + str(len(branches))
+            )
+    if not branches:
+        return None
+    sql = f"SELECT agent_id FROM ({' UNION ALL '.join(branches)}) AS x ORDER BY created_at DESC, id DESC LIMIT 1"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return found[0] if found else None
 
-    Three statements: lock the chat (and find the client's previous agent in the
-    same query), rank the eligible agents, claim (capacity guard + chat + event).
-    The first two are plain SQL built from the same rules as the ORM querysets
-    (``dispatchable_chats``, ``last_agent_query``, ``eligible_agents``): compiling
-    the ORM versions for every chat costs more than running them.
+
+def _assign_next(run: _Run, pending: list[int], rows: dict[int, dict], now: datetime) -> tuple[int, bool] | None:
+    """Lock the next chat of the batch nobody else holds and try to give it to the best eligible agent.
+
+    Returns (chat id, assigned?) or None when no chat of ``pending`` can be locked any more. Three or
+    four statements: lock, the client's previous agent (only when "last_agent" is configured and the
+    chat has an identity), rank the eligible agents, claim (capacity guard + chat + event). The reads
+    are plain SQL built from the same rules as the ORM querysets (``dispatchable_chats``,
+    ``last_agent_query``, ``eligible_agents``): compiling the ORM versions for every chat costs more
+    than running them.
     """
     with transaction.atomic():
-        sql, params = _lock_sql(run, row)
+        sql, params = _lock_next_sql(run, pending)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             locked = cursor.fetchone()
         if locked is None:
-            return False  # taken, closed or halted meanwhile, or another process is on it
+            return None
+        row = rows[locked[0]]
         ctx = RoutingContext(
             chat_id=row["id"],
             queue_id=row["queue_id"],
             owner_id=row["customer__owner_id"],
-            last_agent_id=locked[1],
+            last_agent_id=_previous_agent(row) if run.needs_last_agent else None,
             max_chats=run.max_chats,
             allow_phone_call=run.allow_phone_call,
         )
         if not _claim_best_agent(run, row, ctx, now):
-            return False
+            return row["id"], False
         if run.welcome_on_assign:
             send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
-    return True
+    return row["id"], True
 
 
 def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
@@ -231,13 +274,21 @@ def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
         batch = _candidates(run, skipped)
         if not batch:
             break
-        for row in batch:
-            if limit is not None and assigned >= limit:
+        rows = {row["id"]: row for row in batch}
+        pending = [row["id"] for row in batch]
+        while pending and (limit is None or assigned < limit):
+            result = _assign_next(run, pending, rows, now or timezone.now())
+            if result is None:  # the rest are held by other processes or no longer waiting
+                skipped.update(pending)
                 break
-            if _assign_one(run, row, now or timezone.now()):
+            chat_id, made = result
+            position = pending.index(chat_id)
+            skipped.update(pending[:position])  # passed over: held by another process or gone
+            pending = pending[position + 1 :]
+            if made:
                 assigned += 1
             else:
-                skipped.add(row["id"])
+                skipped.add(chat_id)  # nobody eligible now: it stays waiting
     return assigned
 
 
