@@ -49,7 +49,8 @@ WITH slot AS (
     {nowait}
     RETURNING agent_id
 ), claim AS (
-    UPDATE {chat} SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, agent_replied_at = NULL
+    UPDATE {chat} SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, agent_replied_at = NULL,
+        agent_read_at = NULL
     FROM slot WHERE {chat}.id = %(chat_id)s AND {chat}.status = 'waiting'
     RETURNING {chat}.id
 )
@@ -105,7 +106,8 @@ def free_slot(*, agent_id: int | None) -> None:
 def mark_assigned(*, chat_id: int, agent_id: int, now: datetime) -> None:
     """The chat row of an assignment: a client message still unanswered keeps ``awaiting_reply_since``."""
     Chat.objects.filter(pk=chat_id).update(
-        status=Chat.Status.ASSIGNED, agent_id=agent_id, assigned_at=now, agent_replied_at=None
+        status=Chat.Status.ASSIGNED, agent_id=agent_id, assigned_at=now, agent_replied_at=None,
+        agent_read_at=None
     )
 
 

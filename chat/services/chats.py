@@ -8,11 +8,11 @@ ascending agent id (see chat/services/assignment.py and docs/routing.md).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import User
@@ -327,6 +327,13 @@ CLOSING_MESSAGES = {
 DEFAULT_CLOSING_MESSAGE = _("The conversation was closed.")
 
 
+def system_text(text) -> str:
+    """System messages are stored in the site's language (LANGUAGE_CODE), not in the language of
+    whoever caused them: the client reads them, and his widget speaks the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
     """Close an open chat with a reason: a system message, the slot freed, dispatch after commit."""
     if reason not in Chat.CloseReason.values:
@@ -344,7 +351,7 @@ def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
             free_slot(agent_id=chat.agent_id)
         Message.objects.create(
             chat=chat, sender=Message.Sender.SYSTEM, created_at=now,
-            body=gettext(str(CLOSING_MESSAGES.get(reason, DEFAULT_CLOSING_MESSAGE))),
+            body=system_text(CLOSING_MESSAGES.get(reason, DEFAULT_CLOSING_MESSAGE)),
         )
         ChatEvent.objects.create(
             chat=chat, kind=ChatEvent.Kind.CLOSED, reason=reason, actor=actor, agent_id=chat.agent_id,

@@ -26,11 +26,11 @@ from django.conf import settings as django_settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agents.models import Presence
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
-from chat.services.chats import CLOSING_MESSAGES
+from chat.services.chats import CLOSING_MESSAGES, system_text
 from chat.services.files import attachments_expire, storage_delete_files_on_commit
 
 logger = logging.getLogger(__name__)
@@ -45,12 +45,6 @@ CHAT_TABLE = Chat._meta.db_table
 
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
-
-
-def _system_text(text) -> str:
-    """System messages are stored in the site's language (LANGUAGE_CODE)."""
-    with translation.override(django_settings.LANGUAGE_CODE):
-        return str(text)
 
 
 def _dispatch(now: datetime | None) -> int:
@@ -223,7 +217,7 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
             if not closed:
                 return []
             _free_slots(per_agent=_closed_slots(closed))
-            text = _system_text(CLOSING_MESSAGES[Chat.CloseReason.INACTIVITY])
+            text = system_text(CLOSING_MESSAGES[Chat.CloseReason.INACTIVITY])
             Message.objects.bulk_create(
                 [Message(chat_id=cid, sender=Message.Sender.SYSTEM, body=text, created_at=now) for cid, *_ in closed],
                 batch_size=2000,

@@ -426,3 +426,28 @@ def test_assignment_keeps_an_unanswered_client_message_and_resets_the_reply(agen
 
     assert chat.awaiting_reply_since == since
     assert chat.agent_replied_at is None
+
+
+def test_a_colleague_who_gets_a_transferred_chat_sees_its_messages_as_unread(agent_factory, queue):
+    first, colleague = agent_factory(), agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=first.pk)
+    factories.MessageFactory(chat=chat, sender=Message.Sender.CLIENT)
+    chat_mark_read(chat_id=chat.pk, agent_id=first.pk)
+
+    chat_transfer(chat_id=chat.pk, to_agent_id=colleague.pk)
+
+    assert Chat.objects.get(pk=chat.pk).agent_read_at is None
+
+
+def test_the_closing_message_is_stored_in_the_sites_language_whoever_closes(agent_factory, queue, settings):
+    settings.LANGUAGE_CODE = "pl"
+    agent = agent_factory()
+    chat = waiting_chat(queue)
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+    with translation.override("en"):  # an English-speaking agent closes it
+        chat_close(chat_id=chat.pk, reason="agent")
+
+    closing = Message.objects.get(chat=chat, sender=Message.Sender.SYSTEM)
+    assert closing.body == "Rozmowa została zamknięta."
