@@ -4,26 +4,17 @@ who is eligible, so a dispatch runs after commit."""
 
 from __future__ import annotations
 
-import importlib.util
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import PauseType, User
 from chat.models import Chat, Queue, QueueMembership
+from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
 
 QUEUE_FIELDS = {"name", "description", "active"}
 PAUSE_TYPE_FIELDS = {"name"}
-
-
-def _dispatch_soon() -> None:
-    if importlib.util.find_spec("chat.services.dispatch") is None:
-        return
-    from chat.services.dispatch import dispatch_soon
-
-    dispatch_soon()
 
 
 def _full_clean(obj) -> None:
@@ -34,35 +25,47 @@ def _full_clean(obj) -> None:
         raise ChatError(errors[0], field=None if field == "__all__" else field, code="invalid") from exc
 
 
+def _save_unique(obj, *, taken_message) -> None:
+    """Validate and save; a name already taken (the database's unique index decides) is a clear error."""
+    _full_clean(obj)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ChatError(taken_message, field="name", code="unique")
+
+
+def _edit(model, *, pk: int, fields: dict, allowed: set, missing_message, field: str, taken_message):
+    """Change some fields of one locked row, refusing unknown fields and a missing row."""
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise ChatError(_("Unknown field: %(name)s.") % {"name": unknown[0]}, field=unknown[0], code="unknown_field")
+    obj = model.objects.select_for_update().filter(pk=pk).first()
+    if obj is None:
+        raise ChatError(missing_message, field=field, code="not_found")
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    _save_unique(obj, taken_message=taken_message)
+    return obj
+
+
+QUEUE_TAKEN = _("A queue with this name already exists.")
+PAUSE_TYPE_TAKEN = _("A pause type with this name already exists.")
+
+
 def queue_create(*, name: str, description: str = "", active: bool = True, actor=None) -> Queue:
     queue = Queue(name=name, description=description, active=active)
-    _full_clean(queue)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                queue.save()
-        except IntegrityError:
-            raise ChatError(_("A queue with this name already exists."), field="name", code="unique")
+    _save_unique(queue, taken_message=QUEUE_TAKEN)
     return queue
 
 
 def queue_update(*, queue_id: int, actor=None, **fields) -> Queue:
-    unknown = sorted(set(fields) - QUEUE_FIELDS)
-    if unknown:
-        raise ChatError(_("Unknown field: %(name)s.") % {"name": unknown[0]}, field=unknown[0], code="unknown_field")
     with transaction.atomic():
-        queue = Queue.objects.select_for_update().filter(pk=queue_id).first()
-        if queue is None:
-            raise ChatError(_("This queue does not exist."), field="queue", code="not_found")
-        for name, value in fields.items():
-            setattr(queue, name, value)
-        _full_clean(queue)
-        try:
-            with transaction.atomic():
-                queue.save()
-        except IntegrityError:
-            raise ChatError(_("A queue with this name already exists."), field="name", code="unique")
-        transaction.on_commit(_dispatch_soon)
+        queue = _edit(
+            Queue, pk=queue_id, fields=fields, allowed=QUEUE_FIELDS, field="queue",
+            missing_message=_("This queue does not exist."), taken_message=QUEUE_TAKEN,
+        )
+        dispatch_soon()
     return queue
 
 
@@ -88,7 +91,7 @@ def queue_member_set(*, queue_id: int, agent_id: int, priority: int = 0, actor=N
         membership, _created = QueueMembership.objects.update_or_create(
             queue_id=queue_id, agent_id=agent_id, defaults={"priority": priority}
         )
-        transaction.on_commit(_dispatch_soon)
+        dispatch_soon()
     return membership
 
 
@@ -101,32 +104,16 @@ def queue_member_remove(*, queue_id: int, agent_id: int, actor=None) -> None:
 
 def pause_type_create(*, name: str, actor=None) -> PauseType:
     pause_type = PauseType(name=name)
-    _full_clean(pause_type)
-    try:
-        with transaction.atomic():
-            pause_type.save()
-    except IntegrityError:
-        raise ChatError(_("A pause type with this name already exists."), field="name", code="unique")
+    _save_unique(pause_type, taken_message=PAUSE_TYPE_TAKEN)
     return pause_type
 
 
 def pause_type_update(*, pause_type_id: int, actor=None, **fields) -> PauseType:
-    unknown = sorted(set(fields) - PAUSE_TYPE_FIELDS)
-    if unknown:
-        raise ChatError(_("Unknown field: %(name)s.") % {"name": unknown[0]}, field=unknown[0], code="unknown_field")
     with transaction.atomic():
-        pause_type = PauseType.objects.select_for_update().filter(pk=pause_type_id).first()
-        if pause_type is None:
-            raise ChatError(_("This pause type does not exist."), field="pause_type", code="not_found")
-        for name, value in fields.items():
-            setattr(pause_type, name, value)
-        _full_clean(pause_type)
-        try:
-            with transaction.atomic():
-                pause_type.save()
-        except IntegrityError:
-            raise ChatError(_("A pause type with this name already exists."), field="name", code="unique")
-    return pause_type
+        return _edit(
+            PauseType, pk=pause_type_id, fields=fields, allowed=PAUSE_TYPE_FIELDS, field="pause_type",
+            missing_message=_("This pause type does not exist."), taken_message=PAUSE_TYPE_TAKEN,
+        )
 
 
 def pause_type_delete(*, pause_type_id: int, actor=None) -> None:
