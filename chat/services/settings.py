@@ -8,7 +8,6 @@ nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from chat.models import AGENT_STRATEGY_CHOICES, CHAT_STRATEGY_CHOICES, AgentStrategyStep, ChatSettings, ChatStrategyStep
+from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
 
 logger = logging.getLogger(__name__)
@@ -33,15 +33,6 @@ STRATEGY_KINDS: dict[str, tuple[type[models.Model], list[str], str]] = {
 EDITABLE_FIELDS: frozenset[str] = frozenset(
     field.name for field in ChatSettings._meta.concrete_fields if field.editable and not field.primary_key
 )
-
-
-def _dispatch_soon() -> None:
-    """Run ``chat.services.dispatch.dispatch_soon`` when the routing package is there."""
-    if importlib.util.find_spec("chat.services.dispatch") is None:
-        return
-    from chat.services.dispatch import dispatch_soon
-
-    dispatch_soon()
 
 
 def strategy_order_validate(*, kind: str, codes: Any) -> list[str]:
@@ -148,5 +139,5 @@ def chat_settings_update(*, actor=None, **fields: Any) -> ChatSettings:
             strategy_order_set(kind=kind, codes=codes, actor=actor)
         if changed:
             logger.info("chat parameters changed by %s: %s", actor or "system", ", ".join(changed))
-        transaction.on_commit(_dispatch_soon)
+        dispatch_soon()
     return card
