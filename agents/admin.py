@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import PauseType, Presence, PresenceEvent, User
+from chat.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
 from chat.models import QueueMembership
-from chat.services.errors import ChatError
 from chat.services.queues import pause_type_create, pause_type_delete, pause_type_update
 
 
@@ -54,7 +53,7 @@ def delete_selected(modeladmin, request, queryset):
 
 
 @admin.register(PauseType)
-class PauseTypeAdmin(admin.ModelAdmin):
+class PauseTypeAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("label", "code", "built_in", "created_at")
     list_filter = ("built_in",)
     search_fields = ("name", "code")
@@ -91,30 +90,11 @@ class PauseTypeAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         pause_type_delete(pause_type_id=obj.pk, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        try:
-            with transaction.atomic():
-                for pause_type in queryset:
-                    pause_type_delete(pause_type_id=pause_type.pk, actor=request.user)
-        except ChatError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
 
 
 # --- Presence (read-only: it changes through the inbox, the API and the PBX) ---------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Presence)

@@ -7,13 +7,13 @@ and ``strategy_order_set``; chats change only through the chat services.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
+from chat.admin_base import ReadOnlyAdminMixin, ReadOnlyInline, ServiceDeleteMixin
 from chat.forms import (
     AgentStrategyOrderFormSet,
     ChatSettingsForm,
@@ -203,7 +203,7 @@ class QueueMembershipInline(admin.TabularInline):
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "active", "member_count", "waiting_count")
     list_filter = ("active",)
     search_fields = ("name", "description")
@@ -267,33 +267,11 @@ class QueueAdmin(admin.ModelAdmin):
                 formset.changed_objects.append((membership, member_form.changed_data))
         return None
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         queue_delete(queue_id=obj.pk, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        try:
-            with transaction.atomic():
-                for queue in queryset:
-                    queue_delete(queue_id=queue.pk, actor=request.user)
-        except ChatError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
 
 
 # --- Chats (read-only: they change only through the chat services) -----------------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageInline(ReadOnlyInline):
@@ -323,17 +301,6 @@ class ChatEventInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agent", "from_agent", "queue", "actor")
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.action(permissions=["close"], description=_("Close the selected chats"))

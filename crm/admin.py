@@ -6,34 +6,24 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from chat.admin_base import ReadOnlyInline
 from chat.models import Chat
 from crm.models import Customer
 from crm.services import customer_create, customer_update
 
 
-class CustomerChatInline(admin.TabularInline):
+class CustomerChatInline(ReadOnlyInline):
     """The customer's chats, newest first, each linking to its read-only page."""
 
     model = Chat
     fk_name = "customer"
     fields = ("created_at", "channel", "status", "queue", "agent", "closed_at", "close_reason")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("Chats with this customer")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("queue", "agent").order_by("-created_at", "-id")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Customer)
