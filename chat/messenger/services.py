@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from chat.messenger import client
 from chat.models import Chat, Message, Queue
 from chat.services.errors import ChatError
+from chat.services.messages import MAX_BODY
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ def messenger_events_parse(payload) -> list[IncomingMessage]:
                 text = "\n".join(u for u in urls if u)
             if not mid or not text:
                 continue
-            found.append(IncomingMessage(sender_id=str(sender)[:64], mid=mid[:255], text=text))
+            # Never refuse a client's words for their length: keep what fits in a message.
+            found.append(IncomingMessage(sender_id=str(sender)[:64], mid=mid[:255], text=text[:MAX_BODY]))
     return found
 
 
@@ -87,13 +89,15 @@ def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message
         return stored
     last_error: ChatError | None = None
     for _attempt in range(2):
-        chat = chat_start(
-            channel=Chat.Channel.MESSENGER,
-            visitor_messenger_id=sender_id,
-            queue_id=messenger_default_queue_id(),
-        )
         try:
-            return message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=text, external_id=mid)
+            # One transaction: a message that is refused leaves no empty chat behind.
+            with transaction.atomic():
+                chat = chat_start(
+                    channel=Chat.Channel.MESSENGER,
+                    visitor_messenger_id=sender_id,
+                    queue_id=messenger_default_queue_id(),
+                )
+                return message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=text, external_id=mid)
         except ChatError as exc:
             # The chat closed between the two calls: start a new one once.
             if exc.code != "closed":

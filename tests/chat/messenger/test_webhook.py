@@ -68,6 +68,16 @@ def test_an_incoming_message_starts_a_messenger_chat_in_the_default_queue(delive
     assert (message.body, message.external_id) == ("Hi there", "m_a")
 
 
+def test_a_message_longer_than_the_limit_is_kept_shortened_in_one_chat(deliver, queue):
+    long_text = "x" * 12000
+
+    assert deliver(event(sender="PSID-8", mid="m_long", text=long_text)).status_code == 200
+
+    chat = Chat.objects.get()
+    message = Message.objects.get(chat=chat, sender="client")
+    assert message.body == "x" * 10000
+
+
 def test_the_default_queue_is_chosen_by_name(deliver, queue, other_queue, settings):
     settings.MESSENGER_DEFAULT_QUEUE = other_queue.name
     deliver(event())
