@@ -192,5 +192,8 @@ def presence_recount(*, agent_id=None) -> int:
         qs = qs.filter(agent_id=agent_id)
     fixed = 0
     for presence in qs:
-        fixed += Presence.objects.filter(pk=presence.pk).update(open_chats=presence.real)
+        # Conditional: a chat assigned or closed meanwhile changed the counter; leave that row for the next run
+        # rather than write a count that is already stale (too low would let the agent over the maximum).
+        unchanged = Presence.objects.filter(pk=presence.pk, open_chats=presence.open_chats)
+        fixed += unchanged.update(open_chats=presence.real)
     return fixed

@@ -73,17 +73,24 @@ def visitor_chat_start(
     elif not Queue.objects.filter(pk=queue_id, active=True).exists():
         raise ChatError(_("This queue does not exist."), field="queue", code="not_found")
     now = now or timezone.now()
-    with transaction.atomic():
-        chat = chat_start(
-            channel=Chat.Channel.WEBSITE,
-            queue_id=queue_id,
-            visitor_name=visitor_name,
-            visitor_email=visitor_email,
-            visitor_key=visitor_key,
-            page_url=page_url,
-        )
-        Chat.objects.filter(pk=chat.pk).update(last_heartbeat_at=now, page_closed_at=None)
-        token = visitor_token_issue(chat_id=chat.pk)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                chat = chat_start(
+                    channel=Chat.Channel.WEBSITE,
+                    queue_id=queue_id,
+                    visitor_name=visitor_name,
+                    visitor_email=visitor_email,
+                    visitor_key=visitor_key,
+                    page_url=page_url,
+                )
+                Chat.objects.filter(pk=chat.pk).update(last_heartbeat_at=now, page_closed_at=None)
+                token = visitor_token_issue(chat_id=chat.pk)
+            break
+        except ChatError as exc:
+            # The open chat being resumed was closed meanwhile (inactivity): start a new one, once.
+            if exc.code != "closed" or attempt:
+                raise
     chat.refresh_from_db()
     return chat, token
 
