@@ -12,7 +12,7 @@ from tests import factories
 from tests.e2e.conftest import wait_until
 from tests.e2e.shots import SCREENSHOTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 
