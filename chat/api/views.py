@@ -35,6 +35,7 @@ from chat.api.serializers import (
     QueueMemberOutput,
     QueueOutput,
 )
+from chat.downloads import attachment_file_response
 from chat.models import (
     AGENT_STRATEGY_CHOICES,
     CHAT_STRATEGY_CHOICES,
@@ -45,9 +46,8 @@ from chat.models import (
     QueueMembership,
 )
 from chat.services import queues as queue_services
-from chat.services.files import attachment_create, attachment_download_check
+from chat.services.files import attachment_create
 from chat.services.settings import chat_settings_update
-from chat.widget.views import file_response
 from crm.models import Customer
 
 ERROR_EXAMPLE = OpenApiExample(
@@ -807,7 +807,5 @@ class AttachmentDownloadApi(APIView):
         },
     )
     def get(self, request, attachment_id: int):
-        attachment = attachment_get_for(user=request.user, attachment_id=attachment_id)
-        attachment_download_check(attachment=attachment)
-        return file_response(attachment)
+        return attachment_file_response(attachment_get_for(user=request.user, attachment_id=attachment_id))
 

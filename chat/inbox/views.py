@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -25,13 +25,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agents.services import presence_login, presence_logout, presence_update
+from chat.downloads import attachment_file_response
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, PresenceForm, ReplyForm, TransferForm, UploadForm
 from chat.inbox.presentation import waited
 from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_start, chat_transfer
 from chat.services.errors import ChatError
-from chat.services.files import AttachmentGone, attachment_create, attachment_download_check
+from chat.services.files import AttachmentGone, attachment_create
 from chat.services.messages import message_post
 
 inbox_login_required = login_required(login_url="inbox:login")
@@ -409,16 +410,6 @@ def internal_start(request):
 def file_download(request, token: str):
     attachment = selectors.inbox_attachment_get(user=request.user, token=token)
     try:
-        attachment_download_check(attachment=attachment)
+        return attachment_file_response(attachment)
     except AttachmentGone as exc:
         return HttpResponse(_error_text(exc), status=410, content_type="text/plain; charset=utf-8")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        return HttpResponse(_("This file is no longer available."), status=410,
-                            content_type="text/plain; charset=utf-8")
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

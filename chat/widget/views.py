@@ -8,9 +8,9 @@ per visitor and per IP. Views are thin: they parse, call one service, render.
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -19,12 +19,12 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.api.exceptions import Gone
 from chat.api.serializers import ErrorOutput
 from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
+from chat.downloads import attachment_file_response
 from chat.models import Attachment, Chat, ChatSettings, Message
 from chat.services.errors import ChatError
-from chat.services.files import attachment_create, attachment_download_check
+from chat.services.files import attachment_create
 from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
 from chat.widget.authentication import VisitorTokenAuthentication
 
@@ -286,23 +286,5 @@ class WidgetFileDownloadApi(WidgetApi):
     def get(self, request, chat_id: int, attachment_id: int):
         attachment = Attachment.objects.filter(pk=attachment_id, message__chat_id=self.chat.pk).first()
         if attachment is None:
-            raise ChatError("This file does not exist.", field="detail", code="not_found")
-        attachment_download_check(attachment=attachment)
-        return file_response(attachment)
-
-
-def file_response(attachment: Attachment) -> FileResponse:
-    """The file as a download: never rendered by the browser."""
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:  # removed from storage behind the row's back: as good as expired
-        raise Gone()
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+            raise ChatError(_("This file does not exist."), field="detail", code="not_found")
+        return attachment_file_response(attachment)
