@@ -112,17 +112,7 @@ class PresenceAdmin(ReadOnlyAdmin):
     list_filter = ("logged_in", "on_phone_call", "pause_type")
     search_fields = ("agent__username", "agent__first_name", "agent__last_name")
     list_select_related = ("agent", "pause_type")
-    fields = (
-        "agent",
-        "status",
-        "logged_in",
-        "pause_type",
-        "on_phone_call",
-        "open_chats",
-        "last_assigned_at",
-        "changed_at",
-        "recent_events",
-    )
+    fields = (*list_display, "recent_events")
     readonly_fields = fields
 
     @admin.display(description=_("status"))
