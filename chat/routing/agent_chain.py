@@ -76,8 +76,9 @@ class AgentStrategy:
     def key(self, ctx: RoutingContext):
         raise NotImplementedError
 
-    def sql_key(self, ctx: RoutingContext, params: dict) -> str:
-        """The same key as SQL over ``p`` (Presence) and ``m`` (the membership in the chat's queue)."""
+    def sql_key(self) -> str:
+        """The same key as SQL over ``p`` (Presence), ``m`` (the agent's membership in the chat's queue:
+        ``priority``, NULL for an owner outside it) and ``t`` (the chat: ``owner_id``, ``last_agent_id``)."""
         raise NotImplementedError
 
     @property
@@ -99,11 +100,8 @@ class AgentStrategy:
         return agents.filter(**{self.annotation: best})
 
 
-def _is_agent_sql(agent_id: int | None, name: str, params: dict) -> str:
-    if agent_id is None:
-        return "0"
-    params[name] = agent_id
-    return f"CASE WHEN p.agent_id = %({name})s THEN 1 ELSE 0 END"
+def _is_agent_sql(column: str) -> str:
+    return f"CASE WHEN p.agent_id = t.{column} THEN 1 ELSE 0 END"
 
 
 def _is_agent(agent_id: int | None):
@@ -119,8 +117,8 @@ class Owner(AgentStrategy):
     def key(self, ctx):
         return _is_agent(ctx.owner_id)
 
-    def sql_key(self, ctx, params):
-        return _is_agent_sql(ctx.owner_id, "owner", params)
+    def sql_key(self):
+        return _is_agent_sql("owner_id")
 
 
 @agent_strategy("queue_priority", label=_("Agent priority in queue"))
@@ -130,7 +128,7 @@ class QueuePriority(AgentStrategy):
     def key(self, ctx):
         return Coalesce(F("membership__priority"), Value(NO_PRIORITY), output_field=IntegerField())
 
-    def sql_key(self, ctx, params):
+    def sql_key(self):
         return f"COALESCE(m.priority, {NO_PRIORITY})"
 
     def narrow(self, agents, ctx):
@@ -144,8 +142,8 @@ class LastAgent(AgentStrategy):
     def key(self, ctx):
         return _is_agent(ctx.last_agent_id)
 
-    def sql_key(self, ctx, params):
-        return _is_agent_sql(ctx.last_agent_id, "last_agent", params)
+    def sql_key(self):
+        return _is_agent_sql("last_agent_id")
 
 
 @agent_strategy("fewest_open_chats", label=_("Fewest open chats"))
@@ -155,7 +153,7 @@ class FewestOpenChats(AgentStrategy):
     def key(self, ctx):
         return F("open_chats")
 
-    def sql_key(self, ctx, params):
+    def sql_key(self):
         return "p.open_chats"
 
 
@@ -168,7 +166,7 @@ class LongestUnassigned(AgentStrategy):
     def key(self, ctx):
         return F("last_assigned_at")
 
-    def sql_key(self, ctx, params):
+    def sql_key(self):
         return "p.last_assigned_at"
 
 
@@ -226,44 +224,64 @@ def rank(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = 
     )
 
 
-def rank_sql(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = (), limit: int = 2):
-    """The hot path's version of ``rank()``: the same eligibility and keys as plain SQL (no ORM compilation
-    per chat). Returns (sql, params, steps). Portable SQL (PostgreSQL and SQLite)."""
+def ranking_sql(steps: list[AgentStrategy], *, allow_phone_call: bool) -> tuple[str, str, list[str]]:
+    """Eligibility and the chain as SQL, shared by ``rank_sql`` and dispatch's one-statement claim.
+
+    Works over a relation ``t`` (the chat: ``id``, ``queue_id``, ``owner_id``, ``last_agent_id``) that the
+    caller provides as a CTE, and the parameter ``%(max)s``. Returns (FROM … WHERE …, ORDER BY terms, the
+    strategies' key expressions). The agents are drawn from the members of the chat's queue plus the
+    owner (``m``: ``agent_id``, ``priority``, NULL for an owner outside the queue), so the cost follows
+    the queue's size, not the number of agents. Portable SQL (PostgreSQL and SQLite).
+    """
     from django.contrib.auth import get_user_model
 
     from chat.models import QueueMembership
 
-    steps = strategies_for(codes)
-    params: dict = {"queue": ctx.queue_id, "max": ctx.max_chats, "chat": ctx.chat_id, "limit": limit}
-    keys = [step.sql_key(ctx, params) for step in steps]
+    membership = QueueMembership._meta.db_table
+    keys = [step.sql_key() for step in steps]
+    pool = (
+        f"SELECT mm.agent_id, mm.priority FROM {membership} mm JOIN t ON mm.queue_id = t.queue_id "
+        "UNION ALL SELECT t.owner_id, NULL FROM t WHERE t.owner_id IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {membership} mo WHERE mo.queue_id = t.queue_id AND mo.agent_id = t.owner_id)"
+    )
     where = ["p.logged_in", "p.pause_type_id IS NULL", "p.open_chats < %(max)s", "u.is_active"]
-    if not ctx.allow_phone_call:
+    if not allow_phone_call:
         where.append("NOT p.on_phone_call")
-    if ctx.owner_id is not None:
-        params["owner_id"] = ctx.owner_id
-        where.append("(m.id IS NOT NULL OR p.agent_id = %(owner_id)s)")
-    else:
-        where.append("m.id IS NOT NULL")
-    if ctx.chat_id is not None:
-        where.append(
-            f"NOT EXISTS (SELECT 1 FROM {NoReplyExclusion._meta.db_table} x "
-            "WHERE x.chat_id = %(chat)s AND x.agent_id = p.agent_id)"
-        )
+    where.append(
+        f"NOT EXISTS (SELECT 1 FROM {NoReplyExclusion._meta.db_table} x "
+        "WHERE x.chat_id = t.id AND x.agent_id = p.agent_id)"
+    )
+    from_where = (
+        f"FROM t CROSS JOIN ({pool}) m JOIN {Presence._meta.db_table} p ON p.agent_id = m.agent_id "
+        f"JOIN {get_user_model()._meta.db_table} u ON u.id = p.agent_id WHERE {' AND '.join(where)}"
+    )
+    # NULL (never assigned) first; the agent id last, so the order is total.
+    order = [f"{key} DESC" if step.descending else f"{key} ASC NULLS FIRST" for key, step in zip(keys, steps, strict=True)]
+    return from_where, ", ".join([*order, "p.agent_id"]), keys
+
+
+def chat_relation_sql() -> str:
+    """``t`` for ``ranking_sql`` from parameters (``rank_sql``, the manual paths)."""
+    return (
+        "t AS (SELECT CAST(%(chat)s AS bigint) AS id, CAST(%(queue)s AS bigint) AS queue_id, "
+        "CAST(%(owner)s AS bigint) AS owner_id, CAST(%(last_agent)s AS bigint) AS last_agent_id)"
+    )
+
+
+def rank_sql(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = (), limit: int = 2):
+    """The hot path's version of ``rank()``: the same eligibility and keys as plain SQL (no ORM compilation
+    per chat). Returns (sql, params, steps). Portable SQL (PostgreSQL and SQLite)."""
+    steps = strategies_for(codes)
+    params: dict = {
+        "chat": ctx.chat_id, "queue": ctx.queue_id, "owner": ctx.owner_id, "last_agent": ctx.last_agent_id,
+        "max": ctx.max_chats, "limit": limit,
+    }
+    from_where, order, keys = ranking_sql(steps, allow_phone_call=ctx.allow_phone_call)
     for i, agent_id in enumerate(exclude):
         params[f"ex{i}"] = agent_id
-        where.append(f"p.agent_id <> %(ex{i})s")
-    order = [  # NULL (never assigned) first; a constant key (no owner, no earlier agent) cannot order anything
-        f"{key} DESC" if step.descending else f"{key} ASC NULLS FIRST"
-        for key, step in zip(keys, steps, strict=True)
-        if key != "0"
-    ]
+        from_where += f" AND p.agent_id <> %(ex{i})s"
     columns = "".join(f", {key} AS k{i}" for i, key in enumerate(keys))
-    sql = (
-        f"SELECT p.agent_id{columns} FROM {Presence._meta.db_table} p "
-        f"JOIN {get_user_model()._meta.db_table} u ON u.id = p.agent_id "
-        f"LEFT JOIN {QueueMembership._meta.db_table} m ON m.agent_id = p.agent_id AND m.queue_id = %(queue)s "
-        f"WHERE {' AND '.join(where)} ORDER BY {', '.join([*order, 'p.agent_id'])} LIMIT %(limit)s"
-    )
+    sql = f"WITH {chat_relation_sql()} SELECT p.agent_id{columns} {from_where} ORDER BY {order} LIMIT %(limit)s"
     return sql, params, steps
 
 

@@ -17,6 +17,7 @@ orders and one query per batch of candidate chats.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import datetime
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from chat.routing.agent_chain import RoutingContext, choose_agent
 from chat.routing.chat_order import chat_order_sql
 
 from .assignment import claim_for_agent, send_welcome
+from .dispatch_sql import assign_one_sql, load_settings, prepared_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -86,16 +88,40 @@ def strategy_orders() -> tuple[list[str], list[str]]:
 
 
 class _Run:
-    """The settings one dispatch run works with (read once per run)."""
+    """The settings one dispatch run works with (read once per run, in one statement on PostgreSQL)."""
 
-    def __init__(self, card: ChatSettings):
+    def __init__(self, card: ChatSettings, agent_codes: list[str], chat_codes: list[str]):
         self.card = card
-        self.agent_codes, self.chat_codes = strategy_orders()
+        self.agent_codes, self.chat_codes = agent_codes, chat_codes
         self.max_chats = card.max_concurrent_chats
         self.allow_phone_call = card.assign_during_phone_call
         self.needs_last_agent = "last_agent" in self.agent_codes
         self.welcome_on_assign = card.welcome_message_when == ChatSettings.WelcomeWhen.AGENT_ASSIGNED
         self.async_commit = getattr(settings, "PARLEY_DISPATCH_ASYNC_COMMIT", True)
+        self.one_statement = connection.vendor == "postgresql"
+        self.prepared = self.one_statement and getattr(settings, "PARLEY_DISPATCH_PREPARED", True)
+        self._assign_sql: str | None = None
+
+    @classmethod
+    def load(cls) -> _Run:
+        if connection.vendor == "postgresql" and getattr(settings, "PARLEY_DISPATCH_PREPARED", True):
+            found = load_settings()
+            if found is not None:
+                return cls(*found)
+        return cls(ChatSettings.load(), *strategy_orders())
+
+    def cursor(self):
+        """The cursor for the hot path's statements: prepared on PostgreSQL (see ``dispatch_sql``)."""
+        return prepared_cursor() if self.prepared else connection.cursor()
+
+    @property
+    def assign_sql(self) -> str:
+        if self._assign_sql is None:
+            self._assign_sql = assign_one_sql(
+                self.agent_codes, allow_phone_call=self.allow_phone_call, needs_last_agent=self.needs_last_agent,
+                async_commit=self.async_commit,
+            )
+        return self._assign_sql
 
 
 _ROW_FIELDS = (
@@ -123,9 +149,12 @@ def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
     if not run.allow_phone_call:
         available += " AND NOT p.on_phone_call"
     presence, user = Presence._meta.db_table, get_user_model()._meta.db_table
-    params: dict = {"max": run.max_chats, "batch": BATCH}
+    params: dict = {"max": run.max_chats}
     not_skipped = ""
-    if skipped:
+    if run.one_statement:  # one SQL text whatever is skipped, so that the prepared plan is reused
+        params["skipped"] = list(skipped)
+        not_skipped = " AND c.id <> ALL(CAST(%(skipped)s AS bigint[]))"
+    elif skipped:
         params.update({f"s{n}": chat_id for n, chat_id in enumerate(skipped)})
         not_skipped = " AND c.id NOT IN (" + ", ".join(f"%(s{n})s" for n in range(len(skipped))) + ")"
     sql = (
@@ -138,9 +167,9 @@ def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
         f"WHERE m.queue_id = c.queue_id AND {available}) "
         f"OR EXISTS (SELECT 1 FROM {presence} p JOIN {user} u ON u.id = p.agent_id "
         f"WHERE p.agent_id = cu.owner_id AND {available})){not_skipped} "
-        f"ORDER BY {chat_order_sql(run.chat_codes)} LIMIT %(batch)s"
+        f"ORDER BY {chat_order_sql(run.chat_codes)} LIMIT {BATCH}"
     )
-    with connection.cursor() as cursor:
+    with run.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(_ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
 
@@ -230,13 +259,31 @@ def _previous_agent(row: dict) -> int | None:
 def _assign_next(run: _Run, pending: list[int], rows: dict[int, dict], now: datetime) -> tuple[int, bool] | None:
     """Lock the next chat of the batch nobody else holds and try to give it to the best eligible agent.
 
-    Returns (chat id, assigned?) or None when no chat of ``pending`` can be locked any more. Three or
-    four statements: lock, the client's previous agent (only when "last_agent" is configured and the
-    chat has an identity), rank the eligible agents, claim (capacity guard + chat + event). The reads
-    are plain SQL built from the same rules as the ORM querysets (``dispatchable_chats``,
-    ``last_agent_query``, ``eligible_agents``): compiling the ORM versions for every chat costs more
-    than running them.
+    Returns (chat id, assigned?) or None when no chat of ``pending`` can be locked any more. On PostgreSQL
+    it is one statement (``assign_sql``); only when the best agents were busy at that instant does the chat
+    take the waiting path. Elsewhere (SQLite) the waiting path is the only one.
     """
+    if run.one_statement:
+        with transaction.atomic() if run.welcome_on_assign else nullcontext():
+            with run.cursor() as cursor:
+                cursor.execute(run.assign_sql, {"ids": pending, "max": run.max_chats, "now": now, "data": "{}"})
+                found = cursor.fetchone()
+            if found is None:
+                return None
+            chat_id, agent_id, ranked = found[0], found[1], found[2]
+            if agent_id is not None:
+                if run.welcome_on_assign:
+                    send_welcome(chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
+                return chat_id, True
+        if not ranked:
+            return chat_id, False  # nobody eligible
+        return _assign_waiting(run, [chat_id], rows, now) or (chat_id, False)
+    return _assign_waiting(run, pending, rows, now)
+
+
+def _assign_waiting(run: _Run, pending: list[int], rows: dict[int, dict], now: datetime) -> tuple[int, bool] | None:
+    """The step-by-step path: lock the chat, find the previous agent, then ``_claim_best_agent`` (which waits
+    for a busy agent rather than leave the chat waiting). Three or four statements in one transaction."""
     with transaction.atomic():
         sql, params = _lock_next_sql(run, pending)
         with connection.cursor() as cursor:
@@ -267,7 +314,7 @@ def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
     agent the chain picks among the eligible ones; a chat nobody can take stays
     waiting and the next one is tried.
     """
-    run = _Run(ChatSettings.load())
+    run = _Run.load()
     assigned = 0
     skipped: set[int] = set()
     while limit is None or assigned < limit:
