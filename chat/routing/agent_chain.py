@@ -224,14 +224,15 @@ def rank(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = 
     )
 
 
-def ranking_sql(steps: list[AgentStrategy], *, allow_phone_call: bool) -> tuple[str, str, list[str]]:
+def ranking_sql(steps: list[AgentStrategy], *, allow_phone_call: bool) -> tuple[str, str, str]:
     """Eligibility and the chain as SQL, shared by ``rank_sql`` and dispatch's one-statement claim.
 
     Works over a relation ``t`` (the chat: ``id``, ``queue_id``, ``owner_id``, ``last_agent_id``) that the
-    caller provides as a CTE, and the parameter ``%(max)s``. Returns (FROM … WHERE …, ORDER BY terms, the
-    strategies' key expressions). The agents are drawn from the members of the chat's queue plus the
-    owner (``m``: ``agent_id``, ``priority``, NULL for an owner outside the queue), so the cost follows
-    the queue's size, not the number of agents. Portable SQL (PostgreSQL and SQLite).
+    caller provides as a CTE, and the parameter ``%(max)s``. Returns (the select list ``agent_id, k0,
+    k1, …`` with one key per strategy, FROM … WHERE …, ORDER BY terms over those output names). The
+    agents are drawn from the members of the chat's queue plus the owner (``m``: ``agent_id``,
+    ``priority``, NULL for an owner outside the queue), so the cost follows the queue's size, not the
+    number of agents. Portable SQL (PostgreSQL and SQLite).
     """
     from django.contrib.auth import get_user_model
 
@@ -244,20 +245,24 @@ def ranking_sql(steps: list[AgentStrategy], *, allow_phone_call: bool) -> tuple[
         "UNION ALL SELECT t.owner_id, NULL FROM t WHERE t.owner_id IS NOT NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {membership} mo WHERE mo.queue_id = t.queue_id AND mo.agent_id = t.owner_id)"
     )
-    where = ["p.logged_in", "p.pause_type_id IS NULL", "p.open_chats < %(max)s", "u.is_active"]
+    where = ["p.logged_in", "p.pause_type_id IS NULL", "p.open_chats < %(max)s"]
     if not allow_phone_call:
         where.append("NOT p.on_phone_call")
+    # A scalar subquery, not a join: one index probe per remaining agent (a join gets planned as a hash
+    # of every user, whose cost grows with the number of agents).
+    where.append(f"(SELECT u.is_active FROM {get_user_model()._meta.db_table} u WHERE u.id = p.agent_id)")
     where.append(
         f"NOT EXISTS (SELECT 1 FROM {NoReplyExclusion._meta.db_table} x "
         "WHERE x.chat_id = t.id AND x.agent_id = p.agent_id)"
     )
     from_where = (
         f"FROM t CROSS JOIN ({pool}) m JOIN {Presence._meta.db_table} p ON p.agent_id = m.agent_id "
-        f"JOIN {get_user_model()._meta.db_table} u ON u.id = p.agent_id WHERE {' AND '.join(where)}"
+        f"WHERE {' AND '.join(where)}"
     )
+    select = "".join(["p.agent_id AS agent_id", *(f", {key} AS k{i}" for i, key in enumerate(keys))])
     # NULL (never assigned) first; the agent id last, so the order is total.
-    order = [f"{key} DESC" if step.descending else f"{key} ASC NULLS FIRST" for key, step in zip(keys, steps, strict=True)]
-    return from_where, ", ".join([*order, "p.agent_id"]), keys
+    order = [f"k{i} DESC" if step.descending else f"k{i} ASC NULLS FIRST" for i, step in enumerate(steps)]
+    return select, from_where, ", ".join([*order, "agent_id"])
 
 
 def chat_relation_sql() -> str:
@@ -276,12 +281,11 @@ def rank_sql(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int
         "chat": ctx.chat_id, "queue": ctx.queue_id, "owner": ctx.owner_id, "last_agent": ctx.last_agent_id,
         "max": ctx.max_chats, "limit": limit,
     }
-    from_where, order, keys = ranking_sql(steps, allow_phone_call=ctx.allow_phone_call)
+    select, from_where, order = ranking_sql(steps, allow_phone_call=ctx.allow_phone_call)
     for i, agent_id in enumerate(exclude):
         params[f"ex{i}"] = agent_id
         from_where += f" AND p.agent_id <> %(ex{i})s"
-    columns = "".join(f", {key} AS k{i}" for i, key in enumerate(keys))
-    sql = f"WITH {chat_relation_sql()} SELECT p.agent_id{columns} {from_where} ORDER BY {order} LIMIT %(limit)s"
+    sql = f"WITH {chat_relation_sql()} SELECT {select} {from_where} ORDER BY {order} LIMIT %(limit)s"
     return sql, params, steps
 
 

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 BATCH = 25
 NOWAIT_TRIES = 3
+# Past this many skipped chats a run drops those that are no longer waiting (the list travels with
+# every candidates query).
+SKIPPED_PRUNE_AT = 200
 
 
 def dispatchable_chats():
@@ -316,8 +319,13 @@ def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
     """
     run = _Run.load()
     assigned = 0
+    # Chats this run will not try again: nobody was eligible, or they were held by another process when
+    # nothing else of the batch was left. Chats merely passed over (taken or held by another process)
+    # are not added: taken ones are no longer waiting, and held ones are skipped again by the lock.
     skipped: set[int] = set()
     while limit is None or assigned < limit:
+        if len(skipped) > SKIPPED_PRUNE_AT:
+            skipped = set(dispatchable_chats().filter(pk__in=skipped).values_list("pk", flat=True))
         batch = _candidates(run, skipped)
         if not batch:
             break
@@ -329,9 +337,7 @@ def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
                 skipped.update(pending)
                 break
             chat_id, made = result
-            position = pending.index(chat_id)
-            skipped.update(pending[:position])  # passed over: held by another process or gone
-            pending = pending[position + 1 :]
+            pending = pending[pending.index(chat_id) + 1 :]
             if made:
                 assigned += 1
             else:

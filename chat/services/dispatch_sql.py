@@ -50,29 +50,31 @@ def _previous_agent_sql(chat: str) -> str:
     instead (it looks cheap while the statistics say few chats have an agent, and is not)."""
     branches = []
     for column in _IDENTITIES:
-        present = f"target.{column} IS NOT NULL" + ("" if column == "customer_id" else f" AND target.{column} <> ''")
+        # An empty string is no identity (NULL fails the equality anyway).
+        present = "" if column == "customer_id" else f" AND target.{column} <> ''"
         branches.append(
-            f"(SELECT e.agent_id, e.created_at, e.id FROM {chat} e WHERE {present} AND e.{column} = target.{column} "
+            f"(SELECT e.agent_id, e.created_at, e.id FROM {chat} e WHERE e.{column} = target.{column}{present} "
             "AND COALESCE(e.agent_id, 0) <> 0 AND e.created_at <= target.created_at AND e.id <> target.id "
-            "AND e.channel <> 'internal' ORDER BY e.created_at DESC, e.id DESC LIMIT 1)"
+            "AND e.channel <> 'internal' ORDER BY 2 DESC, 3 DESC LIMIT 1)"
         )
     return f"(SELECT x.agent_id FROM ({' UNION ALL '.join(branches)}) x ORDER BY x.created_at DESC, x.id DESC LIMIT 1)"
 
 
-def assign_one_sql(agent_codes: list[str], *, allow_phone_call: bool, needs_last_agent: bool, async_commit: bool) -> str:
+def assign_one_sql(
+    agent_codes: list[str], *, allow_phone_call: bool, needs_last_agent: bool, async_commit: bool
+) -> str:
     """The statement described in the module docstring, for these settings.
 
     Parameters: ``ids`` (candidate chat ids in chat order), ``max``, ``now``, ``data`` (the event's JSON).
     """
     chat, presence = Chat._meta.db_table, Presence._meta.db_table
     steps = strategies_for(agent_codes)
-    from_where, order, keys = ranking_sql(steps, allow_phone_call=allow_phone_call)
-    columns = "".join(f", {key} AS k{i}" for i, key in enumerate(keys))
+    select, from_where, order = ranking_sql(steps, allow_phone_call=allow_phone_call)
     # "Why this agent": the first key on which the winner and the next-ranked agent differ.
     whens = " ".join(f"WHEN r1.k{i} IS DISTINCT FROM r2.k{i} THEN '{step.code}'" for i, step in enumerate(steps))
     previous = _previous_agent_sql(chat) if needs_last_agent else "CAST(NULL AS bigint)"
     ids = "CAST(%(ids)s AS bigint[])"
-    return f"""
+    return _compact(f"""
 WITH target AS MATERIALIZED (
     SELECT c.id, c.queue_id, c.customer_id, c.visitor_email, c.visitor_messenger_id, c.visitor_key, c.created_at
     FROM {chat} c
@@ -80,11 +82,12 @@ WITH target AS MATERIALIZED (
     ORDER BY array_position({ids}, CAST(c.id AS bigint)) LIMIT 1
     FOR UPDATE OF c SKIP LOCKED
 ), t AS MATERIALIZED (
-    SELECT target.id, target.queue_id, (SELECT cu.owner_id FROM {Customer._meta.db_table} cu WHERE cu.id = target.customer_id)
-        AS owner_id, {previous} AS last_agent_id
+    SELECT target.id, target.queue_id,
+        (SELECT cu.owner_id FROM {Customer._meta.db_table} cu WHERE cu.id = target.customer_id) AS owner_id,
+        {previous} AS last_agent_id
     FROM target
 ), ranked AS MATERIALIZED (
-    SELECT p.agent_id{columns}, row_number() OVER (ORDER BY {order}) AS pos {from_where}
+    SELECT s.*, row_number() OVER (ORDER BY {order}) AS pos FROM (SELECT {select} {from_where}) s
     ORDER BY {order} LIMIT {TRIES + 1}
 ), pick AS MATERIALIZED (
     SELECT p.agent_id FROM {presence} p JOIN ranked r ON r.agent_id = p.agent_id WHERE r.pos <= {TRIES}
@@ -110,28 +113,45 @@ WITH target AS MATERIALIZED (
 SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked)
     {", (SELECT set_config('synchronous_commit', 'off', true))" if async_commit else ""}
 FROM t
-"""
+""")
+
+
+def _compact(sql: str) -> str:
+    """One space for every run of whitespace: psycopg caches the conversion of statements up to 4,096
+    characters, and the statements here contain no string literal with spaces."""
+    return " ".join(sql.split())
+
+
+_prepared_cursor_class = None
+
+
+def _cursor_class():
+    """``ServerBindingCursor`` that prepares every statement (built once; the backend imports psycopg)."""
+    global _prepared_cursor_class
+    if _prepared_cursor_class is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparedCursor(ServerBindingCursor):
+            def execute(self, query, params=None, **kwargs):
+                kwargs.setdefault("prepare", True)
+                return super().execute(query, params, **kwargs)
+
+        _prepared_cursor_class = PreparedCursor
+    return _prepared_cursor_class
 
 
 @contextmanager
 def prepared_cursor():
     """A cursor that binds parameters on the server and prepares each statement on first use (psycopg 3).
 
-    Django's own cursors bind on the client, so every execution is planned again; this statement's
-    text is fixed per settings, so its plan is worth keeping for the connection's life. Wrapped like
-    Django's cursors (execute wrappers, query logging, error translation).
+    Django's own cursors bind on the client, so every execution is planned again; these statements'
+    texts are fixed per settings, so their plans are worth keeping for the connection's life. Wrapped
+    like Django's cursors (execute wrappers, query logging, error translation).
     """
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, **kwargs):
-            kwargs.setdefault("prepare", True)
-            return super().execute(query, params, **kwargs)
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = PreparedCursor(connection.connection)
+        raw = _cursor_class()(connection.connection)
         pg = connection.connection
         if not getattr(pg, "_parley_prepared", False):
             # Django turns psycopg's automatic preparing off (prepare_threshold None), which also ignores

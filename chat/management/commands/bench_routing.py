@@ -68,6 +68,8 @@ class Command(BaseCommand):
                 "bench_routing measures the PostgreSQL routing path and refuses to run on "
                 f"{connection.vendor}. Set DATABASE_URL=postgres://user@host:5432/db and run it again."
             )
+        # Measure what production runs: without DEBUG's query log (workers get DEBUG=0 in their environment).
+        settings.DEBUG = False
         if opts["worker"]:
             return self._worker(opts["start_at"])
         self._use_fresh_database(opts["database"])
@@ -220,7 +222,7 @@ class Command(BaseCommand):
 
         self._build(agents=opts["agents"], queues=opts["queues"], chats=opts["chats"], max_chats=opts["max_chats"],
                     seed=opts["seed"])
-        env = {**os.environ, "DATABASE_URL": self._database_url()}
+        env = {**os.environ, "DATABASE_URL": self._database_url(), "DEBUG": "0"}
         start_at = time.time() + 3.0 + processes * 0.5  # every worker has set Django up by then
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_routing", "--worker",
                   "--start-at", str(start_at)]
