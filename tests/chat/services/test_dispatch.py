@@ -10,7 +10,7 @@ from chat.models import Chat, ChatEvent
 from chat.services.chats import chat_start
 from chat.services.dispatch import _run_dispatch, dispatch, dispatch_soon
 from tests import factories
-from tests.chat.routing.helpers import waiting_chat
+from tests.chat.routing.helpers import set_card, waiting_chat
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,18 @@ def test_dispatch_task_runs_dispatch(agent_factory, queue):
 
     assert dispatch_task.apply().get() == 1
     assert Chat.objects.get(pk=chat.pk).agent == agent
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "client-side (PgBouncer)"])
+def test_dispatch_assigns_in_chain_order_with_and_without_prepared_statements(agent_factory, queue, settings,
+                                                                               prepared):
+    settings.PARLEY_DISPATCH_PREPARED = prepared
+    set_card(max_concurrent_chats=1)
+    low = agent_factory(queue=queue, priority=1)
+    high = agent_factory(queue=queue, priority=7)
+    first, second = waiting_chat(queue, minutes_ago=2), waiting_chat(queue, minutes_ago=1)
+
+    assert dispatch() == 2
+
+    assert (Chat.objects.get(pk=first.pk).agent, Chat.objects.get(pk=second.pk).agent) == (high, low)
+    assert ChatEvent.objects.get(chat=first, kind="assigned").strategy == "queue_priority"
