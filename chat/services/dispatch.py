@@ -5,13 +5,13 @@ that can change eligibility (``dispatch_soon()``) and by the periodic sweep.
 Any number of processes may run it at once; see docs/routing.md for the
 invariant and why it holds.
 
-One assignment costs three or four statements whatever the number of agents or
-chats: lock the next chat of the batch that no other process holds (``ORDER BY …
-LIMIT 1 FOR UPDATE SKIP LOCKED``), find the client's previous agent (only when
-"last_agent" is configured and the chat has an identity; one index walk per
-identity), rank the eligible agents (one ordered query), and claim (capacity guard,
-chat update and event in one statement); plus, per run, the card, the two strategy
-orders and one query per batch of candidate chats.
+On PostgreSQL one assignment is one statement whatever the number of agents or
+chats (``dispatch_sql.assign_one_sql``: lock the next chat of the batch that no other
+process holds, the client's previous agent, rank, lock the best agent nobody else is
+assigning to, capacity guard, chat update and event); per run add one statement for
+the card with both strategy orders and one per batch of 25 candidate chats. All are
+prepared once per connection. When the best agents are all busy at that instant, and
+on SQLite, the chat takes the step-by-step waiting path (``_assign_waiting``).
 """
 
 from __future__ import annotations
@@ -141,8 +141,10 @@ _ROW_FIELDS = (
 
 def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
     """The next waiting chats, in chat order, that some available agent with a free slot could take
-    (a member of the chat's queue, or its customer's owner). Plain SQL: per chat, an index-driven
-    EXISTS over the members of its queue, so the cost does not grow with the number of agents."""
+    (a member of the chat's queue, or its customer's owner). Plain SQL walking the waiting chats in
+    chat order; PostgreSQL tests them against one hash of the available agents' memberships per query.
+    On PostgreSQL the skipped ids are one array parameter, so the statement text (and its prepared
+    plan) stays the same."""
     from django.contrib.auth import get_user_model
 
     from agents.models import Presence
