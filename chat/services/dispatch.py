@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from contextlib import nullcontext
 from datetime import datetime
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,7 +31,7 @@ from chat.routing.agent_chain import RoutingContext, choose_agent
 from chat.routing.chat_order import chat_order_sql
 
 from .assignment import claim_for_agent, send_welcome
-from .dispatch_sql import assign_one_sql, load_settings, prepared_cursor
+from .dispatch_sql import Prepared, assign_statement, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,6 @@ class _Run:
         self.async_commit = getattr(settings, "PARLEY_DISPATCH_ASYNC_COMMIT", True)
         self.one_statement = connection.vendor == "postgresql"
         self.prepared = self.one_statement and getattr(settings, "PARLEY_DISPATCH_PREPARED", True)
-        self._assign_sql: str | None = None
 
     @classmethod
     def load(cls) -> _Run:
@@ -113,18 +113,61 @@ class _Run:
                 return cls(*found)
         return cls(ChatSettings.load(), *strategy_orders())
 
-    def cursor(self):
-        """The cursor for the hot path's statements: prepared on PostgreSQL (see ``dispatch_sql``)."""
-        return prepared_cursor() if self.prepared else connection.cursor()
+    @cached_property
+    def assign_statement(self) -> Prepared:
+        return assign_statement(
+            tuple(self.agent_codes), allow_phone_call=self.allow_phone_call, needs_last_agent=self.needs_last_agent,
+            async_commit=self.async_commit,
+        )
 
-    @property
-    def assign_sql(self) -> str:
-        if self._assign_sql is None:
-            self._assign_sql = assign_one_sql(
-                self.agent_codes, allow_phone_call=self.allow_phone_call, needs_last_agent=self.needs_last_agent,
-                async_commit=self.async_commit,
+    @cached_property
+    def candidates_statement(self) -> Prepared:
+        return _candidates_statement(tuple(self.chat_codes), allow_phone_call=self.allow_phone_call)
+
+
+@lru_cache(maxsize=32)
+def _candidates_statement(chat_codes: tuple[str, ...], *, allow_phone_call: bool) -> Prepared:
+    """The next waiting chats, in chat order, that some available agent with a free slot could take
+    (a member of the chat's queue, or its customer's owner), except the skipped ones. Plain SQL walking
+    the waiting chats in chat order; PostgreSQL tests them against one hash of the available agents'
+    memberships per query. The skipped ids are one array parameter, so the text stays the same."""
+    from django.contrib.auth import get_user_model
+
+    from agents.models import Presence
+    from crm.models import Customer
+
+    available = "p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s AND u.is_active"
+    if not allow_phone_call:
+        available += " AND NOT p.on_phone_call"
+    presence, user = Presence._meta.db_table, get_user_model()._meta.db_table
+    sql = (
+        f"SELECT c.id FROM {Chat._meta.db_table} c LEFT JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id "
+        "WHERE c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal' "
+        f"AND (EXISTS (SELECT 1 FROM {QueueMembership._meta.db_table} m "
+        f"JOIN {presence} p ON p.agent_id = m.agent_id JOIN {user} u ON u.id = p.agent_id "
+        f"WHERE m.queue_id = c.queue_id AND {available}) "
+        f"OR EXISTS (SELECT 1 FROM {presence} p JOIN {user} u ON u.id = p.agent_id "
+        f"WHERE p.agent_id = cu.owner_id AND {available})) "
+        "AND NOT (c.id = ANY(CAST(%(skipped)s AS bigint[]))) "
+        f"ORDER BY {chat_order_sql(chat_codes)} LIMIT {BATCH}"
+    )
+    return Prepared("candidates", sql, (("max", "integer"), ("skipped", "bigint[]")))
+
+
+def _candidates(run: _Run, skipped: set[int]) -> list[int]:
+    """Ids of the next waiting chats worth trying, in chat order (``_candidates_statement``)."""
+    with connection.cursor() as cursor:
+        if run.one_statement:
+            run.candidates_statement.execute(
+                cursor, {"max": run.max_chats, "skipped": list(skipped)}, prepared=run.prepared
             )
-        return self._assign_sql
+        else:  # SQLite has no arrays: the skipped ids as a list of parameters
+            not_skipped = "c.id NOT IN (" + ", ".join(f"%(s{n})s" for n in range(len(skipped))) + ")"
+            sql = run.candidates_statement.sql.replace(
+                "NOT (c.id = ANY(CAST(%(skipped)s AS bigint[])))", not_skipped if skipped else "1 = 1"
+            )
+            cursor.execute(sql, {"max": run.max_chats, **{f"s{n}": chat_id for n, chat_id in enumerate(skipped)}})
+        return [row[0] for row in cursor.fetchall()]
 
 
 _ROW_FIELDS = (
@@ -139,64 +182,32 @@ _ROW_FIELDS = (
 )
 
 
-def _candidates(run: _Run, skipped: set[int]) -> list[dict]:
-    """The next waiting chats, in chat order, that some available agent with a free slot could take
-    (a member of the chat's queue, or its customer's owner). Plain SQL walking the waiting chats in
-    chat order; PostgreSQL tests them against one hash of the available agents' memberships per query.
-    On PostgreSQL the skipped ids are one array parameter, so the statement text (and its prepared
-    plan) stays the same."""
-    from django.contrib.auth import get_user_model
+def _lock_next_sql(ids: list[int], *, wait: bool) -> tuple[str, dict]:
+    """The first of these chats, in the given (chat) order, that is still dispatchable — locked, with
+    what routing needs read from the locked row (``_ROW_FIELDS``).
 
-    from agents.models import Presence
+    Without ``wait`` it skips chats another transaction holds (``ORDER BY … LIMIT 1 FOR UPDATE SKIP
+    LOCKED``, the job-queue pattern: processes dispatching at once each get a different chat at the first
+    try); with ``wait`` it waits for the holder and re-checks. Portable SQL (the lock clause only where
+    the database has it).
+    """
     from crm.models import Customer
 
-    available = "p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s AND u.is_active"
-    if not run.allow_phone_call:
-        available += " AND NOT p.on_phone_call"
-    presence, user = Presence._meta.db_table, get_user_model()._meta.db_table
-    params: dict = {"max": run.max_chats}
-    not_skipped = ""
-    if run.one_statement:  # one SQL text whatever is skipped, so that the prepared plan is reused
-        params["skipped"] = list(skipped)
-        not_skipped = " AND c.id <> ALL(CAST(%(skipped)s AS bigint[]))"
-    elif skipped:
-        params.update({f"s{n}": chat_id for n, chat_id in enumerate(skipped)})
-        not_skipped = " AND c.id NOT IN (" + ", ".join(f"%(s{n})s" for n in range(len(skipped))) + ")"
-    sql = (
-        "SELECT c.id, c.queue_id, c.customer_id, cu.owner_id, c.visitor_email, c.visitor_messenger_id, "
-        f"c.visitor_key, c.created_at FROM {Chat._meta.db_table} c "
-        f"LEFT JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id "
-        "WHERE c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal' "
-        f"AND (EXISTS (SELECT 1 FROM {QueueMembership._meta.db_table} m "
-        f"JOIN {presence} p ON p.agent_id = m.agent_id JOIN {user} u ON u.id = p.agent_id "
-        f"WHERE m.queue_id = c.queue_id AND {available}) "
-        f"OR EXISTS (SELECT 1 FROM {presence} p JOIN {user} u ON u.id = p.agent_id "
-        f"WHERE p.agent_id = cu.owner_id AND {available})){not_skipped} "
-        f"ORDER BY {chat_order_sql(run.chat_codes)} LIMIT {BATCH}"
-    )
-    with run.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(_ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
-
-
-def _lock_next_sql(run: _Run, ids: list[int]) -> tuple[str, dict]:
-    """The first of these chats, in the given (chat) order, that is still dispatchable and that no other
-    process holds — locked.
-
-    ``ORDER BY <position> LIMIT 1 FOR UPDATE SKIP LOCKED`` is the job-queue pattern: processes
-    dispatching at once each get a different chat at the first try. Portable SQL (the lock clause only
-    where the database has it).
-    """
     table = Chat._meta.db_table
     params: dict = {f"i{n}": chat_id for n, chat_id in enumerate(ids)}
     in_list = ", ".join(f"%(i{n})s" for n in range(len(ids)))
     position = "CASE c.id " + " ".join(f"WHEN %(i{n})s THEN {n}" for n in range(len(ids))) + " END"
     lock = ""
     if connection.features.has_select_for_update:
-        lock = " FOR UPDATE OF c" + (" SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else "")
+        lock = " FOR UPDATE OF c"
+        if not wait and connection.features.has_select_for_update_skip_locked:
+            lock += " SKIP LOCKED"
     sql = (
-        f"SELECT c.id FROM {table} c WHERE c.id IN ({in_list}) AND c.status = 'waiting' "
-        f"AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal' ORDER BY {position} LIMIT 1{lock}"
+        "SELECT c.id, c.queue_id, c.customer_id, "
+        f"(SELECT cu.owner_id FROM {Customer._meta.db_table} cu WHERE cu.id = c.customer_id), "
+        f"c.visitor_email, c.visitor_messenger_id, c.visitor_key, c.created_at FROM {table} c "
+        f"WHERE c.id IN ({in_list}) AND c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL "
+        f"AND c.channel <> 'internal' ORDER BY {position} LIMIT 1{lock}"
     )
     return sql, params
 
@@ -261,42 +272,51 @@ def _previous_agent(row: dict) -> int | None:
     return found[0] if found else None
 
 
-def _assign_next(run: _Run, pending: list[int], rows: dict[int, dict], now: datetime) -> tuple[int, bool] | None:
+# What became of a chat ``_assign_next`` tried.
+ASSIGNED = "assigned"
+NOBODY = "nobody"  # nobody eligible now: it stays waiting; skipped for the rest of the run
+GONE = "gone"  # no longer dispatchable (taken, closed or halted meanwhile)
+
+
+def _assign_next(run: _Run, pending: list[int], now: datetime) -> tuple[int, str] | None:
     """Lock the next chat of the batch nobody else holds and try to give it to the best eligible agent.
 
-    Returns (chat id, assigned?) or None when no chat of ``pending`` can be locked any more. On PostgreSQL
-    it is one statement (``assign_sql``); only when the best agents were busy at that instant does the chat
-    take the waiting path. Elsewhere (SQLite) the waiting path is the only one.
+    Returns (chat id, ASSIGNED / NOBODY / GONE), or None when no chat of ``pending`` can be locked any more.
+    On PostgreSQL it is one statement (``dispatch_sql``). When the best agents were busy at that instant,
+    the chat takes the waiting path, which waits for the chat (its holder is done in moments) and then
+    for the agents. Elsewhere (SQLite) the waiting path is the only one.
     """
-    if run.one_statement:
-        with transaction.atomic() if run.welcome_on_assign else nullcontext():
-            with run.cursor() as cursor:
-                cursor.execute(run.assign_sql, {"ids": pending, "max": run.max_chats, "now": now, "data": "{}"})
-                found = cursor.fetchone()
-            if found is None:
-                return None
-            chat_id, agent_id, ranked = found[0], found[1], found[2]
-            if agent_id is not None:
-                if run.welcome_on_assign:
-                    send_welcome(chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
-                return chat_id, True
-        if not ranked:
-            return chat_id, False  # nobody eligible
-        return _assign_waiting(run, [chat_id], rows, now) or (chat_id, False)
-    return _assign_waiting(run, pending, rows, now)
+    if not run.one_statement:
+        return _assign_waiting(run, pending, now, wait_for_chat=False)
+    with transaction.atomic() if run.welcome_on_assign else nullcontext():
+        with connection.cursor() as cursor:
+            run.assign_statement.execute(
+                cursor, {"ids": pending, "max": run.max_chats, "now": now, "data": "{}"}, prepared=run.prepared
+            )
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        chat_id, agent_id, ranked = found[0], found[1], found[2]
+        if agent_id is not None:
+            if run.welcome_on_assign:
+                send_welcome(chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
+            return chat_id, ASSIGNED
+    if not ranked:
+        return chat_id, NOBODY
+    return chat_id, (_assign_waiting(run, [chat_id], now, wait_for_chat=True) or (chat_id, GONE))[1]
 
 
-def _assign_waiting(run: _Run, pending: list[int], rows: dict[int, dict], now: datetime) -> tuple[int, bool] | None:
-    """The step-by-step path: lock the chat, find the previous agent, then ``_claim_best_agent`` (which waits
-    for a busy agent rather than leave the chat waiting). Three or four statements in one transaction."""
+def _assign_waiting(run: _Run, pending: list[int], now: datetime, *, wait_for_chat: bool) -> tuple[int, str] | None:
+    """The step-by-step path, in one transaction: lock the chat and read it, find the previous agent,
+    then ``_claim_best_agent`` (which waits for a busy agent rather than leave the chat waiting)."""
     with transaction.atomic():
-        sql, params = _lock_next_sql(run, pending)
+        sql, params = _lock_next_sql(pending, wait=wait_for_chat)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             locked = cursor.fetchone()
         if locked is None:
             return None
-        row = rows[locked[0]]
+        row = dict(zip(_ROW_FIELDS, locked, strict=True))
         ctx = RoutingContext(
             chat_id=row["id"],
             queue_id=row["queue_id"],
@@ -306,10 +326,10 @@ def _assign_waiting(run: _Run, pending: list[int], rows: dict[int, dict], now: d
             allow_phone_call=run.allow_phone_call,
         )
         if not _claim_best_agent(run, row, ctx, now):
-            return row["id"], False
+            return row["id"], NOBODY
         if run.welcome_on_assign:
             send_welcome(chat_id=row["id"], when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
-    return row["id"], True
+    return row["id"], ASSIGNED
 
 
 def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
@@ -325,25 +345,45 @@ def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
     # nothing else of the batch was left. Chats merely passed over (taken or held by another process)
     # are not added: taken ones are no longer waiting, and held ones are skipped again by the lock.
     skipped: set[int] = set()
+    held: list[int] = []  # of those, the ones another transaction held
+    prune_at = SKIPPED_PRUNE_AT
     while limit is None or assigned < limit:
-        if len(skipped) > SKIPPED_PRUNE_AT:
+        if len(skipped) > prune_at:
             skipped = set(dispatchable_chats().filter(pk__in=skipped).values_list("pk", flat=True))
-        batch = _candidates(run, skipped)
-        if not batch:
+            prune_at = max(SKIPPED_PRUNE_AT, 2 * len(skipped))
+        pending = _candidates(run, skipped)
+        if not pending:
             break
-        rows = {row["id"]: row for row in batch}
-        pending = [row["id"] for row in batch]
         while pending and (limit is None or assigned < limit):
-            result = _assign_next(run, pending, rows, now or timezone.now())
-            if result is None:  # the rest are held by other processes or no longer waiting
+            result = _assign_next(run, pending, now or timezone.now())
+            if result is None:  # the rest are held by other transactions or no longer waiting
                 skipped.update(pending)
+                held.extend(pending)
                 break
-            chat_id, made = result
+            chat_id, outcome = result
             pending = pending[pending.index(chat_id) + 1 :]
-            if made:
+            if outcome == ASSIGNED:
                 assigned += 1
-            else:
-                skipped.add(chat_id)  # nobody eligible now: it stays waiting
+            elif outcome == NOBODY:
+                skipped.add(chat_id)
+    if held and (limit is None or assigned < limit):
+        assigned += _assign_held(run, held, now, limit=None if limit is None else limit - assigned)
+    return assigned
+
+
+def _assign_held(run: _Run, held: list[int], now: datetime | None, *, limit: int | None) -> int:
+    """Chats another transaction held when their turn came (a message being stored, a heartbeat, another
+    dispatcher): wait for each holder — a matter of moments — and try again, so that a transient lock never
+    leaves a servable chat waiting for the next sweep. Most were taken by the other dispatcher meanwhile;
+    one query drops those first."""
+    still = set(dispatchable_chats().filter(pk__in=held).values_list("pk", flat=True))
+    assigned = 0
+    for chat_id in (chat_id for chat_id in held if chat_id in still):
+        if limit is not None and assigned >= limit:
+            break
+        result = _assign_waiting(run, [chat_id], now or timezone.now(), wait_for_chat=True)
+        if result is not None and result[1] == ASSIGNED:
+            assigned += 1
     return assigned
 
 

@@ -21,13 +21,14 @@ statement is atomic on its own, so it needs no BEGIN/COMMIT. It returns one row
 (chat id, agent id or NULL, number of ranked agents), or none when no chat of the
 list could be locked. An agent id of NULL with ranked agents means the best ones
 were busy or had just filled up: the caller retries that chat on the waiting path
-(``dispatch._claim_best_agent``). The SQL text depends only on the settings, so
-PostgreSQL can reuse its plan when the connection prepares it.
+(``dispatch._assign_waiting``). The SQL text depends only on the settings, so it is
+prepared once per connection (``Prepared``).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import hashlib
+from functools import lru_cache
 
 from django.db import connection
 
@@ -117,62 +118,71 @@ FROM t
 
 
 def _compact(sql: str) -> str:
-    """One space for every run of whitespace: psycopg caches the conversion of statements up to 4,096
-    characters, and the statements here contain no string literal with spaces."""
+    """One space for every run of whitespace (the statements contain no string literal with spaces)."""
     return " ".join(sql.split())
 
 
-_prepared_cursor_class = None
+class Prepared:
+    """A statement PREPAREd once per database connection and run with ``EXECUTE``.
 
+    Django's cursors bind parameters on the client, so PostgreSQL parses and plans every execution;
+    dispatch's statements have a text fixed per settings, so a plan kept for the connection's life
+    saves more than running them costs. The statement is prepared with SQL's own ``PREPARE`` (not
+    psycopg's automatic preparing, which Django turns off and which would cache every other query of the
+    connection too) and run through Django's usual cursor, so execute wrappers, query logging and error
+    translation apply. ``PREPARE`` is not undone by a rollback; the name carries a digest of the text,
+    so other settings make another statement.
 
-def _cursor_class():
-    """``ServerBindingCursor`` that prepares every statement (built once; the backend imports psycopg)."""
-    global _prepared_cursor_class
-    if _prepared_cursor_class is None:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, **kwargs):
-                kwargs.setdefault("prepare", True)
-                return super().execute(query, params, **kwargs)
-
-        _prepared_cursor_class = PreparedCursor
-    return _prepared_cursor_class
-
-
-@contextmanager
-def prepared_cursor():
-    """A cursor that binds parameters on the server and prepares each statement on first use (psycopg 3).
-
-    Django's own cursors bind on the client, so every execution is planned again; these statements'
-    texts are fixed per settings, so their plans are worth keeping for the connection's life. Wrapped
-    like Django's cursors (execute wrappers, query logging, error translation).
+    ``sql`` uses ``%(name)s`` placeholders; ``params`` lists them in order with their SQL types. With
+    ``prepared=False`` (``PARLEY_DISPATCH_PREPARED``) the same text runs as an ordinary query.
     """
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = _cursor_class()(connection.connection)
+
+    def __init__(self, purpose: str, sql: str, params: tuple[tuple[str, str], ...]):
+        self.sql, self.params = sql, params
+        self.name = f"parley_{purpose}_{hashlib.sha1(sql.encode()).hexdigest()[:12]}"
+        body = sql
+        for n, (name, _type) in enumerate(params, start=1):
+            body = body.replace(f"%({name})s", f"${n}")
+        if "%(" in body:
+            raise ValueError(f"{purpose}: a placeholder is missing from params")
+        self.prepare_sql = f"PREPARE {self.name} ({', '.join(kind for _n, kind in params)}) AS {body}"
+        self.execute_sql = f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})"
+
+    def execute(self, cursor, values: dict, *, prepared: bool) -> None:
+        if not prepared:
+            cursor.execute(self.sql, values)
+            return
         pg = connection.connection
-        if not getattr(pg, "_parley_prepared", False):
-            # Django turns psycopg's automatic preparing off (prepare_threshold None), which also ignores
-            # ``prepare=True``. A threshold nothing reaches lets the explicit request through and still
-            # prepares nothing else (Django's own cursors bind on the client and never prepare).
-            if pg.prepare_threshold is None:
-                pg.prepare_threshold = 2**31 - 1
-            # Plan once per connection: with the default "auto" PostgreSQL may keep planning a prepared
-            # statement at every execution. Only prepared statements are affected: this hot path's.
-            raw.execute("SET plan_cache_mode = force_generic_plan", prepare=False)
-            pg._parley_prepared = True
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+        names = getattr(pg, "_parley_prepared", None)
+        if names is None:
+            names = pg._parley_prepared = set()
+        if not getattr(pg, "_parley_generic_plans", False) and not connection.in_atomic_block:
+            # Plan once: with the default "auto" PostgreSQL may re-plan a prepared statement at every
+            # execution when a custom plan looks a little cheaper. Only prepared statements are affected,
+            # and only dispatch prepares. Set outside a transaction, so no rollback can undo it.
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            pg._parley_generic_plans = True
+        if self.name not in names:
+            cursor.execute(self.prepare_sql)
+            names.add(self.name)
+        cursor.execute(self.execute_sql, [values[name] for name, _type in self.params])
 
 
-def load_settings() -> tuple[ChatSettings, list[str], list[str]] | None:
-    """The card and both strategy orders in one prepared statement: (card, agent codes, chat codes), or
-    None when the card row does not exist yet (``ChatSettings.load()`` creates it)."""
+@lru_cache(maxsize=32)
+def assign_statement(
+    agent_codes: tuple[str, ...], *, allow_phone_call: bool, needs_last_agent: bool, async_commit: bool
+) -> Prepared:
+    sql = assign_one_sql(
+        list(agent_codes), allow_phone_call=allow_phone_call, needs_last_agent=needs_last_agent,
+        async_commit=async_commit,
+    )
+    return Prepared(
+        "assign", sql, (("ids", "bigint[]"), ("max", "integer"), ("now", "timestamptz"), ("data", "jsonb"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _settings_statement() -> Prepared:
     fields = ChatSettings._meta.concrete_fields
     columns = ", ".join(f's."{field.column}"' for field in fields)
     sql = (
@@ -181,8 +191,15 @@ def load_settings() -> tuple[ChatSettings, list[str], list[str]] | None:
         f'ARRAY(SELECT k.code FROM {ChatStrategyStep._meta.db_table} k ORDER BY k."order", k.id) '
         f"FROM {ChatSettings._meta.db_table} s WHERE s.id = %(pk)s"
     )
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, {"pk": ChatSettings.SINGLETON_PK})
+    return Prepared("settings", sql, (("pk", "integer"),))
+
+
+def load_settings() -> tuple[ChatSettings, list[str], list[str]] | None:
+    """The card and both strategy orders in one prepared statement: (card, agent codes, chat codes), or
+    None when the card row does not exist yet (``ChatSettings.load()`` creates it)."""
+    fields = ChatSettings._meta.concrete_fields
+    with connection.cursor() as cursor:
+        _settings_statement().execute(cursor, {"pk": ChatSettings.SINGLETON_PK}, prepared=True)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -1,9 +1,10 @@
-"""Dispatch when another transaction is assigning to the best agent at that very moment.
+"""Dispatch when another transaction holds a row it needs at that very moment.
 
-A second database connection (a thread) holds the agent's Presence row locked, as a
-process in the middle of an assignment to him does. Dispatch must pass him over for
-the next best agent without waiting; and when every eligible agent is held, it must
-wait for the best one rather than leave the chat waiting.
+A second database connection (a thread) holds an agent's Presence row, as a process
+in the middle of an assignment to him does, or a chat row, as storing a message does.
+Dispatch must pass a held agent over for the next best one without waiting; when every
+eligible agent is held it must wait for the best one; and a held chat must be assigned
+once its holder is done — never left waiting for the next sweep.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from tests.chat.routing.helpers import set_agent_order, waiting_chat
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class HeldPresence:
-    """Hold Presence rows locked (``SELECT … FOR UPDATE``) in another connection until ``release()``."""
+class HeldRows:
+    """Hold rows locked (``SELECT … FOR UPDATE``) in another connection until ``release()``."""
 
-    def __init__(self, *agents):
-        self.agent_ids = [agent.pk for agent in agents]
+    def __init__(self, queryset):
+        self.queryset = queryset
         self.locked = threading.Event()
         self.done = threading.Event()
         self.backend_pid = None
@@ -36,7 +37,7 @@ class HeldPresence:
     def _hold(self):
         try:
             with transaction.atomic():
-                list(Presence.objects.select_for_update().filter(agent_id__in=self.agent_ids))
+                list(self.queryset.select_for_update())
                 self.locked.set()
                 self.done.wait(timeout=30)
         finally:
@@ -53,6 +54,30 @@ class HeldPresence:
 
     def __exit__(self, *exc):
         self.release()
+
+
+def HeldPresence(*agents) -> HeldRows:  # noqa: N802 - reads like the class it returns
+    """Agents' Presence rows held, as by a process in the middle of assigning to them."""
+    return HeldRows(Presence.objects.filter(agent_id__in=[agent.pk for agent in agents]))
+
+
+def _dispatch_in_a_thread(result: dict) -> threading.Thread:
+    def run():
+        try:
+            result["assigned"] = dispatch()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    return worker
+
+
+def _wait_until_dispatch_waits_on_a_lock() -> None:
+    deadline = time.monotonic() + 10
+    while not _waiting_on_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _waiting_on_a_lock(), "dispatch did not wait for the held row"
 
 
 def _waiting_on_a_lock() -> bool:
@@ -96,19 +121,9 @@ def test_when_every_eligible_agent_is_held_dispatch_waits_for_the_best_one(agent
     chat = waiting_chat(queue)
     result = {}
 
-    def run_dispatch():
-        try:
-            result["assigned"] = dispatch()
-        finally:
-            connections.close_all()
-
     with HeldPresence(best, other) as held:
-        worker = threading.Thread(target=run_dispatch, daemon=True)
-        worker.start()
-        deadline = time.monotonic() + 10
-        while not _waiting_on_a_lock() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _waiting_on_a_lock(), "dispatch did not wait for the held agent"
+        worker = _dispatch_in_a_thread(result)
+        _wait_until_dispatch_waits_on_a_lock()
         assert Chat.objects.get(pk=chat.pk).status == Chat.Status.WAITING
         held.release()
         worker.join(timeout=10)
@@ -116,3 +131,23 @@ def test_when_every_eligible_agent_is_held_dispatch_waits_for_the_best_one(agent
     assert result == {"assigned": 1}
     assert Chat.objects.get(pk=chat.pk).agent == best
     assert Presence.objects.get(agent=best).open_chats == 1
+
+
+def test_a_chat_another_transaction_holds_is_assigned_once_the_holder_is_done(agent_factory, queue):
+    """A message being stored or a heartbeat holds the chat row for a moment: dispatch must not leave the
+    chat waiting for the next sweep."""
+    agent = agent_factory(queue=queue)
+    first, held_chat = waiting_chat(queue, minutes_ago=2), waiting_chat(queue, minutes_ago=1)
+    result = {}
+
+    with HeldRows(Chat.objects.filter(pk=held_chat.pk)) as held:
+        worker = _dispatch_in_a_thread(result)
+        _wait_until_dispatch_waits_on_a_lock()
+        assert Chat.objects.get(pk=first.pk).agent == agent  # the free chat did not wait for the held one
+        assert Chat.objects.get(pk=held_chat.pk).status == Chat.Status.WAITING
+        held.release()
+        worker.join(timeout=10)
+
+    assert result == {"assigned": 2}
+    assert Chat.objects.get(pk=held_chat.pk).agent == agent
+    assert Presence.objects.get(agent=agent).open_chats == 2
