@@ -160,8 +160,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Dispatch on PostgreSQL (docs/routing.md): commit automatic assignments without waiting for the WAL
-# flush, and keep its statements prepared per connection (turn off behind a transaction-pooling
-# PgBouncer older than 1.21, which cannot keep prepared statements).
+# flush, and keep its statements prepared per connection (turn off behind PgBouncer in transaction
+# pooling mode, where consecutive statements may reach different server connections).
 PARLEY_DISPATCH_ASYNC_COMMIT = env_bool("PARLEY_DISPATCH_ASYNC_COMMIT", True)
 PARLEY_DISPATCH_PREPARED = env_bool("PARLEY_DISPATCH_PREPARED", True)
 
