@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 
@@ -120,17 +120,12 @@ class _Run:
             async_commit=self.async_commit,
         )
 
-    @cached_property
-    def candidates_statement(self) -> Prepared:
-        return _candidates_statement(tuple(self.chat_codes), allow_phone_call=self.allow_phone_call)
 
-
-@lru_cache(maxsize=32)
-def _candidates_statement(chat_codes: tuple[str, ...], *, allow_phone_call: bool) -> Prepared:
+def _candidates_sql(chat_codes: tuple[str, ...], *, allow_phone_call: bool, not_skipped: str) -> str:
     """The next waiting chats, in chat order, that some available agent with a free slot could take
-    (a member of the chat's queue, or its customer's owner), except the skipped ones. Plain SQL walking
-    the waiting chats in chat order; PostgreSQL tests them against one hash of the available agents'
-    memberships per query. The skipped ids are one array parameter, so the text stays the same."""
+    (a member of the chat's queue, or its customer's owner), except the skipped ones (``not_skipped``, a
+    condition on ``c.id``). Plain SQL walking the waiting chats in chat order; PostgreSQL tests them
+    against one hash of the available agents' memberships per query."""
     from django.contrib.auth import get_user_model
 
     from agents.models import Presence
@@ -140,7 +135,7 @@ def _candidates_statement(chat_codes: tuple[str, ...], *, allow_phone_call: bool
     if not allow_phone_call:
         available += " AND NOT p.on_phone_call"
     presence, user = Presence._meta.db_table, get_user_model()._meta.db_table
-    sql = (
+    return (
         f"SELECT c.id FROM {Chat._meta.db_table} c LEFT JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id "
         "WHERE c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal' "
         f"AND (EXISTS (SELECT 1 FROM {QueueMembership._meta.db_table} m "
@@ -148,25 +143,34 @@ def _candidates_statement(chat_codes: tuple[str, ...], *, allow_phone_call: bool
         f"WHERE m.queue_id = c.queue_id AND {available}) "
         f"OR EXISTS (SELECT 1 FROM {presence} p JOIN {user} u ON u.id = p.agent_id "
         f"WHERE p.agent_id = cu.owner_id AND {available})) "
-        "AND NOT (c.id = ANY(CAST(%(skipped)s AS bigint[]))) "
-        f"ORDER BY {chat_order_sql(chat_codes)} LIMIT {BATCH}"
+        f"AND {not_skipped} ORDER BY {chat_order_sql(chat_codes)} LIMIT {BATCH}"
+    )
+
+
+@lru_cache(maxsize=32)
+def _candidates_statement(chat_codes: tuple[str, ...], *, allow_phone_call: bool) -> Prepared:
+    """``_candidates_sql`` on PostgreSQL: the skipped ids are one array parameter, so the text (and the
+    prepared statement) stays the same whatever is skipped."""
+    sql = _candidates_sql(
+        chat_codes, allow_phone_call=allow_phone_call, not_skipped="NOT (c.id = ANY(CAST(%(skipped)s AS bigint[])))"
     )
     return Prepared("candidates", sql, (("max", "integer"), ("skipped", "bigint[]")))
 
 
 def _candidates(run: _Run, skipped: set[int]) -> list[int]:
-    """Ids of the next waiting chats worth trying, in chat order (``_candidates_statement``)."""
+    """Ids of the next waiting chats worth trying, in chat order."""
     with connection.cursor() as cursor:
         if run.one_statement:
-            run.candidates_statement.execute(
-                cursor, {"max": run.max_chats, "skipped": list(skipped)}, prepared=run.prepared
-            )
+            statement = _candidates_statement(tuple(run.chat_codes), allow_phone_call=run.allow_phone_call)
+            statement.execute(cursor, {"max": run.max_chats, "skipped": list(skipped)}, prepared=run.prepared)
         else:  # SQLite has no arrays: the skipped ids as a list of parameters
-            not_skipped = "c.id NOT IN (" + ", ".join(f"%(s{n})s" for n in range(len(skipped))) + ")"
-            sql = run.candidates_statement.sql.replace(
-                "NOT (c.id = ANY(CAST(%(skipped)s AS bigint[])))", not_skipped if skipped else "1 = 1"
+            params: dict = {"max": run.max_chats, **{f"s{n}": chat_id for n, chat_id in enumerate(skipped)}}
+            in_list = ", ".join(f"%(s{n})s" for n in range(len(skipped)))
+            sql = _candidates_sql(
+                tuple(run.chat_codes), allow_phone_call=run.allow_phone_call,
+                not_skipped=f"c.id NOT IN ({in_list})" if skipped else "1 = 1",
             )
-            cursor.execute(sql, {"max": run.max_chats, **{f"s{n}": chat_id for n, chat_id in enumerate(skipped)}})
+            cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -224,11 +228,20 @@ def _claim_best_agent(run: _Run, row: dict, ctx: RoutingContext, now: datetime) 
     """
 
     def claim(choice, *, wait: bool) -> bool:
-        return claim_for_agent(
-            chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy,
-            max_chats=run.max_chats, allow_phone_call=run.allow_phone_call, now=now, wait=wait,
-            async_commit=run.async_commit,
-        )
+        # In a savepoint undone when refused: PostgreSQL keeps the lock of a row it waited for, re-checked
+        # and did not update, and this transaction must never hold one agent's row while it waits for
+        # another's (agents come in chain order here, not in the ascending order other paths lock them).
+        try:
+            with transaction.atomic():
+                if not claim_for_agent(
+                    chat_id=row["id"], agent_id=choice.agent_id, queue_id=row["queue_id"], strategy=choice.strategy,
+                    max_chats=run.max_chats, allow_phone_call=run.allow_phone_call, now=now, wait=wait,
+                    async_commit=run.async_commit,
+                ):
+                    raise _Refused
+        except _Refused:
+            return False
+        return True
 
     busy: list[int] = []
     for _try in range(NOWAIT_TRIES):
@@ -308,10 +321,34 @@ def _assign_next(run: _Run, pending: list[int], now: datetime) -> tuple[int, str
 
 def _assign_waiting(run: _Run, pending: list[int], now: datetime, *, wait_for_chat: bool) -> tuple[int, str] | None:
     """The step-by-step path, in one transaction: lock the chat and read it, find the previous agent,
-    then ``_claim_best_agent`` (which waits for a busy agent rather than leave the chat waiting)."""
+    then ``_claim_best_agent`` (which waits for a busy agent rather than leave the chat waiting).
+
+    No wait lasts longer than WAIT_LOCK_TIMEOUT; a wait that times out (or a deadlock PostgreSQL breaks)
+    undoes the attempt, is logged, and leaves the chat waiting for the next dispatch (None)."""
+    try:
+        return _assign_waiting_once(run, pending, now, wait_for_chat=wait_for_chat)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) not in _GAVE_UP_WAITING:
+            raise
+        logger.warning("Dispatch gave up waiting for a lock (%s); the chat stays waiting", error)
+        return None
+
+
+class _Refused(Exception):
+    """A claim the capacity guard refused (undoes its savepoint)."""
+
+
+# lock_not_available (lock_timeout) and deadlock_detected.
+_GAVE_UP_WAITING = {"55P03", "40P01"}
+WAIT_LOCK_TIMEOUT = "5s"
+
+
+def _assign_waiting_once(run: _Run, pending: list[int], now: datetime, *, wait_for_chat: bool):
     with transaction.atomic():
         sql, params = _lock_next_sql(pending, wait=wait_for_chat)
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_LOCK_TIMEOUT}'")
             cursor.execute(sql, params)
             locked = cursor.fetchone()
         if locked is None:

@@ -28,9 +28,10 @@ prepared once per connection (``Prepared``).
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from functools import lru_cache
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from agents.models import Presence
 from chat.models import AgentStrategyStep, Chat, ChatEvent, ChatSettings, ChatStrategyStep
@@ -143,8 +144,8 @@ class Prepared:
         body = sql
         for n, (name, _type) in enumerate(params, start=1):
             body = body.replace(f"%({name})s", f"${n}")
-        if "%(" in body:
-            raise ValueError(f"{purpose}: a placeholder is missing from params")
+        if "%" in body:  # a placeholder missing from params, or a literal % the two modes would read apart
+            raise ValueError(f"{purpose}: the statement has a % that is not one of its parameters")
         self.prepare_sql = f"PREPARE {self.name} ({', '.join(kind for _n, kind in params)}) AS {body}"
         self.execute_sql = f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})"
 
@@ -162,10 +163,36 @@ class Prepared:
             # and only dispatch prepares. Set outside a transaction, so no rollback can undo it.
             cursor.execute("SET plan_cache_mode = force_generic_plan")
             pg._parley_generic_plans = True
-        if self.name not in names:
-            cursor.execute(self.prepare_sql)
-            names.add(self.name)
-        cursor.execute(self.execute_sql, [values[name] for name, _type in self.params])
+        args = [values[name] for name, _type in self.params]
+        if self.name in names:
+            try:
+                with _savepoint():
+                    cursor.execute(self.execute_sql, args)
+                return
+            except DatabaseError as error:
+                if _sqlstate(error) != "26000":  # invalid_sql_statement_name
+                    raise
+                # The session lost its prepared statements (DISCARD ALL, DEALLOCATE ALL): prepare again.
+                names.clear()
+                pg._parley_generic_plans = False
+        try:
+            with _savepoint():
+                cursor.execute(self.prepare_sql)
+        except DatabaseError as error:
+            if _sqlstate(error) != "42P05":  # duplicate_prepared_statement: prepared, but not recorded
+                raise
+        names.add(self.name)
+        cursor.execute(self.execute_sql, args)
+
+
+def _savepoint():
+    """Inside a transaction a failed statement aborts it: try in a savepoint there (outside one, a failed
+    statement harms nothing)."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+def _sqlstate(error: DatabaseError) -> str | None:
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 @lru_cache(maxsize=32)

@@ -3,8 +3,9 @@
 A second database connection (a thread) holds an agent's Presence row, as a process
 in the middle of an assignment to him does, or a chat row, as storing a message does.
 Dispatch must pass a held agent over for the next best one without waiting; when every
-eligible agent is held it must wait for the best one; and a held chat must be assigned
-once its holder is done — never left waiting for the next sweep.
+eligible agent is held it must wait for the best one, without keeping a refused agent's
+row locked meanwhile; and a held chat must be assigned once its holder is done — never
+left waiting for the next sweep.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from agents.models import Presence
 from chat.models import Chat, ChatEvent
 from chat.services.dispatch import dispatch
 from tests import factories
-from tests.chat.routing.helpers import set_agent_order, waiting_chat
+from tests.chat.routing.helpers import set_agent_order, set_card, waiting_chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,21 +28,37 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class HeldRows:
     """Hold rows locked (``SELECT … FOR UPDATE``) in another connection until ``release()``."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, *, before_commit=None):
         self.queryset = queryset
+        self.before_commit = before_commit  # what the holder changes before it commits
         self.locked = threading.Event()
         self.done = threading.Event()
-        self.backend_pid = None
+        self.xid = None
         self.thread = threading.Thread(target=self._hold, daemon=True)
 
     def _hold(self):
         try:
             with transaction.atomic():
                 list(self.queryset.select_for_update())
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_current_xact_id()::text")
+                    self.xid = cursor.fetchone()[0]
                 self.locked.set()
                 self.done.wait(timeout=30)
+                if self.before_commit:
+                    self.before_commit()
         finally:
             connections.close_all()
+
+    def someone_waits(self) -> bool:
+        """Another transaction is waiting for this holder to finish."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted "
+                "AND transactionid::text = %s",
+                [self.xid],
+            )
+            return cursor.fetchone()[0] > 0
 
     def __enter__(self):
         self.thread.start()
@@ -74,10 +91,14 @@ def _dispatch_in_a_thread(result: dict) -> threading.Thread:
 
 
 def _wait_until_dispatch_waits_on_a_lock() -> None:
+    _wait_for(_waiting_on_a_lock, "dispatch did not wait for the held row")
+
+
+def _wait_for(condition, message: str) -> None:
     deadline = time.monotonic() + 10
-    while not _waiting_on_a_lock() and time.monotonic() < deadline:
+    while not condition() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert _waiting_on_a_lock(), "dispatch did not wait for the held row"
+    assert condition(), message
 
 
 def _waiting_on_a_lock() -> bool:
@@ -151,3 +172,47 @@ def test_a_chat_another_transaction_holds_is_assigned_once_the_holder_is_done(ag
     assert result == {"assigned": 2}
     assert Chat.objects.get(pk=held_chat.pk).agent == agent
     assert Presence.objects.get(agent=agent).open_chats == 2
+
+
+def test_an_agent_who_filled_up_meanwhile_is_not_kept_locked_while_dispatch_waits_for_the_next(agent_factory, queue):
+    """Waiting for the best agent, dispatch finds him full once his holder commits, and moves on to wait for
+    the next one. It must not keep the first one's row locked meanwhile: a transfer locking both agents in
+    ascending order would deadlock with it."""
+    set_agent_order("queue_priority")
+    set_card(max_concurrent_chats=1)
+    best = agent_factory(queue=queue, priority=9)
+    other = agent_factory(queue=queue, priority=5)
+    chat = waiting_chat(queue)
+    result = {}
+
+    def fill_best():
+        Presence.objects.filter(agent=best).update(open_chats=1)
+
+    with HeldRows(Presence.objects.filter(agent=other)) as other_held:
+        with HeldRows(Presence.objects.filter(agent=best), before_commit=fill_best) as best_held:
+            worker = _dispatch_in_a_thread(result)
+            _wait_for(best_held.someone_waits, "dispatch did not wait for the best agent")
+        _wait_for(other_held.someone_waits, "dispatch did not go on to wait for the next agent")
+
+        with transaction.atomic():  # the full agent's row is free: nobody holds it any more
+            assert list(Presence.objects.select_for_update(nowait=True).filter(agent=best))
+
+        other_held.release()
+        worker.join(timeout=10)
+
+    assert result == {"assigned": 1}
+    assert Chat.objects.get(pk=chat.pk).agent == other
+
+
+def test_dispatch_prepares_its_statements_again_when_the_session_lost_them(agent_factory, queue):
+    """DISCARD ALL (a connection pooler resetting the session) drops prepared statements."""
+    agent = agent_factory(queue=queue)
+    first = waiting_chat(queue, minutes_ago=2)
+    assert dispatch(limit=1) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("DISCARD ALL")
+    second = waiting_chat(queue, minutes_ago=1)
+
+    assert dispatch() == 1
+
+    assert [Chat.objects.get(pk=c.pk).agent for c in (first, second)] == [agent, agent]
