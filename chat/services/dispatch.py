@@ -31,12 +31,13 @@ from chat.routing.agent_chain import RoutingContext, choose_agent
 from chat.routing.chat_order import chat_order_sql
 
 from .assignment import claim_for_agent, send_welcome
-from .dispatch_sql import Prepared, assign_statement, load_settings
+from .dispatch_sql import TRIES, Prepared, assign_statement, load_settings
 
 logger = logging.getLogger(__name__)
 
 BATCH = 25
-NOWAIT_TRIES = 3
+# How many of the best agents are tried without waiting (the one statement tries as many).
+NOWAIT_TRIES = TRIES
 # Past this many skipped chats a run drops those that are no longer waiting (the list travels with
 # every candidates query).
 SKIPPED_PRUNE_AT = 200

@@ -95,6 +95,8 @@ def _wait_until_dispatch_waits_on_a_lock() -> None:
 
 
 def _wait_for(condition, message: str) -> None:
+    """Wait for something another backend does (PostgreSQL has no notification of a lock wait): check
+    every 20 ms, for 10 s at most. No assertion depends on how long anything takes."""
     deadline = time.monotonic() + 10
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.02)
