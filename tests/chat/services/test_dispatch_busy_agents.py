@@ -10,6 +10,7 @@ left waiting for the next sweep.
 
 from __future__ import annotations
 
+import queue as queue_module
 import threading
 import time
 
@@ -78,39 +79,52 @@ def HeldPresence(*agents) -> HeldRows:  # noqa: N802 - reads like the class it r
     return HeldRows(Presence.objects.filter(agent_id__in=[agent.pk for agent in agents]))
 
 
-def _dispatch_in_a_thread(result: dict) -> threading.Thread:
-    def run():
+class DispatchThread:
+    """dispatch() in its own thread and connection, reporting each statement with which it may wait for a
+    lock: ``("agent", agent_id)`` for a claim that waits for an agent's row, ``("chat", None)`` for a lock
+    that waits for a chat's row. ``next_wait(kind)`` blocks until the next report of that kind."""
+
+    def __init__(self):
+        self.waits: queue_module.Queue = queue_module.Queue()
+        self.result: dict = {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _report(self, execute, sql, params, many, context):
+        if "SKIP LOCKED" not in sql:
+            if sql.lstrip().startswith("WITH slot AS"):
+                self.waits.put(("agent", params["agent"]))
+            elif "FOR UPDATE OF c" in sql:
+                self.waits.put(("chat", None))
+        return execute(sql, params, many, context)
+
+    def _run(self):
         try:
-            result["assigned"] = dispatch()
+            with connection.execute_wrapper(self._report):
+                self.result["assigned"] = dispatch()
         finally:
             connections.close_all()
 
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    return worker
+    def next_wait(self, kind: str):
+        """The next report of this kind (the waiting path also locks a chat nobody holds on its way)."""
+        while True:
+            report = self.waits.get(timeout=10)
+            if report[0] == kind:
+                return report
+
+    def join(self) -> dict:
+        self.thread.join(timeout=10)
+        return self.result
 
 
-def _wait_until_dispatch_waits_on_a_lock() -> None:
-    _wait_for(_waiting_on_a_lock, "dispatch did not wait for the held row")
-
-
-def _wait_for(condition, message: str) -> None:
-    """Wait for something another backend does (PostgreSQL has no notification of a lock wait): check
-    every 20 ms, for 10 s at most. No assertion depends on how long anything takes."""
+def _wait_until_blocked(holder: HeldRows) -> None:
+    """PostgreSQL tells nobody that a backend started waiting for a lock, so this one place polls its lock
+    table (as PostgreSQL's own isolation tester does): every 20 ms, for 10 s at most. No assertion depends
+    on how long anything takes."""
     deadline = time.monotonic() + 10
-    while not condition() and time.monotonic() < deadline:
+    while not holder.someone_waits() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert condition(), message
-
-
-def _waiting_on_a_lock() -> bool:
-    """Some other backend of this database is waiting for a row lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0] > 0
+    assert holder.someone_waits(), "dispatch did not wait for the held row"
 
 
 @pytest.fixture
@@ -142,14 +156,12 @@ def test_when_every_eligible_agent_is_held_dispatch_waits_for_the_best_one(agent
     best = agent_factory(queue=queue, priority=9)
     other = agent_factory(queue=queue, priority=5)
     chat = waiting_chat(queue)
-    result = {}
 
-    with HeldPresence(best, other) as held:
-        worker = _dispatch_in_a_thread(result)
-        _wait_until_dispatch_waits_on_a_lock()
+    with HeldPresence(best, other):
+        worker = DispatchThread()
+        assert worker.next_wait("agent") == ("agent", best.pk)  # it waits for the best agent, not the first free
         assert Chat.objects.get(pk=chat.pk).status == Chat.Status.WAITING
-        held.release()
-        worker.join(timeout=10)
+    result = worker.join()
 
     assert result == {"assigned": 1}
     assert Chat.objects.get(pk=chat.pk).agent == best
@@ -161,15 +173,13 @@ def test_a_chat_another_transaction_holds_is_assigned_once_the_holder_is_done(ag
     chat waiting for the next sweep."""
     agent = agent_factory(queue=queue)
     first, held_chat = waiting_chat(queue, minutes_ago=2), waiting_chat(queue, minutes_ago=1)
-    result = {}
 
-    with HeldRows(Chat.objects.filter(pk=held_chat.pk)) as held:
-        worker = _dispatch_in_a_thread(result)
-        _wait_until_dispatch_waits_on_a_lock()
+    with HeldRows(Chat.objects.filter(pk=held_chat.pk)):
+        worker = DispatchThread()
+        assert worker.next_wait("chat") == ("chat", None)
         assert Chat.objects.get(pk=first.pk).agent == agent  # the free chat did not wait for the held one
         assert Chat.objects.get(pk=held_chat.pk).status == Chat.Status.WAITING
-        held.release()
-        worker.join(timeout=10)
+    result = worker.join()
 
     assert result == {"assigned": 2}
     assert Chat.objects.get(pk=held_chat.pk).agent == agent
@@ -185,22 +195,20 @@ def test_an_agent_who_filled_up_meanwhile_is_not_kept_locked_while_dispatch_wait
     best = agent_factory(queue=queue, priority=9)
     other = agent_factory(queue=queue, priority=5)
     chat = waiting_chat(queue)
-    result = {}
 
     def fill_best():
         Presence.objects.filter(agent=best).update(open_chats=1)
 
-    with HeldRows(Presence.objects.filter(agent=other)) as other_held:
+    with HeldRows(Presence.objects.filter(agent=other)):
         with HeldRows(Presence.objects.filter(agent=best), before_commit=fill_best) as best_held:
-            worker = _dispatch_in_a_thread(result)
-            _wait_for(best_held.someone_waits, "dispatch did not wait for the best agent")
-        _wait_for(other_held.someone_waits, "dispatch did not go on to wait for the next agent")
+            worker = DispatchThread()
+            assert worker.next_wait("agent") == ("agent", best.pk)
+            _wait_until_blocked(best_held)  # really waiting, so that the refusal comes after the wait
+        assert worker.next_wait("agent") == ("agent", other.pk)  # refused the full one, now waits for the next
 
         with transaction.atomic():  # the full agent's row is free: nobody holds it any more
             assert list(Presence.objects.select_for_update(nowait=True).filter(agent=best))
-
-        other_held.release()
-        worker.join(timeout=10)
+    result = worker.join()
 
     assert result == {"assigned": 1}
     assert Chat.objects.get(pk=chat.pk).agent == other
