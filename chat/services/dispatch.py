@@ -31,7 +31,7 @@ from chat.routing.agent_chain import RoutingContext, choose_agent
 from chat.routing.chat_order import chat_order_sql
 
 from .assignment import claim_for_agent, send_welcome
-from .dispatch_sql import TRIES, Prepared, assign_statement, load_settings
+from .dispatch_sql import TRIES, Prepared, assign_statement, load_settings, previous_agent_sql
 
 logger = logging.getLogger(__name__)
 
@@ -175,21 +175,10 @@ def _candidates(run: _Run, skipped: set[int]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-_ROW_FIELDS = (
-    "id",
-    "queue_id",
-    "customer_id",
-    "customer__owner_id",
-    "visitor_email",
-    "visitor_messenger_id",
-    "visitor_key",
-    "created_at",
-)
-
-
-def _lock_next_sql(ids: list[int], *, wait: bool) -> tuple[str, dict]:
+def _lock_next_sql(run: _Run, ids: list[int], *, wait: bool) -> tuple[str, dict]:
     """The first of these chats, in the given (chat) order, that is still dispatchable — locked, with
-    what routing needs read from the locked row (``_ROW_FIELDS``).
+    what routing needs read from the locked row: id, queue, the customer's owner and (when "last_agent"
+    is configured) the client's previous agent.
 
     Without ``wait`` it skips chats another transaction holds (``ORDER BY … LIMIT 1 FOR UPDATE SKIP
     LOCKED``, the job-queue pattern: processes dispatching at once each get a different chat at the first
@@ -202,16 +191,16 @@ def _lock_next_sql(ids: list[int], *, wait: bool) -> tuple[str, dict]:
     params: dict = {f"i{n}": chat_id for n, chat_id in enumerate(ids)}
     in_list = ", ".join(f"%(i{n})s" for n in range(len(ids)))
     position = "CASE c.id " + " ".join(f"WHEN %(i{n})s THEN {n}" for n in range(len(ids))) + " END"
+    previous = previous_agent_sql("c") if run.needs_last_agent else "NULL"
     lock = ""
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE OF c"
         if not wait and connection.features.has_select_for_update_skip_locked:
             lock += " SKIP LOCKED"
     sql = (
-        "SELECT c.id, c.queue_id, c.customer_id, "
-        f"(SELECT cu.owner_id FROM {Customer._meta.db_table} cu WHERE cu.id = c.customer_id), "
-        f"c.visitor_email, c.visitor_messenger_id, c.visitor_key, c.created_at FROM {table} c "
-        f"WHERE c.id IN ({in_list}) AND c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL "
+        "SELECT c.id, c.queue_id, "
+        f"(SELECT cu.owner_id FROM {Customer._meta.db_table} cu WHERE cu.id = c.customer_id), {previous} "
+        f"FROM {table} c WHERE c.id IN ({in_list}) AND c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL "
         f"AND c.channel <> 'internal' ORDER BY {position} LIMIT 1{lock}"
     )
     return sql, params
@@ -260,30 +249,6 @@ def _claim_best_agent(run: _Run, row: dict, ctx: RoutingContext, now: datetime) 
             return True
         refused.append(choice.agent_id)  # full or gone after all
     return False
-
-
-def _previous_agent(row: dict) -> int | None:
-    """``last_agent_id`` for the hot path: one branch per identity the chat has, each walking its own
-    (identity, -created_at) index to the most recent earlier chat with an agent; the latest wins."""
-    table = Chat._meta.db_table
-    params: dict = {"id": row["id"], "created_at": row["created_at"]}
-    branches = []
-    for column in ("customer_id", "visitor_email", "visitor_messenger_id", "visitor_key"):
-        if row[column]:
-            params[column] = row[column]
-            branches.append(
-                f"SELECT * FROM (SELECT e.agent_id, e.created_at, e.id FROM {table} e WHERE e.{column} = %({column})s "
-                "AND e.agent_id IS NOT NULL AND e.created_at <= %(created_at)s AND e.id <> %(id)s "
-                "AND e.channel <> 'internal' ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS b"
-                + str(len(branches))
-            )
-    if not branches:
-        return None
-    sql = f"SELECT agent_id FROM ({' UNION ALL '.join(branches)}) AS x ORDER BY created_at DESC, id DESC LIMIT 1"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    return found[0] if found else None
 
 
 # What became of a chat ``_assign_next`` tried.
@@ -346,7 +311,7 @@ WAIT_LOCK_TIMEOUT = "5s"
 
 def _assign_waiting_once(run: _Run, pending: list[int], now: datetime, *, wait_for_chat: bool):
     with transaction.atomic():
-        sql, params = _lock_next_sql(pending, wait=wait_for_chat)
+        sql, params = _lock_next_sql(run, pending, wait=wait_for_chat)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_LOCK_TIMEOUT}'")
@@ -354,12 +319,12 @@ def _assign_waiting_once(run: _Run, pending: list[int], now: datetime, *, wait_f
             locked = cursor.fetchone()
         if locked is None:
             return None
-        row = dict(zip(_ROW_FIELDS, locked, strict=True))
+        row = dict(zip(("id", "queue_id", "owner_id", "last_agent_id"), locked, strict=True))
         ctx = RoutingContext(
             chat_id=row["id"],
             queue_id=row["queue_id"],
-            owner_id=row["customer__owner_id"],
-            last_agent_id=_previous_agent(row) if run.needs_last_agent else None,
+            owner_id=row["owner_id"],
+            last_agent_id=row["last_agent_id"],
             max_chats=run.max_chats,
             allow_phone_call=run.allow_phone_call,
         )

@@ -44,20 +44,24 @@ TRIES = 3
 _IDENTITIES = ("customer_id", "visitor_email", "visitor_messenger_id", "visitor_key")
 
 
-def _previous_agent_sql(chat: str) -> str:
-    """The agent of the client's most recent earlier chat (same rule as ``dispatch.last_agent_id``): one
-    branch per identity, each an index walk on (identity, -created_at), the latest wins.
+def previous_agent_sql(row: str) -> str:
+    """The agent of the client's most recent earlier chat, as a scalar subquery over the chat row ``row``
+    (an alias): the same rule as ``dispatch.last_agent_query``, for both dispatch paths. One branch per
+    identity (customer, e-mail, Messenger id, widget key), each an index walk on (identity, -created_at);
+    the latest wins. Portable SQL (PostgreSQL and SQLite).
 
     "Has an agent" is written ``COALESCE(agent_id, 0) <> 0`` so that no plan walks the agent_id index
     instead (it looks cheap while the statistics say few chats have an agent, and is not)."""
+    chat = Chat._meta.db_table
     branches = []
-    for column in _IDENTITIES:
+    for n, column in enumerate(_IDENTITIES):
         # An empty string is no identity (NULL fails the equality anyway).
-        present = "" if column == "customer_id" else f" AND target.{column} <> ''"
+        present = "" if column == "customer_id" else f" AND {row}.{column} <> ''"
         branches.append(
-            f"(SELECT e.agent_id, e.created_at, e.id FROM {chat} e WHERE e.{column} = target.{column}{present} "
-            "AND COALESCE(e.agent_id, 0) <> 0 AND e.created_at <= target.created_at AND e.id <> target.id "
-            "AND e.channel <> 'internal' ORDER BY 2 DESC, 3 DESC LIMIT 1)"
+            f"SELECT * FROM (SELECT e.agent_id, e.created_at, e.id FROM {chat} e "
+            f"WHERE e.{column} = {row}.{column}{present} AND COALESCE(e.agent_id, 0) <> 0 "
+            f"AND e.created_at <= {row}.created_at AND e.id <> {row}.id AND e.channel <> 'internal' "
+            f"ORDER BY 2 DESC, 3 DESC LIMIT 1) AS b{n}"
         )
     return f"(SELECT x.agent_id FROM ({' UNION ALL '.join(branches)}) x ORDER BY x.created_at DESC, x.id DESC LIMIT 1)"
 
@@ -74,7 +78,7 @@ def assign_one_sql(
     select, from_where, order = ranking_sql(steps, allow_phone_call=allow_phone_call)
     # "Why this agent": the first key on which the winner and the next-ranked agent differ.
     whens = " ".join(f"WHEN r1.k{i} IS DISTINCT FROM r2.k{i} THEN '{step.code}'" for i, step in enumerate(steps))
-    previous = _previous_agent_sql(chat) if needs_last_agent else "CAST(NULL AS bigint)"
+    previous = previous_agent_sql("target") if needs_last_agent else "CAST(NULL AS bigint)"
     ids = "CAST(%(ids)s AS bigint[])"
     return _compact(f"""
 WITH target AS MATERIALIZED (
