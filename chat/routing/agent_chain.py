@@ -224,6 +224,16 @@ def rank(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable[int] = 
     )
 
 
+def available_sql(*, allow_phone_call: bool, alias: str = "p") -> str:
+    """"Could take one more chat" over a Presence row (``alias``, "" for none) as SQL with the parameter
+    ``%(max)s``: logged in, not paused, below the maximum, and off the phone unless parameter 6 allows it.
+    The same test as ``available_agents`` without the user's ``is_active``; it is also the capacity guard
+    of every claim."""
+    p = f"{alias}." if alias else ""
+    sql = f"{p}logged_in AND {p}pause_type_id IS NULL AND {p}open_chats < %(max)s"
+    return sql if allow_phone_call else f"{sql} AND NOT {p}on_phone_call"
+
+
 def ranking_sql(steps: list[AgentStrategy], *, allow_phone_call: bool) -> tuple[str, str, str]:
     """Eligibility and the chain as SQL, shared by ``rank_sql`` and dispatch's one-statement claim.
 
@@ -245,9 +255,7 @@ def ranking_sql(steps: list[AgentStrategy], *, allow_phone_call: bool) -> tuple[
         "UNION ALL SELECT t.owner_id, NULL FROM t WHERE t.owner_id IS NOT NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {membership} mo WHERE mo.queue_id = t.queue_id AND mo.agent_id = t.owner_id)"
     )
-    where = ["p.logged_in", "p.pause_type_id IS NULL", "p.open_chats < %(max)s"]
-    if not allow_phone_call:
-        where.append("NOT p.on_phone_call")
+    where = [available_sql(allow_phone_call=allow_phone_call)]
     # A scalar subquery, not a join: one index probe per remaining agent (a join gets planned as a hash
     # of every user, whose cost grows with the number of agents).
     where.append(f"(SELECT u.is_active FROM {get_user_model()._meta.db_table} u WHERE u.id = p.agent_id)")

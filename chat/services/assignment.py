@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Presence, User
 from chat.models import Chat, ChatEvent, ChatSettings, Message
+from chat.routing.agent_chain import available_sql
 
 from .errors import ChatError
 
@@ -45,7 +46,7 @@ def take_slot(
 _CLAIM_SQL = """
 WITH slot AS (
     UPDATE {presence} SET open_chats = open_chats + 1, last_assigned_at = %(now)s
-    WHERE agent_id = %(agent)s AND logged_in AND open_chats < %(max)s AND pause_type_id IS NULL {phone}
+    WHERE agent_id = %(agent)s AND {available}
     {nowait}
     RETURNING agent_id
 ), claim AS (
@@ -81,7 +82,7 @@ def claim_for_agent(
     if connection.vendor == "postgresql":
         sql = _CLAIM_SQL.format(
             presence=Presence._meta.db_table, chat=Chat._meta.db_table, event=ChatEvent._meta.db_table,
-            phone="" if allow_phone_call else "AND NOT on_phone_call",
+            available=available_sql(allow_phone_call=allow_phone_call, alias=""),
             nowait="" if wait else _NOWAIT.format(presence=Presence._meta.db_table),
             async_commit=_ASYNC_COMMIT if async_commit else "",
         )

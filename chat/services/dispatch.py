@@ -27,7 +27,7 @@ from django.db.models import Q, Value
 from django.utils import timezone
 
 from chat.models import AgentStrategyStep, Chat, ChatSettings, ChatStrategyStep, QueueMembership
-from chat.routing.agent_chain import RoutingContext, choose_agent
+from chat.routing.agent_chain import RoutingContext, available_sql, choose_agent
 from chat.routing.chat_order import chat_order_sql
 
 from .assignment import claim_for_agent, send_welcome
@@ -132,9 +132,7 @@ def _candidates_sql(chat_codes: tuple[str, ...], *, allow_phone_call: bool, not_
     from agents.models import Presence
     from crm.models import Customer
 
-    available = "p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s AND u.is_active"
-    if not allow_phone_call:
-        available += " AND NOT p.on_phone_call"
+    available = f"{available_sql(allow_phone_call=allow_phone_call)} AND u.is_active"
     presence, user = Presence._meta.db_table, get_user_model()._meta.db_table
     return (
         f"SELECT c.id FROM {Chat._meta.db_table} c LEFT JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id "

@@ -35,7 +35,7 @@ from django.db import DatabaseError, connection, transaction
 
 from agents.models import Presence
 from chat.models import AgentStrategyStep, Chat, ChatEvent, ChatSettings, ChatStrategyStep
-from chat.routing.agent_chain import LOWEST_ID, ONLY_ELIGIBLE, ranking_sql, strategies_for
+from chat.routing.agent_chain import LOWEST_ID, ONLY_ELIGIBLE, available_sql, ranking_sql, strategies_for
 from crm.models import Customer
 
 # How many of the best agents the statement tries before the caller falls back to waiting.
@@ -103,8 +103,7 @@ WITH target AS MATERIALIZED (
     FROM pick JOIN ranked r1 ON r1.agent_id = pick.agent_id LEFT JOIN ranked r2 ON r2.pos = r1.pos + 1
 ), slot AS (
     UPDATE {presence} SET open_chats = open_chats + 1, last_assigned_at = %(now)s
-    WHERE agent_id = (SELECT agent_id FROM pick) AND logged_in AND open_chats < %(max)s AND pause_type_id IS NULL
-          {"" if allow_phone_call else "AND NOT on_phone_call"}
+    WHERE agent_id = (SELECT agent_id FROM pick) AND {available_sql(allow_phone_call=allow_phone_call, alias="")}
     RETURNING agent_id
 ), claim AS (
     UPDATE {chat} SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, agent_replied_at = NULL,
