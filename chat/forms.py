@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -100,19 +100,18 @@ class ChatSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The form field of a PositiveIntegerField stops at 0; where the model asks for more (max chats,
-        # file size, download hours ≥ 1) say the model's limit, not "≥ 0".
+        # The bounds are the model's (``ChatSettings.limits``, from the fields' validators): the form field of a
+        # PositiveIntegerField would stop at 0 and know no maximum. The message then names the real limit, and
+        # the browser's number input gets the same min and max.
         for name, field in self.fields.items():
             if not isinstance(field, forms.IntegerField):
                 continue
-            limits = [
-                v.limit_value for v in ChatSettings._meta.get_field(name).validators if isinstance(v, MinValueValidator)
-            ]
-            if limits and max(limits) != field.min_value:
-                field.min_value = max(limits)
-                field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
-                field.validators.append(MinValueValidator(field.min_value))
-                field.widget.attrs["min"] = field.min_value
+            limits = ChatSettings.limits(name)
+            field.min_value, field.max_value = limits["min_value"], limits["max_value"]
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MinValueValidator | MaxValueValidator)
+            ] + [MinValueValidator(field.min_value), MaxValueValidator(field.max_value)]
+            field.widget.attrs.update({"min": field.min_value, "max": field.max_value})
 
 
 class StrategyStepForm(forms.ModelForm):

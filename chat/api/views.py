@@ -102,23 +102,28 @@ class SettingsOutput(serializers.ModelSerializer):
         ]
 
 
+def _card_number(name: str) -> serializers.IntegerField:
+    """A number of the card, with the bounds of the model's field (docs/api.md "Bounds of the numbers")."""
+    return serializers.IntegerField(required=False, **ChatSettings.limits(name))
+
+
 class SettingsApi(APIView):
     """The parameter card. Everyone signed in reads it; only staff change it."""
 
     permission_classes = [IsStaffOrReadOnly]
 
     class InputSerializer(serializers.Serializer):
-        inactivity_timeout_website = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-        inactivity_timeout_messenger = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-        inactivity_timeout_internal = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+        inactivity_timeout_website = _card_number("inactivity_timeout_website")
+        inactivity_timeout_messenger = _card_number("inactivity_timeout_messenger")
+        inactivity_timeout_internal = _card_number("inactivity_timeout_internal")
         inactivity_counted_from = serializers.ChoiceField(
             choices=ChatSettings.InactivityFrom.choices, required=False
         )
-        no_reply_transfer_after = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+        no_reply_transfer_after = _card_number("no_reply_transfer_after")
         no_reply_pause_type = serializers.PrimaryKeyRelatedField(
             queryset=PauseType.objects.all(), allow_null=True, required=False
         )
-        max_concurrent_chats = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+        max_concurrent_chats = _card_number("max_concurrent_chats")
         assign_during_phone_call = serializers.BooleanField(required=False)
         auto_add_to_crm = serializers.BooleanField(required=False)
         welcome_message_when = serializers.ChoiceField(choices=ChatSettings.WelcomeWhen.choices, required=False)
@@ -131,11 +136,11 @@ class SettingsApi(APIView):
             child=serializers.CharField(max_length=32), required=False, max_length=20,
             help_text="Every chat order code exactly once, in the new order.",
         )
-        delete_chats_after_days = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-        stop_auto_assign_after_hours = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+        delete_chats_after_days = _card_number("delete_chats_after_days")
+        stop_auto_assign_after_hours = _card_number("stop_auto_assign_after_hours")
         file_upload_enabled = serializers.BooleanField(required=False)
-        file_max_size_mb = serializers.IntegerField(min_value=1, max_value=1024, required=False)
-        file_download_hours = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+        file_max_size_mb = _card_number("file_max_size_mb")
+        file_download_hours = _card_number("file_download_hours")
 
     @staticmethod
     def _output(card: ChatSettings) -> dict:

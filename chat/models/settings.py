@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from ordered_model.models import OrderedModel
@@ -27,6 +27,38 @@ CHAT_STRATEGY_CHOICES = [
 DEFAULT_AGENT_STRATEGY_ORDER = [code for code, _label in AGENT_STRATEGY_CHOICES]
 DEFAULT_CHAT_STRATEGY_ORDER = [code for code, _label in CHAT_STRATEGY_CHOICES]
 
+# Upper bounds of the card's numbers, defined here once: each is a MaxValueValidator of its field (the admin
+# form and the API serializer read them from there: ``ChatSettings.limits``) and a check constraint of the
+# table (migration 0008). They are what a contact centre could want and what the rules can compute with:
+# ``now ± bound`` stays a valid datetime for any ``now`` before the year 9989 (the longest is ten years).
+# docs/decisions.md "Bounds of the card" gives the reasoning, docs/admin.md and docs/api.md the table.
+INACTIVITY_TIMEOUT_MAX = 365 * 24 * 60 * 60  # seconds: one year
+NO_REPLY_TRANSFER_MAX = 24 * 60 * 60  # seconds: one day
+MAX_CONCURRENT_CHATS_MAX = 100
+DELETE_CHATS_AFTER_DAYS_MAX = 3650  # ten years
+STOP_AUTO_ASSIGN_HOURS_MAX = 365 * 24  # one year
+FILE_MAX_SIZE_MB_MAX = 100
+FILE_DOWNLOAD_HOURS_MAX = 365 * 24  # one year
+
+# The card's numbers: field -> (smallest, largest) value; 0 means "off" or "never" where it is allowed.
+CARD_NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
+    "inactivity_timeout_website": (0, INACTIVITY_TIMEOUT_MAX),
+    "inactivity_timeout_messenger": (0, INACTIVITY_TIMEOUT_MAX),
+    "inactivity_timeout_internal": (0, INACTIVITY_TIMEOUT_MAX),
+    "no_reply_transfer_after": (0, NO_REPLY_TRANSFER_MAX),
+    "max_concurrent_chats": (1, MAX_CONCURRENT_CHATS_MAX),
+    "delete_chats_after_days": (0, DELETE_CHATS_AFTER_DAYS_MAX),
+    "stop_auto_assign_after_hours": (0, STOP_AUTO_ASSIGN_HOURS_MAX),
+    "file_max_size_mb": (1, FILE_MAX_SIZE_MB_MAX),
+    "file_download_hours": (1, FILE_DOWNLOAD_HOURS_MAX),
+}
+
+
+def _bounded(name: str) -> list:
+    """The validators of the card's number ``name``: its two bounds."""
+    low, high = CARD_NUMBER_BOUNDS[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
 
 class ChatSettings(models.Model):
     """The one settings record. Always ``ChatSettings.load()``; never create another."""
@@ -44,10 +76,12 @@ class ChatSettings(models.Model):
 
     # 1. Close a conversation inactive for X seconds (per channel)
     inactivity_timeout_website = models.PositiveIntegerField(
-        _("website chat: close when inactive for [s]"), default=3600
+        _("website chat: close when inactive for [s]"), default=3600, validators=_bounded("inactivity_timeout_website")
     )
     inactivity_timeout_messenger = models.PositiveIntegerField(
-        _("Facebook chat: close when inactive for [s]"), default=604800
+        _("Facebook chat: close when inactive for [s]"),
+        default=604800,
+        validators=_bounded("inactivity_timeout_messenger"),
     )
     # 2. Count inactivity from
     inactivity_counted_from = models.CharField(
@@ -55,7 +89,7 @@ class ChatSettings(models.Model):
     )
     # 3. Transfer to another agent when no reply for
     no_reply_transfer_after = models.PositiveIntegerField(
-        _("transfer to another agent when no reply for [s]"), default=60
+        _("transfer to another agent when no reply for [s]"), default=60, validators=_bounded("no_reply_transfer_after")
     )
     # 4. Pause on no reply
     no_reply_pause_type = models.ForeignKey(
@@ -69,7 +103,7 @@ class ChatSettings(models.Model):
     )
     # 5. Max concurrent chats per agent
     max_concurrent_chats = models.PositiveIntegerField(
-        _("maximum number of concurrent chats per agent"), default=3, validators=[MinValueValidator(1)]
+        _("maximum number of concurrent chats per agent"), default=3, validators=_bounded("max_concurrent_chats")
     )
     # 6. Assign chats to agents on a phone call
     assign_during_phone_call = models.BooleanField(_("assign chats to agents on a phone call"), default=True)
@@ -77,7 +111,9 @@ class ChatSettings(models.Model):
     auto_add_to_crm = models.BooleanField(_("add the client to the CRM automatically"), default=False)
     # 8. Close an internal conversation inactive for
     inactivity_timeout_internal = models.PositiveIntegerField(
-        _("close an internal conversation inactive for [s]"), default=28800
+        _("close an internal conversation inactive for [s]"),
+        default=28800,
+        validators=_bounded("inactivity_timeout_internal"),
     )
     # 9. Send a welcome message when
     welcome_message_when = models.CharField(
@@ -86,18 +122,22 @@ class ChatSettings(models.Model):
     welcome_message_text = models.TextField(_("welcome message"), blank=True, default=DEFAULT_WELCOME_TEXT)
     # 10, 11: the strategy orders live in AgentStrategyStep and ChatStrategyStep.
     # 12. Delete chats after X days (0 = off)
-    delete_chats_after_days = models.PositiveIntegerField(_("delete chats after X days (0 = off)"), default=0)
+    delete_chats_after_days = models.PositiveIntegerField(
+        _("delete chats after X days (0 = off)"), default=0, validators=_bounded("delete_chats_after_days")
+    )
     # 13. Stop automatic assignment after X hours
     stop_auto_assign_after_hours = models.PositiveIntegerField(
-        _("stop automatic assignment after X hours (0 = never)"), default=24
+        _("stop automatic assignment after X hours (0 = never)"),
+        default=24,
+        validators=_bounded("stop_auto_assign_after_hours"),
     )
     # 14. File transfer
     file_upload_enabled = models.BooleanField(_("enable file transfer"), default=True)
     file_max_size_mb = models.PositiveIntegerField(
-        _("maximum file size [MB]"), default=8, validators=[MinValueValidator(1)]
+        _("maximum file size [MB]"), default=8, validators=_bounded("file_max_size_mb")
     )
     file_download_hours = models.PositiveIntegerField(
-        _("time the client can download a file [hours]"), default=24, validators=[MinValueValidator(1)]
+        _("time the client can download a file [hours]"), default=24, validators=_bounded("file_download_hours")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -110,6 +150,15 @@ class ChatSettings(models.Model):
                 condition=models.Q(max_concurrent_chats__gte=1), name="chat_settings_max_chats_gte_1"
             ),
             models.CheckConstraint(condition=models.Q(file_max_size_mb__gte=1), name="chat_settings_file_size_gte_1"),
+            models.CheckConstraint(
+                condition=models.Q(file_download_hours__gte=1), name="chat_settings_download_hours_gte_1"
+            ),
+            # The upper bounds, also in the database: a value written behind the services' back cannot
+            # make a timed rule fail at every run.
+            *(
+                models.CheckConstraint(condition=models.Q(**{f"{name}__lte": high}), name=f"chat_settings_{name}_max")
+                for name, (_low, high) in CARD_NUMBER_BOUNDS.items()
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +182,16 @@ class ChatSettings(models.Model):
             errors["welcome_message_text"] = _("Write the welcome message, or choose never to send it.")
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def limits(cls, name: str) -> dict[str, int]:
+        """``{"min_value": …, "max_value": …}`` of the card's number ``name``, read from the field's validators:
+        what the admin form and the API serializer accept, so that the bounds are written once."""
+        validators = cls._meta.get_field(name).validators
+        return {
+            "min_value": max(v.limit_value for v in validators if isinstance(v, MinValueValidator)),
+            "max_value": min(v.limit_value for v in validators if isinstance(v, MaxValueValidator)),
+        }
 
     def inactivity_timeout_for(self, channel: str) -> int:
         return {

@@ -1,3 +1,6 @@
+import pytest
+from django.forms.models import model_to_dict
+
 from chat.models import DEFAULT_AGENT_STRATEGY_ORDER, DEFAULT_CHAT_STRATEGY_ORDER, ChatSettings
 
 CONTRACT_KEYS = {
@@ -120,3 +123,50 @@ def test_malformed_json_is_a_400_with_a_message(staff_api):
 def test_anonymous_request_is_refused(client, db):
     response = client.get(URL)
     assert response.status_code == 401
+
+
+# --- bounds of the numbers (issue 11, point 10): the serializer's are the model's --------------------------------
+
+MAXIMUM = {
+    "inactivity_timeout_website": 31_536_000,
+    "inactivity_timeout_messenger": 31_536_000,
+    "inactivity_timeout_internal": 31_536_000,
+    "no_reply_transfer_after": 86_400,
+    "max_concurrent_chats": 100,
+    "delete_chats_after_days": 3650,
+    "stop_auto_assign_after_hours": 8760,
+    "file_max_size_mb": 100,
+    "file_download_hours": 8760,
+}
+TOO_LARGE = [pytest.param(name, high + 1, high, id=f"{name}-max+1") for name, high in MAXIMUM.items()] + [
+    pytest.param("stop_auto_assign_after_hours", 20_000_000, 8760, id="reproduction-stop-auto-assign-20000000"),
+    pytest.param("file_download_hours", 100_000_000, 8760, id="reproduction-download-hours-100000000"),
+]
+
+
+def test_every_number_at_its_maximum_is_saved(staff_api):
+    response = staff_api.patch(URL, MAXIMUM, format="json")
+    assert response.status_code == 200
+    assert {name: response.json()[name] for name in MAXIMUM} == MAXIMUM
+    card = ChatSettings.load()
+    assert {name: getattr(card, name) for name in MAXIMUM} == MAXIMUM
+
+
+@pytest.mark.parametrize(("name", "value", "high"), TOO_LARGE)
+def test_a_number_over_its_maximum_is_refused_naming_the_field_and_nothing_is_saved(staff_api, name, value, high):
+    before = model_to_dict(ChatSettings.load())
+    response = staff_api.patch(
+        URL, {"auto_add_to_crm": True, "chat_strategy_order": ["vip", "longest_waiting", "shortest_waiting"],
+              name: value},
+        format="json", HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.json()[name] == [f"Ensure this value is less than or equal to {high}."]
+    assert model_to_dict(ChatSettings.load()) == before
+    assert ChatSettings.load().chat_strategy_order == DEFAULT_CHAT_STRATEGY_ORDER
+
+
+def test_the_schema_states_the_models_bounds(staff_api):
+    schema = staff_api.get("/api/schema/?format=json").json()
+    properties = schema["components"]["schemas"]["PatchedSettingsInputRequest"]["properties"]
+    assert {name: properties[name]["maximum"] for name in MAXIMUM} == MAXIMUM
