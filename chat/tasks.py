@@ -15,7 +15,7 @@ def dispatch_task() -> int:
 
 from chat.messenger import tasks as _messenger_tasks  # noqa: E402,F401  (autodiscovery finds only chat.tasks)
 
-# --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py) ---------
+# --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py and 0009) ---
 # Each task only calls its service; the services are idempotent, so a redelivered task (acks_late) is harmless.
 
 
@@ -57,3 +57,11 @@ def purge_closed_chats() -> int:
     from chat.services.rules import chats_purge_closed
 
     return chats_purge_closed()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def delete_orphan_files() -> int:
+    """Files in storage that no attachment names (a process died between a commit and its delete) are removed."""
+    from chat.services.files import orphan_files_delete
+
+    return orphan_files_delete()

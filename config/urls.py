@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -16,10 +15,8 @@ urlpatterns = [
 ]
 urlpatterns += [path("admin/", admin.site.urls)]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, not even under DEBUG: a stored file leaves the server only through the download
+# views, which check who asks and the file's download hours (chat.downloads.attachment_file_response).
 
 handler404 = "chat.api.exceptions.json_not_found"
 handler500 = "chat.api.exceptions.json_server_error"

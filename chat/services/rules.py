@@ -31,7 +31,7 @@ from django.utils import timezone
 from agents.models import Presence
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
 from chat.services.chats import CLOSING_MESSAGES, system_text
-from chat.services.files import attachments_expire, storage_delete_files_on_commit
+from chat.services.files import attachments_expire, orphan_files_delete, storage_delete_files_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -491,7 +491,7 @@ def chats_purge_closed(*, now: datetime | None = None, batch_size: int = 2000) -
             return total
 
 
-# --- 5. expire attachments (the service lives with the files) ----------------
+# --- 5. expire attachments, 6. delete orphan files (the services live with the files) --------
 
 __all__ = [
     "RULES",
@@ -501,6 +501,7 @@ __all__ = [
     "chats_stop_auto_assign",
     "chats_transfer_unanswered",
     "dispatch_sweep",
+    "orphan_files_delete",
 ]
 
 
@@ -518,5 +519,6 @@ RULES: dict[str, tuple[Callable[..., int], str]] = {
     "stop_auto_assign": (chats_stop_auto_assign, "chats no longer auto-assigned"),
     "expire_attachments": (attachments_expire, "attachments expired"),
     "purge_closed": (chats_purge_closed, "closed chats deleted"),
+    "delete_orphan_files": (orphan_files_delete, "orphan files removed"),
     "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
 }

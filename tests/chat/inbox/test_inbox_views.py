@@ -316,3 +316,12 @@ def test_a_messenger_reply_that_could_not_be_delivered_is_marked_on_the_chat(age
     html = agent_client.get(reverse("inbox:chat", args=[chat.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="undelivered"' in html
     assert "Not delivered: Graph API said 500" in html
+
+
+def test_the_chat_page_links_a_file_only_through_its_checked_download_view(agent_client, my_chat):
+    """Issue 11, point 9: no page links to the storage's own address (/media/…)."""
+    attachment = _attachment(my_chat, name="offer.pdf", content=b"%PDF")
+    html = agent_client.get(reverse("inbox:chat", args=[my_chat.pk])).content.decode()
+    assert f'href="{reverse("inbox:file_download", args=[attachment.token])}"' in html
+    assert "/media/" not in html
+    assert attachment.file.name not in html

@@ -17,7 +17,7 @@ from chat.services.files import (
 )
 from tests import factories
 
-from .conftest import reload
+from .conftest import T0, reload
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +187,36 @@ def test_a_file_named_dot_dot_is_stored_under_a_safe_name(clock, message):
     attachment = upload(message, b"abc", name="..")
     assert attachment.file.name.endswith("/file")
     assert default_storage.exists(attachment.file.name)
+
+
+def folders(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir()) if root.exists() else []
+
+
+def test_expiry_leaves_no_empty_token_folder(clock, card, message, settings, django_capture_on_commit_callbacks):
+    """Issue 11, point 9: the file's folder goes with the file; today's and yesterday's date folders stay
+    for uploads that may be writing into them."""
+    card(file_download_hours=24)
+    attachment = upload(message, b"hello")
+    token_folder = f"attachments/{clock():%Y/%m/%d}/{attachment.token}"
+    assert token_folder in folders(settings.MEDIA_ROOT)
+    clock(hours=24)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_expire() == 1
+    assert folders(settings.MEDIA_ROOT) == ["attachments", *date_folders(T0)]
+
+
+def test_expiry_removes_the_date_folders_it_empties_once_their_day_is_over(
+    clock, card, message, settings, django_capture_on_commit_callbacks
+):
+    card(file_download_hours=24 * 40)
+    upload(message, b"hello")
+    later = clock(days=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_expire() == 1
+    assert stored_files(settings.MEDIA_ROOT) == []
+    assert folders(settings.MEDIA_ROOT) == ["attachments", f"attachments/{later:%Y}"]  # the current year's
+
+
+def date_folders(day) -> list[str]:
+    return [f"attachments/{day:%Y}", f"attachments/{day:%Y/%m}", f"attachments/{day:%Y/%m/%d}"]

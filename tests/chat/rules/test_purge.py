@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -121,3 +123,17 @@ def test_uploaded_file_of_a_purged_chat_is_gone_from_storage(
     with django_capture_on_commit_callbacks(execute=True):
         assert chats_purge_closed() == 1
     assert not default_storage.exists(attachment.file.name)
+
+
+def test_purge_leaves_no_empty_folder_behind(clock, card, closed_chat, settings, django_capture_on_commit_callbacks):
+    """Issue 11, point 9: the purged files' token folders go, and the date folders they emptied."""
+    card(delete_chats_after_days=DAYS)
+    _chat, name = closed_chat
+    assert name.startswith("attachments/2026/03/03/")
+    clock(days=DAYS)  # 2026-04-01: the folders of 2026/03/31 … 2026/04/02 may be in use by uploads
+    with django_capture_on_commit_callbacks(execute=True):
+        assert chats_purge_closed() == 1
+    root = Path(settings.MEDIA_ROOT)
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == [
+        "attachments", "attachments/2026", "attachments/2026/03"
+    ]

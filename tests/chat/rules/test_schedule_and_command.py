@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from io import StringIO
 
 import pytest
@@ -24,6 +25,7 @@ EXPECTED = {
     "chat.tasks.stop_auto_assign": 60,
     "chat.tasks.expire_attachments": 300,
     "chat.tasks.purge_closed_chats": 3600,
+    "chat.tasks.delete_orphan_files": 3600,
 }
 
 
@@ -46,6 +48,31 @@ def test_creating_the_schedule_again_changes_nothing():
     assert list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id")) == before
 
 
+def test_creating_the_orphan_files_schedule_again_changes_nothing():
+    from django.apps import apps
+
+    migration = importlib.import_module("chat.migrations.0009_orphan_files_task")
+    before = list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id", "expire_seconds"))
+    migration.create_orphan_files_task(apps)
+    assert list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id", "expire_seconds")) == (
+        before
+    )
+
+
+def test_the_orphan_files_task_runs_its_service(clock, settings):
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("attachments/2025/01/01/tok/left.txt", ContentFile(b"x"))
+    written = clock(days=-30).timestamp()
+    os.utime(default_storage.path(name), (written, written))
+    clock()
+    assert tasks.delete_orphan_files.apply().get() == 1
+    assert not Path(settings.MEDIA_ROOT, name).exists()
+
+
 def test_the_close_task_runs_its_service(clock, make_chat):
     chat = make_chat(page_closed_at=clock())
     clock(hours=1)
@@ -66,7 +93,8 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
     call_command("run_chat_rules", stdout=out)
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "transfer_unanswered", "close_inactive", "stop_auto_assign", "expire_attachments", "purge_closed", "dispatch",
+        "transfer_unanswered", "close_inactive", "stop_auto_assign", "expire_attachments", "purge_closed",
+        "delete_orphan_files", "dispatch",
     ]
     assert lines[1].startswith("close_inactive: 1 inactive chats closed (")
 
