@@ -321,7 +321,9 @@ def orphan_files_delete(
     attachment rows (one indexed query by token), and the orphans are deleted with their folders. An empty
     folder found on the way is removed unless it is a date folder an upload may be using now
     (``_folders_in_use``) or, inside one, younger than ``grace`` (an upload's token folder before its file).
-    Running it twice, or in two workers at once, removes each file once; the second finds nothing.
+    Running it twice finds nothing the second time; two workers at once are harmless (a file or folder the
+    other removed first is no error, and a file with a row is never removed by either). The number returned
+    counts the files it deleted, so two workers may both count a file they reached together.
     """
     now = now or timezone.now()
     cutoff = now - grace

@@ -5,7 +5,7 @@
 It sets Django up, writes READY_FILE, waits (without sleep) for GO_FILE so that
 several processes start the rule at the same moment, runs the rule once and
 prints the number it returned. The test gives it the test database's name in
-DATABASE_URL.
+DATABASE_URL (and its MEDIA_ROOT in RULE_MEDIA_ROOT).
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    if os.environ.get("RULE_MEDIA_ROOT"):  # the storage of the test that started us
+        settings.MEDIA_ROOT = os.environ["RULE_MEDIA_ROOT"]
 
     from chat.services.rules import RULES
 

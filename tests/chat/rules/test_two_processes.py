@@ -32,6 +32,7 @@ def run_rule_in_processes(rule: str, tmp_path: Path, processes: int = 2) -> list
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "RULE_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     go = tmp_path / "go"
     readies = [tmp_path / f"ready{i}" for i in range(processes)]
@@ -145,3 +146,36 @@ def test_two_processes_transferring_unanswered_chats_at_once_transfer_each_chat_
     for presence in Presence.objects.all():
         held = Chat.objects.filter(agent_id=presence.agent_id, status="assigned").count()
         assert presence.open_chats == held <= 3
+
+
+def test_two_processes_deleting_orphan_files_at_once_remove_every_orphan_and_nothing_else(tmp_path):
+    """Issue 11, point 9: the sweep is safe with two workers (a file or folder the other removed first is no
+    error), removes every orphan with its folders and never a file an attachment names."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from chat.models import Attachment
+
+    old = (timezone.now() - timedelta(days=2)).timestamp()
+
+    def store(name: str) -> Path:
+        path = Path(default_storage.path(default_storage.save(name, ContentFile(b"x"))))
+        os.utime(path, (old, old))
+        return path
+
+    orphans = [store(f"attachments/2025/0{1 + i % 9}/1{i % 7}/orphan-{i}/f.txt") for i in range(300)]
+    message = factories.MessageFactory(chat=factories.ChatFactory())
+    kept = []
+    for i in range(30):
+        name = f"attachments/2025/0{1 + i % 9}/1{i % 7}/live-{i}/f.txt"
+        kept.append(store(name))
+        Attachment.objects.create(message=message, token=f"live-{i}", file=name, original_name="f.txt", size=1,
+                                  expires_at=timezone.now() + timedelta(days=1))
+
+    results = run_rule_in_processes("delete_orphan_files", tmp_path)
+
+    assert sum(results) >= 300  # a file both reached is counted by both
+    assert not any(path.exists() for path in orphans)
+    assert all(path.exists() for path in kept)
+    root = Path(settings.MEDIA_ROOT) / "attachments"
+    assert not [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]  # no empty folder left
