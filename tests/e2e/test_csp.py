@@ -4,6 +4,9 @@ trips it."""
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from playwright.sync_api import expect
@@ -27,7 +30,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 @pytest.fixture
 def csp_page(new_context):
     """A page whose CSP violations (the DOM event and Chromium's console report) are collected."""
-    context = new_context()
+    context = new_context(locale="en-US")
     violations: list[str] = []
     context.expose_function("parleyCspViolation", lambda report: violations.append(report))
     context.add_init_script(REPORT_VIOLATIONS)
@@ -116,5 +119,61 @@ def test_the_admin_and_the_api_docs_run_under_their_policy_without_a_violation(
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Parley API")
     page.locator(".opblock-summary", has_text="/api/v1/chats/").first.click()
     expect(page.locator(".opblock-body").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert page.violations == [], "\n".join(page.violations)
+
+
+@pytest.fixture
+def strict_host(live_server, settings):
+    """A website of another origin whose own policy lets only Parley's origin in (scripts, styles, requests)."""
+    servers = []
+
+    def start(queue) -> str:
+        body = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>'
+            f'<body><h1>Shop</h1><script src="{live_server.url}/static/widget/parley-widget.js" '
+            f'data-server="{live_server.url}" data-queue="{queue.pk}" async></script></body></html>'
+        ).encode()
+        policy = (
+            f"default-src 'none'; script-src {live_server.url}; style-src {live_server.url}; "
+            f"connect-src {live_server.url}"
+        )
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                self.send_response(200 if self.path == "/" else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", policy)
+                self.end_headers()
+                self.wfile.write(body if self.path == "/" else b"")
+
+            def log_message(self, format, *args):  # noqa: A002 - quiet
+                return
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+        settings.CORS_ALLOWED_ORIGINS = [origin]
+        return origin + "/"
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_widget_works_on_a_host_page_with_a_strict_policy_of_its_own(csp_page, strict_host, transactional_db):
+    queue = factories.QueueFactory(name="Sprzedaż")
+    page = csp_page
+    page.goto(strict_host(queue))
+    page.click(".launcher")
+    page.fill(".prechat input[name=name]", "Zofia")
+    page.click(".prechat button[type=submit]")
+    expect(page.locator(".conversation")).to_be_visible()
+    page.fill(".composer textarea", "Czy macie róże?")
+    page.press(".composer textarea", "Enter")
+    expect(page.locator(".msg-client").last).to_contain_text("Czy macie róże?")
+    assert Chat.objects.get(visitor_name="Zofia").messages.filter(body="Czy macie róże?").exists()
     page.wait_for_load_state("networkidle")
     assert page.violations == [], "\n".join(page.violations)
