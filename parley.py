@@ -69,18 +69,27 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([venv_bin("python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def start(argv: list[str]) -> int:
-    uv = find_uv()
-    sync(uv)
+def start_env() -> dict[str, str]:
+    """The environment of ``start``'s processes: the local settings unless DJANGO_SETTINGS_MODULE says otherwise."""
     env = uv_env()
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def web_address(env: dict[str, str]) -> str:
+    """runserver's address: PARLEY_HOST (default 127.0.0.1) and PARLEY_PORT (default 8000)."""
+    host = env.get("PARLEY_HOST") or "127.0.0.1"
     port = env.get("PARLEY_PORT", "8000")
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def start_commands(env: dict[str, str]) -> dict[str, list[str]]:
+    """The processes of ``start``. The web server listens on 127.0.0.1 (this machine only: the demo's
+    passwords and secrets are public) unless PARLEY_HOST names another address (0.0.0.0: every interface)."""
     host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
-    manage("migrate", "--no-input", env=env)
-    manage("seed_demo", env=env)
     commands = {
-        "web": [venv_bin("python"), "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
+        "web": [venv_bin("python"), "manage.py", "runserver", web_address(env), "--noreload"],
         "worker": [venv_bin("celery"), "-A", "config", "worker", "--pool=threads", "--concurrency=4",
                    "--loglevel=INFO"],
         "beat": [venv_bin("celery"), "-A", "config", "beat", "--loglevel=INFO"],
@@ -88,6 +97,18 @@ def start(argv: list[str]) -> int:
     demo_host = ROOT / "chat" / "management" / "commands" / "serve_demo_host.py"
     if demo_host.exists():
         commands["demo-host"] = [venv_bin("python"), "manage.py", "serve_demo_host", "--port", host_port]
+    return commands
+
+
+def start(argv: list[str]) -> int:
+    uv = find_uv()
+    sync(uv)
+    env = start_env()
+    port = env.get("PARLEY_PORT", "8000")
+    host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
+    manage("migrate", "--no-input", env=env)
+    manage("seed_demo", env=env)
+    commands = start_commands(env)
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in commands.items():
         procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
@@ -98,6 +119,7 @@ def start(argv: list[str]) -> int:
         say(f"  demo website with the chat widget: http://127.0.0.1:{host_port}/")
     say("  log in as admin / parley-admin (administrator) or anna / parley-agent (agent;")
     say("  also bartek, celina, dawid, ewa with the same password)")
+    say(f"  the web server listens on {web_address(env)} (PARLEY_HOST, PARLEY_PORT)")
     say("  web, worker and beat run until Ctrl-C")
     stop = {"now": False}
 

@@ -1,6 +1,8 @@
+"""ASGI entry point. Without DJANGO_SETTINGS_MODULE it serves the production settings (see wsgi.py)."""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_asgi_application()

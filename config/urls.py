@@ -1,19 +1,34 @@
+import logging
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+# Swagger UI draws its icons as data: images: its page alone allows them (docs/operations.md).
+api_docs = csp_override({**settings.SECURE_CSP, "img-src": [*settings.SECURE_CSP["img-src"], "data:"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("inbox/", include("chat.inbox.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("widget/v1/", include("chat.widget.urls")),
-    path("webhooks/messenger", include("chat.messenger.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 urlpatterns += [path("admin/", admin.site.urls)]
+
+if settings.MESSENGER_ENABLED:
+    urlpatterns += [path("webhooks/messenger", include("chat.messenger.urls"))]
+else:
+    logging.getLogger(__name__).warning(
+        "MESSENGER_ENABLED is false: the Messenger webhook (/webhooks/messenger) is not served."
+    )
 
 # No route serves MEDIA_ROOT, not even under DEBUG: a stored file leaves the server only through the download
 # views, which check who asks and the file's download hours (chat.downloads.attachment_file_response).

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,7 +31,9 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "parley-insecure-development-key-change-me-in-production")
+# No secret has a default here: local.py and test.py bring public development values,
+# production.py refuses to start without real ones (and refuses those public values).
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -66,6 +70,23 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Content-Security-Policy on every response, in every environment (the browser tests run under it):
+# Parley's pages load scripts, styles, images and fonts from their own origin only and carry no
+# inline script, style or event handler (docs/operations.md, "Content-Security-Policy"). The widget
+# runs on the host page under the host's policy; this one only governs Parley's own documents.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -235,8 +256,11 @@ CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
 # The widget saves downloaded files under their own name and honours Retry-After.
 CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
 WIDGET_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("WIDGET_HEARTBEAT_TIMEOUT_SECONDS", "90"))
-MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN", "parley-verify-token")
-MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET", "parley-app-secret")
+# MESSENGER_ENABLED=false leaves /webhooks/messenger out of the URLs (config/urls.py logs it).
+# An empty app secret or verify token refuses every webhook request (chat/messenger/).
+MESSENGER_ENABLED = env_bool("MESSENGER_ENABLED", True)
+MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN", "")
+MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET", "")
 MESSENGER_PAGE_ACCESS_TOKEN = os.environ.get("MESSENGER_PAGE_ACCESS_TOKEN", "")
 MESSENGER_GRAPH_URL = os.environ.get("MESSENGER_GRAPH_URL", "https://graph.facebook.com/v21.0")
 MESSENGER_DEFAULT_QUEUE = os.environ.get("MESSENGER_DEFAULT_QUEUE", "")

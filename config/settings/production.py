@@ -1,18 +1,78 @@
-"""Production: PostgreSQL and Redis or RabbitMQ, all from environment variables."""
+"""Production: PostgreSQL and Redis or RabbitMQ, all from environment variables.
+
+Parley refuses to start here (``ImproperlyConfigured`` naming every problem at
+once) when a secret is unset or is one of the public development values that
+local.py and test.py use: anyone can read those in the repository, and with the
+Messenger app secret anyone could sign a forged webhook event. The Messenger
+secrets are not needed when ``MESSENGER_ENABLED=false`` (no webhook route then).
+
+HTTPS behind a TLS-terminating proxy: the proxy sets ``X-Forwarded-Proto``
+(README, "Production"); HSTS and the redirect to HTTPS come from environment
+variables whose defaults make ``manage.py check --deploy`` silent
+(docs/operations.md explains each choice).
+"""
 
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import env_bool
 
 DEBUG = False
-for _name in ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"):
-    if not os.environ.get(_name):
-        raise ImproperlyConfigured(f"{_name} must be set in production.")
+
+# Values that are public (in the repository: local.py, test.py, and base.py's defaults of
+# earlier releases). tests/test_production_settings.py checks that local.py's are all here.
+PUBLIC_VALUES = {
+    "SECRET_KEY": {"parley-insecure-development-key-change-me-in-production"},
+    "MESSENGER_VERIFY_TOKEN": {"parley-verify-token"},
+    "MESSENGER_APP_SECRET": {"parley-app-secret"},
+}
+MESSENGER_SECRETS = ("MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN")
+
+
+def configuration_problems(environ, *, messenger_enabled: bool) -> list[str]:
+    """What keeps these settings from starting, one sentence each (empty when all is well)."""
+    required = ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"]
+    if messenger_enabled:
+        required += MESSENGER_SECRETS
+    problems = []
+    for name in required:
+        value = (environ.get(name) or "").strip()
+        hint = (
+            " (from the Meta app's settings), or set MESSENGER_ENABLED=false to serve no Messenger webhook"
+            if name in MESSENGER_SECRETS
+            else ""
+        )
+        if not value:
+            problems.append(f"{name} must be set in production{hint}.")
+        elif value in PUBLIC_VALUES.get(name, ()):
+            problems.append(
+                f"{name} is the public development value from Parley's repository: anyone can read it"
+                f"{' and sign forged webhook events with it' if name == 'MESSENGER_APP_SECRET' else ''}; "
+                f"set a secret of your own{hint}."
+            )
+    return problems
+
+
+_problems = configuration_problems(os.environ, messenger_enabled=MESSENGER_ENABLED)  # noqa: F405
+if _problems:
+    raise ImproperlyConfigured(
+        "config.settings.production refuses to start:\n" + "\n".join(f"  - {problem}" for problem in _problems)
+    )
+
 STORAGES = {**STORAGES}  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+# HTTPS. The proxy terminates TLS and sets X-Forwarded-Proto (overwriting any the client sent).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is the domain owner's commitment (hstspreload.org, hard to undo): opt-in only. Without it
+# the check that asks for it (security.W021) is silenced; docs/operations.md says why.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

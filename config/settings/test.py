@@ -6,6 +6,12 @@ import dj_database_url
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR
+from .local import DEVELOPMENT_MESSENGER_APP_SECRET, DEVELOPMENT_MESSENGER_VERIFY_TOKEN, DEVELOPMENT_SECRET_KEY
+
+# The public development secrets (refused by production.py), unless the environment gives others.
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN") or DEVELOPMENT_MESSENGER_VERIFY_TOKEN
+MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET") or DEVELOPMENT_MESSENGER_APP_SECRET
 
 DATABASES = {
     "default": dj_database_url.parse(

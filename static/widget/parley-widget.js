@@ -74,7 +74,6 @@
     "bottom: 20px !important; z-index: 2147483000 !important; display: block !important;";
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML =
-    '<style>.pw{visibility:hidden}</style>' +
     '<link rel="stylesheet" href="' + SERVER + '/static/widget/parley-widget.css">' +
     '<div class="pw" part="widget">' +
     '  <section class="panel" hidden role="dialog" aria-label="' + esc(t("title")) + '">' +
@@ -103,6 +102,10 @@
     '    <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>' +
     '    <span class="dot" hidden></span></button>' +
     '</div>';
+
+  // Hidden until its stylesheet has loaded (no flash of unstyled markup). Set through the CSSOM, not
+  // an inline <style>: a host page whose Content-Security-Policy refuses inline styles allows this.
+  root.querySelector(".pw").style.visibility = "hidden";
 
   function $(sel) { return root.querySelector(sel); }
   function esc(s) {
@@ -384,7 +387,7 @@
 
   // --- start: resume the chat of an earlier page load ------------------------------------------
   var css = root.querySelector("link");
-  function reveal() { root.querySelector(".pw").classList.add("ready"); }
+  function reveal() { var pw = root.querySelector(".pw"); pw.classList.add("ready"); pw.style.visibility = ""; }
   css.addEventListener("load", reveal);
   css.addEventListener("error", reveal);
 

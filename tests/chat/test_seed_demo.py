@@ -6,13 +6,21 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Count, Q
 
 from agents.models import Presence, PresenceEvent, User
 from chat.models import Chat, ChatEvent, Message, QueueMembership
 from crm.models import Customer
+from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _development(settings):
+    """The demo data is for a development machine (local settings: DEBUG on)."""
+    settings.DEBUG = True
 
 
 def seed() -> str:
@@ -97,3 +105,27 @@ def test_seed_demo_open_chat_counters_match_the_assigned_chats():
             Q(agent_id=presence.agent_id, status="assigned") & ~Q(channel="internal")
         ).count()
         assert presence.open_chats == assigned
+
+
+def test_seed_demo_refuses_with_debug_off_and_changes_no_password(settings):
+    settings.DEBUG = False
+    admin = factories.AdminFactory(username="admin", email="ops@example.com")
+    agent = factories.UserFactory(username="anna")
+    hashes = dict(User.objects.values_list("username", "password"))
+    with pytest.raises(CommandError, match="refuses to run with DEBUG off"):
+        seed()
+    assert dict(User.objects.values_list("username", "password")) == hashes
+    admin.refresh_from_db()
+    agent.refresh_from_db()
+    assert not admin.check_password("parley-admin") and not agent.check_password("parley-agent")
+    assert (User.objects.count(), Chat.objects.count(), Customer.objects.count()) == (2, 0, 0)
+
+
+def test_seed_demo_with_force_runs_with_debug_off(settings):
+    settings.DEBUG = False
+    factories.AdminFactory(username="admin")
+    out = StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    assert "Demo data created." in out.getvalue()
+    assert User.objects.get(username="admin").check_password("parley-admin")
+    assert Chat.objects.exists()

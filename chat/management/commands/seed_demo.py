@@ -12,13 +12,18 @@ by their natural keys, and the activity (presence changes and chats) is
 created only when no demo chat exists yet. The whole run is one transaction,
 so the dispatch it triggers runs once, after commit, on the final state: the
 waiting demo chats have no eligible agent and stay waiting.
+
+It sets the administrator's and the agents' passwords to the public demo values,
+so it refuses to run when DEBUG is off (a production database) unless given
+``--force``, and then changes nothing.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -66,7 +71,21 @@ DEMO_KEY = "demo-"
 class Command(BaseCommand):
     help = "Create idempotent demo data: an admin, agents with presence, queues, customers and chats."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even when DEBUG is off. It sets the demo passwords of admin and the agents: "
+            "never on a production database.",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: it would set the passwords of 'admin' and the demo "
+                "agents to the public demo values. Use it on a development database (DEBUG=true), or add "
+                "--force if this database is really a demo."
+            )
         with transaction.atomic():
             users = self.users()
             queues = self.queues(users)
