@@ -29,6 +29,7 @@ MIGRATION_DATA = [
     ("agents.migrations.0002_builtin_pause_types", "create_built_ins"),
     ("chat.migrations.0002_default_settings", "create_defaults"),
     ("chat.migrations.0003_periodic_tasks", "create_periodic_tasks"),
+    ("chat.migrations.0007_messenger_outbox", "create_outbox_sweep_task"),
 ]
 
 

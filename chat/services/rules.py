@@ -501,6 +501,7 @@ __all__ = [
     "chats_stop_auto_assign",
     "chats_transfer_unanswered",
     "dispatch_sweep",
+    "messenger_outbox_sweep",
 ]
 
 
@@ -511,6 +512,13 @@ def dispatch_sweep(*, now: datetime | None = None) -> int:
     return dispatch(now=now)
 
 
+def messenger_outbox_sweep(*, now: datetime | None = None) -> int:
+    """The Messenger outbox's safety net (chat/messenger/outbox.py)."""
+    from chat.messenger.outbox import messenger_outbox_sweep as sweep
+
+    return sweep(now=now)
+
+
 # name -> (service, what its number means); used by run_chat_rules and the docs.
 RULES: dict[str, tuple[Callable[..., int], str]] = {
     "transfer_unanswered": (chats_transfer_unanswered, "chats transferred for no reply"),
@@ -519,4 +527,5 @@ RULES: dict[str, tuple[Callable[..., int], str]] = {
     "expire_attachments": (attachments_expire, "attachments expired"),
     "purge_closed": (chats_purge_closed, "closed chats deleted"),
     "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
+    "messenger_outbox": (messenger_outbox_sweep, "Messenger replies queued again or left unconfirmed"),
 }
