@@ -18,10 +18,16 @@ database is the guard, not the broker):
   (a late 200 is proof of delivery).
 * **retry**: back to ``pending`` with ``delivery_next_attempt_at`` = now + backoff and a task
   queued with that countdown; the sweep queues it if that task is lost.
-* **the sweep** (``messenger_outbox_sweep``, a timed rule): pending replies due for longer than
-  ``QUEUE_GRACE`` that nobody picked up (the broker was down when they were written, a task was
-  lost) are queued again; ``sending`` claims older than the longest possible call plus
-  ``CLAIM_MARGIN`` become ``unknown`` (the worker died; Graph may have accepted the reply).
+* **queued**: ``delivery_queued_at`` says when a task was queued for a pending reply (or, for a
+  retry, when its countdown ends); it is NULL when queueing failed (the broker was down).
+* **the sweep** (``messenger_outbox_sweep``, a timed rule): due pending replies that nobody queued,
+  or whose task has not claimed them ``QUEUE_GRACE`` after it was queued (a lost task), are queued;
+  ``sending`` claims older than the longest possible call plus ``CLAIM_MARGIN`` become ``unknown``
+  (the worker died; Graph may have accepted the reply).
+
+Each clock reading is compared only with readings of the same kind of event (a claim with the
+claim's due time, which no sweep moves), so a sweep on a machine whose clock runs ahead cannot
+make a reply look "not yet due" to the worker that should send it.
 
 docs/decisions.md "Messenger outbox" says why each state exists.
 """
@@ -47,8 +53,8 @@ from chat.services.errors import ChatError
 logger = logging.getLogger(__name__)
 
 D = Message.Delivery
-# A pending reply due for this long with no worker on it is queued again by the sweep (a task
-# queued normally claims it within moments; a requeue moves the clock, so it happens once per grace).
+# A task queued this long ago that has not claimed its reply counts as lost: the sweep queues another
+# (a queued task normally claims it within moments; once per grace at most).
 QUEUE_GRACE = timedelta(seconds=30)
 # Added to the longest possible Send API call before a claim counts as a dead worker's.
 CLAIM_MARGIN = timedelta(seconds=60)
@@ -77,10 +83,11 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def messenger_reply_queue(*, message_id: int, countdown: float | None = None) -> bool:
-    """Queue one delivery attempt of a reply (``message_post`` calls it after its commit).
+    """Queue one delivery attempt of a pending reply (``message_post`` calls it after its commit; the
+    row already says it is queued).
 
-    A broker that is down is not the reply's failure: it stays ``pending`` and the sweep queues it
-    once the broker is back. Returns whether the task was queued."""
+    A broker that is down is not the reply's failure: it stays ``pending``, marked as queued by nobody,
+    and the sweep queues it once the broker is back. Returns whether the task was queued."""
     from chat.messenger.tasks import messenger_send_reply
 
     try:
@@ -90,6 +97,7 @@ def messenger_reply_queue(*, message_id: int, countdown: float | None = None) ->
             messenger_send_reply.delay(message_id)
     except Exception as exc:  # kombu raises several kinds; none of them may lose the reply
         logger.warning("Messenger reply %s not queued (the outbox sweep will queue it): %s", message_id, exc)
+        Message.objects.filter(pk=message_id, delivery_status=D.PENDING).update(delivery_queued_at=None)
         return False
     return True
 
@@ -118,7 +126,8 @@ def messenger_message_deliver(*, message_id: int) -> str:
     except client.SendError as exc:
         if exc.outcome == client.NOT_REACHED and attempt < max_attempts():
             delay = retry_delay(attempt)
-            if _finish(message_id, attempt, D.PENDING, exc.message, next_attempt_at=timezone.now() + delay):
+            due = timezone.now() + delay
+            if _finish(message_id, attempt, D.PENDING, exc.message, next_attempt_at=due, queued_at=due):
                 messenger_reply_queue(message_id=message_id, countdown=delay.total_seconds())
             return D.PENDING
         status = D.UNKNOWN if exc.outcome == client.UNCONFIRMED else D.FAILED
@@ -130,9 +139,14 @@ def messenger_message_deliver(*, message_id: int) -> str:
 
 
 def _finish(message_id: int, attempt: int, status: str, error: str, *, next_attempt_at: datetime | None = None,
-            external_id: str = "") -> bool:
+            queued_at: datetime | None = None, external_id: str = "") -> bool:
     """Record the outcome of attempt ``attempt``, if the reply is still that attempt's."""
-    fields = {"delivery_status": status, "delivery_error": error[:2000], "delivery_next_attempt_at": next_attempt_at}
+    fields = {
+        "delivery_status": status,
+        "delivery_error": error[:2000],
+        "delivery_next_attempt_at": next_attempt_at,
+        "delivery_queued_at": queued_at,
+    }
     with transaction.atomic():
         if external_id and not Message.objects.filter(external_id=external_id).exists():
             fields["external_id"] = external_id
@@ -156,18 +170,17 @@ def messenger_outbox_sweep(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         due = (
             Message.objects.filter(delivery_status=D.PENDING)
-            .filter(Q(delivery_next_attempt_at__lte=now - QUEUE_GRACE) | Q(delivery_next_attempt_at__isnull=True))
+            .filter(Q(delivery_next_attempt_at__lte=now) | Q(delivery_next_attempt_at__isnull=True))
+            .filter(Q(delivery_queued_at__isnull=True) | Q(delivery_queued_at__lte=now - QUEUE_GRACE))
             .order_by("delivery_next_attempt_at", "id")
             .select_for_update(skip_locked=True)
         )
         ids = list(due.values_list("pk", flat=True)[:SWEEP_BATCH])
         if ids:
-            # Due from now: claimable at once, and not queued again before another grace has passed.
-            Message.objects.filter(pk__in=ids, delivery_status=D.PENDING).update(delivery_next_attempt_at=now)
+            Message.objects.filter(pk__in=ids, delivery_status=D.PENDING).update(delivery_queued_at=now)
             transaction.on_commit(partial(_queue_all, ids))
     if stale or ids:
-        logger.info("Messenger outbox: %s replies unconfirmed after a stopped worker, %s queued again", stale,
-                    len(ids))
+        logger.info("Messenger outbox: %s replies unconfirmed after a stopped worker, %s queued", stale, len(ids))
     return stale + len(ids)
 
 
@@ -195,7 +208,8 @@ def message_delivery_retry(*, message_id: int, actor=None) -> Message:
             raise ChatError(_("This reply is not waiting to be sent again."), field="message", code="conflict")
         previous, error = message.delivery_status, message.delivery_error
         Message.objects.filter(pk=message_id, delivery_status__in=SEND_AGAIN_FROM).update(
-            delivery_status=D.PENDING, delivery_next_attempt_at=now, delivery_claimed_at=None, delivery_error=""
+            delivery_status=D.PENDING, delivery_next_attempt_at=now, delivery_queued_at=now,
+            delivery_claimed_at=None, delivery_error="",
         )
         ChatEvent.objects.create(
             chat_id=message.chat_id, kind=ChatEvent.Kind.REPLY_SENT_AGAIN, actor=actor, created_at=now,

@@ -234,9 +234,11 @@ class Message(models.Model):
     delivery_error = models.TextField(_("delivery error"), blank=True)
     # Every claim adds one; the worker that made attempt N may finish only attempt N (the fence).
     delivery_attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
-    # pending: not before this time (the backoff of a retry); the outbox sweep queues a pending reply
-    # nobody picked up some time after it.
+    # pending: not before this time (the backoff of a retry).
     delivery_next_attempt_at = models.DateTimeField(_("next delivery attempt"), null=True, blank=True)
+    # pending: when its task was queued (or is expected, for a retry's countdown); NULL when nobody could
+    # queue it (the broker was down). The outbox sweep queues a due reply with none, or with an old one.
+    delivery_queued_at = models.DateTimeField(_("delivery queued at"), null=True, blank=True)
     # sending: when a worker claimed it; a claim older than the send timeout plus a margin is a worker
     # that died mid-request, and the sweep marks the reply unknown.
     delivery_claimed_at = models.DateTimeField(_("delivery claimed at"), null=True, blank=True)

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlparse
 class GraphServer:
     def __init__(self):
         self.requests: list[dict] = []
-        self.script: list[tuple[int, dict]] = []  # answers to give, in order; then 200 OK
+        # Answers to give, in order, then 200 OK; a status of None closes the connection without an answer.
+        self.script: list[tuple[int | None, dict]] = []
         self._lock = threading.Condition()
         self._gate: threading.Event | None = None
         server = self
@@ -42,6 +43,9 @@ class GraphServer:
                     server._lock.notify_all()
                 if gate is not None:
                     gate.wait(timeout=120)
+                if status is None:
+                    self.close_connection = True
+                    return
                 payload = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
