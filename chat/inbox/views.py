@@ -341,8 +341,8 @@ def message_resend(request, chat_id: int, message_id: int):
         if error:
             messages.error(request, error)
         return HttpResponseRedirect(reverse("inbox:chat", args=[chat.pk]))
-    ctx = _chat_context(request, chat)
-    ctx.update(m=selectors.inbox_message_get(chat=chat, message_id=message.pk), resend_error=error)
+    ctx = {"chat": chat, "is_mine": chat.agent_id == request.user.pk, "resend_error": error,
+           "m": selectors.inbox_message_get(chat=chat, message_id=message.pk)}
     response = render(request, "inbox/_message.html", ctx)
     response["HX-Trigger"] = "parley:poll"  # the header's counts follow at once
     return response
