@@ -129,7 +129,11 @@ class MessageOutput(serializers.ModelSerializer):
     delivery_status = serializers.ChoiceField(
         choices=Message.Delivery.choices,
         read_only=True,
-        help_text="Messenger replies: pending, sent or failed; empty for other messages.",
+        help_text=(
+            "Messenger replies: pending (waiting to be sent), sending, sent, failed, or unknown (sent, but "
+            "Messenger's answer never came: it may have arrived; POST resend/ to send it again). Empty for "
+            "other messages."
+        ),
     )
 
     class Meta:

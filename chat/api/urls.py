@@ -23,6 +23,8 @@ urlpatterns: list = [
     path("chats/", views.ChatListApi.as_view(), name="chat-list"),
     path("chats/<int:chat_id>/", views.ChatDetailApi.as_view(), name="chat-detail"),
     path("chats/<int:chat_id>/messages/", views.ChatMessagesApi.as_view(), name="chat-messages"),
+    path("chats/<int:chat_id>/messages/<int:message_id>/resend/", views.ChatMessageResendApi.as_view(),
+         name="chat-message-resend"),
     path("chats/<int:chat_id>/assign/", views.ChatAssignApi.as_view(), name="chat-assign"),
     path("chats/<int:chat_id>/transfer/", views.ChatTransferApi.as_view(), name="chat-transfer"),
     path("chats/<int:chat_id>/close/", views.ChatCloseApi.as_view(), name="chat-close"),

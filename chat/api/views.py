@@ -677,6 +677,35 @@ class ChatMessagesApi(APIView):
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)
 
 
+class ChatMessageResendApi(APIView):
+    @extend_schema(
+        tags=["chats"],
+        operation_id="chats_messages_resend",
+        summary="Send a Messenger reply again (its delivery is unknown or failed)",
+        description=(
+            "`unknown`: the Send API may have delivered it (it was sent and no answer came back); sending it "
+            "again may show it to the client twice, which is why it is never done automatically. `failed`: Graph "
+            "refused it or could not be reached after the retries. The reply goes back to `pending` and is "
+            "queued; the chat's history records who sent it again."
+        ),
+        request=None,
+        responses={200: MessageOutput, 400: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput},
+        examples=[OpenApiExample(
+            "Not waiting to be sent again",
+            value={"message": ["This reply is not waiting to be sent again."], "code": "conflict"},
+            response_only=True, status_codes=["409"],
+        ), CLOSED_EXAMPLE],
+    )
+    def post(self, request, chat_id: int, message_id: int):
+        from chat.messenger.outbox import message_delivery_retry
+
+        chat = chat_get_for(user=request.user, chat_id=chat_id)
+        if not chat.messages.filter(pk=message_id).exists():
+            raise NotFound("No such message.")
+        message_delivery_retry(message_id=message_id, actor=request.user)
+        return Response(MessageOutput(Message.objects.prefetch_related("attachments").get(pk=message_id)).data)
+
+
 class ChatAssignApi(APIView):
     class InputSerializer(serializers.Serializer):
         agent = serializers.PrimaryKeyRelatedField(

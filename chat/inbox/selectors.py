@@ -116,11 +116,40 @@ def inbox_messages(*, chat: Chat, after_id: int = 0) -> list[Message]:
     return list(qs)
 
 
-def inbox_undelivered_count(*, chat: Chat) -> int:
-    """Agent messages an external channel (Messenger) could not deliver."""
+# A Messenger reply in one of these states may still change: the open chat redraws it when it does.
+OUTBOX_OPEN_STATES = (
+    Message.Delivery.PENDING, Message.Delivery.SENDING, Message.Delivery.UNKNOWN, Message.Delivery.FAILED,
+)
+
+
+def inbox_delivery_states(*, chat: Chat) -> list[tuple[int, str]]:
+    """``(id, delivery status)`` of the chat's Messenger replies not (yet, or surely) delivered, by id."""
     if chat.channel != Chat.Channel.MESSENGER:
-        return 0
-    return chat.messages.filter(delivery_status=Message.Delivery.FAILED).count()
+        return []
+    return list(
+        chat.messages.filter(delivery_status__in=OUTBOX_OPEN_STATES).order_by("id").values_list("id", "delivery_status")
+    )
+
+
+def inbox_outgoing_messages(*, chat: Chat, from_id: int, to_id: int) -> list[Message]:
+    """The chat's Messenger replies with ids ``from_id`` … ``to_id``, to redraw their delivery state."""
+    return list(
+        chat.messages.exclude(delivery_status=Message.Delivery.NOT_APPLICABLE)
+        .filter(id__gte=from_id, id__lte=to_id)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def inbox_message_get(*, chat: Chat, message_id: int) -> Message:
+    """A message of a chat the agent may see (404 otherwise)."""
+    message = (
+        chat.messages.select_related("author").prefetch_related("attachments").filter(pk=message_id).first()
+    )
+    if message is None:
+        raise Http404("No such message.")
+    return message
 
 
 def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("chats/<int:chat_id>/poll/", views.chat_poll, name="chat_poll"),
     path("chats/<int:chat_id>/messages/", views.message_create, name="message_create"),
     path("chats/<int:chat_id>/files/", views.file_upload, name="file_upload"),
+    path("chats/<int:chat_id>/messages/<int:message_id>/resend/", views.message_resend, name="message_resend"),
     path("chats/<int:chat_id>/close/", views.chat_close_view, name="chat_close"),
     path("chats/<int:chat_id>/transfer/", views.chat_transfer_view, name="chat_transfer"),
     path("chats/<int:chat_id>/assign/", views.chat_assign_view, name="chat_assign"),

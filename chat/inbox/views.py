@@ -29,6 +29,7 @@ from chat.downloads import attachment_file_response
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, PresenceForm, ReplyForm, TransferForm, UploadForm
 from chat.inbox.presentation import waited
+from chat.messenger.outbox import message_delivery_retry
 from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_start, chat_transfer
 from chat.services.errors import ChatError
@@ -136,24 +137,39 @@ def _render_sidebar(request, *, current_chat_id: int | None) -> tuple[str, str, 
     return version, sidebar_html, presence_html
 
 
-def _chat_state(chat: Chat, user, undelivered: int) -> str:
+def _delivery(chat: Chat) -> dict:
+    """The chat's Messenger replies that may still change: counts for the header, and what the open
+    page watches (from the oldest of them on; everything before it is settled)."""
+    states = selectors.inbox_delivery_states(chat=chat)
+    return {
+        "undelivered": sum(1 for _id, status in states if status == Message.Delivery.FAILED),
+        "unconfirmed": sum(1 for _id, status in states if status == Message.Delivery.UNKNOWN),
+        "watch_from": states[0][0] if states else 0,
+        "fingerprint": ",".join(f"{pk}:{status}" for pk, status in states),
+    }
+
+
+def _chat_state(chat: Chat, user, delivery: dict) -> str:
     return _digest(
-        f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}|{undelivered}"
+        f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
+        f"|{delivery['fingerprint']}"
     )
 
 
-def _chat_context(request, chat: Chat) -> dict:
+def _chat_context(request, chat: Chat, *, delivery: dict | None = None) -> dict:
     user = request.user
     msgs = selectors.inbox_messages(chat=chat)
     agents, queues = selectors.inbox_transfer_targets(user=user)
     card = ChatSettings.load()
-    undelivered = selectors.inbox_undelivered_count(chat=chat)
+    delivery = delivery if delivery is not None else _delivery(chat)
     return {
         "chat": chat,
         "chat_messages": msgs,
         "last_message_id": msgs[-1].id if msgs else 0,
-        "chat_state": _chat_state(chat, user, undelivered),
-        "undelivered": undelivered,
+        "chat_state": _chat_state(chat, user, delivery),
+        "undelivered": delivery["undelivered"],
+        "unconfirmed": delivery["unconfirmed"],
+        "watch_from": delivery["watch_from"],
         "is_mine": chat.agent_id == user.pk,
         "is_internal": chat.channel == Chat.Channel.INTERNAL,
         "peer": _internal_peer(chat, user),
@@ -235,29 +251,40 @@ def live(request):
 @require_GET
 @agent_view
 def chat_poll(request, chat_id: int):
-    """The open chat's poll: new messages after ``after``; the header and composer again when the chat changed."""
+    """The open chat's poll: new messages after ``after``; the header and composer again when the chat changed,
+    and then also the Messenger replies from ``w`` on (the oldest one whose delivery could still change)."""
     try:
         chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     except Http404:
         messages.info(request, _("This chat is no longer in your inbox."))
         return _redirect(request, reverse("inbox:index"))
-    try:
-        after = int(request.GET.get("after", "0"))
-    except ValueError:
-        after = 0
-    state = _chat_state(chat, request.user, selectors.inbox_undelivered_count(chat=chat))
+    after, watch_from = _int_param(request, "after"), _int_param(request, "w")
+    delivery = _delivery(chat)
+    state = _chat_state(chat, request.user, delivery)
     new = selectors.inbox_messages(chat=chat, after_id=after)
-    if not new and request.GET.get("s") == state:
+    state_changed = request.GET.get("s") != state
+    if not new and not state_changed:
         return HttpResponse(status=204)
     if new and chat.agent_id == request.user.pk and chat.is_open:
         chat_mark_read(chat_id=chat.pk, agent_id=request.user.pk)
-    ctx = _chat_context(request, chat)
+    ctx = _chat_context(request, chat, delivery=delivery)
     ctx.update(
         new_messages=new,
         last_message_id=new[-1].id if new else after,
-        state_changed=request.GET.get("s") != state,
+        state_changed=state_changed,
+        redrawn_messages=(
+            selectors.inbox_outgoing_messages(chat=chat, from_id=watch_from, to_id=after)
+            if state_changed and watch_from and after else []
+        ),
     )
     return render(request, "inbox/_chat_poll.html", ctx)
+
+
+def _int_param(request, name: str) -> int:
+    try:
+        return max(int(request.GET.get(name, "0")), 0)
+    except ValueError:
+        return 0
 
 
 # --- actions ----------------------------------------------------------------------
@@ -297,6 +324,28 @@ def file_upload(request, chat_id: int):
         else:
             form = UploadForm()
     return _composer_response(request, chat, upload_form=form)
+
+
+@require_POST
+@agent_view
+def message_resend(request, chat_id: int, message_id: int):
+    """"Send again" on a Messenger reply whose delivery is unknown or failed; answers the message redrawn."""
+    chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    message = selectors.inbox_message_get(chat=chat, message_id=message_id)
+    error = ""
+    try:
+        message_delivery_retry(message_id=message.pk, actor=request.user)
+    except ChatError as exc:
+        error = _error_text(exc)
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return HttpResponseRedirect(reverse("inbox:chat", args=[chat.pk]))
+    ctx = {"chat": chat, "is_mine": chat.agent_id == request.user.pk, "resend_error": error,
+           "m": selectors.inbox_message_get(chat=chat, message_id=message.pk)}
+    response = render(request, "inbox/_message.html", ctx)
+    response["HX-Trigger"] = "parley:poll"  # the header's counts follow at once
+    return response
 
 
 def _composer_response(request, chat: Chat, *, reply_form=None, upload_form=None):

@@ -1,6 +1,6 @@
 """The Messenger channel's services: an incoming event becomes a client message
-in the sender's open chat (or a new one), an agent's reply goes out through the
-Send API with its delivery status kept on the message.
+in the sender's open chat (or a new one). An agent's reply goes out through the
+outbox (chat/messenger/outbox.py).
 
 Duplicates are decided by the database: one open chat per sender
 (``chat_one_open_per_messenger_id``) and one message per Messenger ``mid``
@@ -15,9 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
-from chat.messenger import client
 from chat.models import Chat, Message, Queue
 from chat.services.errors import ChatError
 from chat.services.messages import MAX_BODY
@@ -30,10 +28,6 @@ class IncomingMessage:
     sender_id: str
     mid: str
     text: str
-
-
-class DeliveryRetry(Exception):
-    """A transient Send API failure: the task tries again later."""
 
 
 def messenger_default_queue_id() -> int | None:
@@ -117,57 +111,3 @@ def messenger_webhook_handle(*, payload) -> int:
         except ChatError as exc:
             logger.warning("messenger event %s from %s refused: %s", incoming.mid, incoming.sender_id, exc)
     return stored
-
-
-def messenger_reply_queue(*, message_id: int) -> None:
-    """Queue the delivery of an agent's reply on a Messenger chat (``message_post``
-    stores it as pending and calls this after its transaction committed)."""
-    from chat.messenger.tasks import messenger_send_reply
-
-    pending = Message.objects.filter(
-        pk=message_id,
-        sender=Message.Sender.AGENT,
-        chat__channel=Chat.Channel.MESSENGER,
-        delivery_status=Message.Delivery.PENDING,
-    ).exists()
-    if not pending:
-        return
-    try:
-        messenger_send_reply.delay(message_id)
-    except Exception as exc:  # the broker is down: say so on the message instead of losing it silently
-        logger.exception("could not queue the Messenger reply %s", message_id)
-        _delivery_set(message_id, Message.Delivery.FAILED, f"Could not queue the delivery: {exc}", 0)
-
-
-def messenger_message_deliver(*, message_id: int, final_attempt: bool = False) -> str:
-    """One delivery attempt of an agent's reply. Returns the resulting status;
-    raises :class:`DeliveryRetry` on a transient failure unless it was the last attempt."""
-    message = Message.objects.select_related("chat").filter(pk=message_id).first()
-    if message is None or message.delivery_status == Message.Delivery.SENT:
-        return message.delivery_status if message else "missing"
-    recipient = message.chat.visitor_messenger_id or (
-        message.chat.customer.messenger_id if message.chat.customer_id and message.chat.customer else ""
-    )
-    attempts = message.delivery_attempts + 1
-    if not recipient:
-        _delivery_set(message_id, Message.Delivery.FAILED, str(_("The chat has no Messenger recipient.")), attempts)
-        return Message.Delivery.FAILED
-    try:
-        result = client.send_text(recipient_id=recipient, text=message.body)
-    except client.SendError as exc:
-        if exc.retryable and not final_attempt:
-            _delivery_set(message_id, Message.Delivery.PENDING, exc.message, attempts)
-            raise DeliveryRetry(exc.message)
-        _delivery_set(message_id, Message.Delivery.FAILED, exc.message, attempts)
-        logger.warning("messenger reply %s failed after %s attempts: %s", message_id, attempts, exc.message)
-        return Message.Delivery.FAILED
-    _delivery_set(message_id, Message.Delivery.SENT, "", attempts, external_id=result.message_id)
-    return Message.Delivery.SENT
-
-
-def _delivery_set(message_id: int, status: str, error: str, attempts: int, external_id: str = "") -> None:
-    fields = {"delivery_status": status, "delivery_error": error[:2000], "delivery_attempts": attempts}
-    with transaction.atomic():
-        if external_id and not Message.objects.filter(external_id=external_id).exists():
-            fields["external_id"] = external_id
-        Message.objects.filter(pk=message_id).exclude(delivery_status=Message.Delivery.SENT).update(**fields)

@@ -1,22 +1,23 @@
-"""Celery task of the Messenger channel (imported by ``chat.tasks`` so that autodiscovery finds it)."""
+"""Celery tasks of the Messenger channel (imported by ``chat.tasks`` so that autodiscovery finds it).
+
+Both only call their service. Neither retries by itself: a reply's retries are rows of the outbox
+(``delivery_next_attempt_at``), not a countdown kept in a worker's memory (chat/messenger/outbox.py).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
-from chat.messenger.services import DeliveryRetry, messenger_message_deliver
+from chat.messenger.outbox import messenger_message_deliver, messenger_outbox_sweep
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(DeliveryRetry,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=settings.MESSENGER_SEND_MAX_RETRIES,
-)
-def messenger_send_reply(self, message_id: int) -> str:
-    """Send an agent's reply through the Send API; transient failures retry with exponential backoff."""
-    return messenger_message_deliver(message_id=message_id, final_attempt=self.request.retries >= self.max_retries)
+@shared_task(acks_late=True, ignore_result=True)
+def messenger_send_reply(message_id: int) -> str:
+    """One delivery attempt of an agent's reply; a task delivered twice finds nothing to claim."""
+    return messenger_message_deliver(message_id=message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_messenger_outbox() -> int:
+    """The outbox's safety net: replies nobody queued are queued, replies of a dead worker become unknown."""
+    return messenger_outbox_sweep()

@@ -59,7 +59,7 @@ FIELDS = {
 class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0002_builtin_pause_types"),
-        ("chat", "0005_waiting_auto_assign_idx"),
+        ("chat", "0007_messenger_outbox"),
     ]
 
     operations = [

@@ -198,10 +198,19 @@ class Message(models.Model):
         SYSTEM = "system", _("System")
 
     class Delivery(models.TextChoices):
+        """The outbox of a reply to an external channel (Messenger), docs/decisions.md "Messenger outbox".
+
+        pending -> sending (claimed by one worker) -> sent | failed | unknown | pending (Graph provably not
+        reached: retried at ``delivery_next_attempt_at``). unknown and failed change only when an agent
+        sends the reply again (back to pending).
+        """
+
         NOT_APPLICABLE = "", _("Not applicable")
-        PENDING = "pending", _("Sending")
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Not confirmed")
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages", verbose_name=_("chat"))
     sender = models.CharField(_("sender"), max_length=16, choices=Sender.choices)
@@ -223,13 +232,29 @@ class Message(models.Model):
         _("delivery"), max_length=16, choices=Delivery.choices, blank=True, default=Delivery.NOT_APPLICABLE
     )
     delivery_error = models.TextField(_("delivery error"), blank=True)
+    # Every claim adds one; the worker that made attempt N may finish only attempt N (the fence).
     delivery_attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
+    # pending: not before this time (the backoff of a retry).
+    delivery_next_attempt_at = models.DateTimeField(_("next delivery attempt"), null=True, blank=True)
+    # pending: when its task was queued (or is expected, for a retry's countdown); NULL when nobody could
+    # queue it (the broker was down). The outbox sweep queues a due reply with none, or with an old one.
+    delivery_queued_at = models.DateTimeField(_("delivery queued at"), null=True, blank=True)
+    # sending: when a worker claimed it; a claim older than the send timeout plus a margin is a worker
+    # that died mid-request, and the sweep marks the reply unknown.
+    delivery_claimed_at = models.DateTimeField(_("delivery claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["chat", "created_at", "id"], name="message_chat_idx")]
+        indexes = [
+            models.Index(fields=["chat", "created_at", "id"], name="message_chat_idx"),
+            # The outbox sweep's two questions, each a range on a small partial index.
+            models.Index(fields=["delivery_next_attempt_at"], name="message_outbox_pending_idx",
+                         condition=Q(delivery_status="pending")),
+            models.Index(fields=["delivery_claimed_at"], name="message_outbox_sending_idx",
+                         condition=Q(delivery_status="sending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_sender_display()}: {self.body[:50]}"
@@ -277,6 +302,7 @@ class ChatEvent(models.Model):
         AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _("Automatic assignment stopped")
         CUSTOMER_LINKED = "customer_linked", _("Customer linked")
         WELCOME_SENT = "welcome_sent", _("Welcome message sent")
+        REPLY_SENT_AGAIN = "reply_sent_again", _("Reply sent again")
         CLOSED = "closed", _("Closed")
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))

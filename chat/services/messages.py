@@ -18,8 +18,8 @@ MAX_BODY = 10000
 
 
 def _messenger_send(message_id: int) -> None:
-    """After commit: queue the Send API delivery of an agent's reply (chat.messenger)."""
-    from chat.messenger.services import messenger_reply_queue
+    """After commit: queue the Send API delivery of an agent's reply (chat/messenger/outbox.py)."""
+    from chat.messenger.outbox import messenger_reply_queue
 
     messenger_reply_queue(message_id=message_id)
 
@@ -31,7 +31,8 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
     set if NULL, ``page_closed_at`` cleared (the visitor is back).
     agent: ``last_message_at`` = now; when the author is the chat's agent,
     ``awaiting_reply_since`` cleared and ``agent_replied_at`` set. On a Messenger
-    chat the message starts with ``delivery_status = pending`` for the Send API task.
+    chat the message starts in the Messenger outbox (``delivery_status = pending``, due now) and is
+    queued after commit; if the broker is down it stays pending, queued by nobody, for the outbox sweep.
     system: stored only; it never reopens, starts or refreshes a chat.
     A closed chat refuses every message (code "closed"). A repeated ``external_id``
     returns the stored message with ``created = False`` and writes nothing.
@@ -77,6 +78,8 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
                     created_at=now,
                     external_id=external_id,
                     delivery_status=Message.Delivery.PENDING if outgoing_messenger else Message.Delivery.NOT_APPLICABLE,
+                    delivery_next_attempt_at=now if outgoing_messenger else None,
+                    delivery_queued_at=now if outgoing_messenger else None,  # after commit; unset if that fails
                 )
         except IntegrityError:
             stored = Message.objects.filter(external_id=external_id).first() if external_id else None

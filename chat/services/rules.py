@@ -502,6 +502,7 @@ __all__ = [
     "chats_transfer_unanswered",
     "dispatch_sweep",
     "orphan_files_delete",
+    "messenger_outbox_sweep",
 ]
 
 
@@ -510,6 +511,13 @@ def dispatch_sweep(*, now: datetime | None = None) -> int:
     from chat.services.dispatch import dispatch
 
     return dispatch(now=now)
+
+
+def messenger_outbox_sweep(*, now: datetime | None = None) -> int:
+    """The Messenger outbox's safety net (chat/messenger/outbox.py)."""
+    from chat.messenger.outbox import messenger_outbox_sweep as sweep
+
+    return sweep(now=now)
 
 
 # name -> (service, what its number means); used by run_chat_rules and the docs.
@@ -521,4 +529,5 @@ RULES: dict[str, tuple[Callable[..., int], str]] = {
     "purge_closed": (chats_purge_closed, "closed chats deleted"),
     "delete_orphan_files": (orphan_files_delete, "orphan files removed"),
     "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
+    "messenger_outbox": (messenger_outbox_sweep, "Messenger replies queued again or left unconfirmed"),
 }

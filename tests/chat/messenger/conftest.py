@@ -1,6 +1,8 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from chat.messenger.signature import sign
 from tests.chat.api.fixtures import *  # noqa: F401,F403
@@ -23,6 +25,20 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = old
+
+
+@pytest.fixture
+def sweep_later(time_machine, django_capture_on_commit_callbacks):
+    """Let time pass (by default beyond the longest backoff plus the sweep's grace), then run the
+    outbox sweep with its commit hooks (the queued deliveries; eager with ``eager_celery``)."""
+    from chat.messenger.outbox import messenger_outbox_sweep
+
+    def run(*, after=timedelta(minutes=11)):
+        time_machine.move_to(timezone.now() + after)
+        with django_capture_on_commit_callbacks(execute=True):
+            return messenger_outbox_sweep()
+
+    return run
 
 
 def event(sender="PSID-1", mid="m_1", text="Hello"):

@@ -1,4 +1,8 @@
+import hashlib
+import hmac
+
 import pytest
+from django.conf import settings
 
 from chat.models import Chat, Message
 from chat.services.chats import chat_assign, chat_start
@@ -31,15 +35,24 @@ def test_an_agents_reply_goes_out_through_the_send_api(graph, reply):
     assert len(graph.requests) == 1
     sent = graph.requests[0]
     assert sent["path"] == "/v21.0/me/messages"
-    assert sent["query"]["access_token"] == ["page-token"]
+    # The token travels in a header, not in the URL; appsecret_proof = HMAC-SHA256(app secret, token).
+    assert sent["headers"]["Authorization"] == "Bearer page-token"
+    assert "access_token" not in sent["query"] and "page-token" not in sent["raw_path"]
+    assert sent["query"]["appsecret_proof"] == [
+        hmac.new(settings.MESSENGER_APP_SECRET.encode(), b"page-token", hashlib.sha256).hexdigest()
+    ]
     assert sent["json"]["recipient"] == {"id": "PSID-42"}
     assert sent["json"]["message"] == {"text": "Good morning!"}
     assert (message.delivery_status, message.delivery_attempts, message.delivery_error) == ("sent", 1, "")
 
 
-def test_transient_failures_are_retried_until_sent(graph, reply):
-    graph.script = [(500, {"error": {"message": "temporarily down"}}), (429, {"error": {"message": "slow down"}})]
+def test_transient_failures_are_retried_until_sent(graph, reply, sweep_later):
+    # 503 and 429: Graph said it did not handle the request (a 500 may have been processed: test_outbox.py).
+    graph.script = [(503, {"error": {"message": "temporarily down"}}), (429, {"error": {"message": "slow down"}})]
     message = reply()
+    while message.delivery_status == "pending":  # each retry waits for its backoff
+        sweep_later()
+        message.refresh_from_db()
     assert len(graph.requests) == 3
     assert (message.delivery_status, message.delivery_attempts) == ("sent", 3)
 
@@ -57,16 +70,19 @@ def test_a_permanent_failure_is_not_retried_and_shows_on_the_chat(graph, reply, 
     assert [m["delivery_status"] for m in listed if m["sender"] == "agent"] == ["failed"]
 
 
-def test_a_send_api_that_keeps_failing_ends_failed_after_the_retries(graph, reply, settings):
+def test_a_send_api_that_keeps_failing_ends_failed_after_the_retries(graph, reply, settings, sweep_later):
     graph.script = [(503, {"error": {"message": "unavailable"}})] * 20
     message = reply()
+    while message.delivery_status == "pending":
+        sweep_later()
+        message.refresh_from_db()
     assert message.delivery_status == "failed"
     assert message.delivery_attempts == settings.MESSENGER_SEND_MAX_RETRIES + 1
     assert len(graph.requests) == settings.MESSENGER_SEND_MAX_RETRIES + 1
     assert "503" in message.delivery_error
 
 
-def test_an_unreachable_send_api_ends_failed(reply, settings):
+def test_an_unreachable_send_api_ends_failed(reply, settings, sweep_later):
     import socket
 
     with socket.socket() as sock:
@@ -74,7 +90,11 @@ def test_an_unreachable_send_api_ends_failed(reply, settings):
         port = sock.getsockname()[1]
     settings.MESSENGER_GRAPH_URL = f"http://127.0.0.1:{port}/v21.0"
     message = reply()
+    while message.delivery_status == "pending":
+        sweep_later()
+        message.refresh_from_db()
     assert message.delivery_status == "failed"
+    assert message.delivery_attempts == settings.MESSENGER_SEND_MAX_RETRIES + 1
     assert "unreachable" in message.delivery_error
 
 

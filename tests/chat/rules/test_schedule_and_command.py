@@ -26,6 +26,7 @@ EXPECTED = {
     "chat.tasks.expire_attachments": 300,
     "chat.tasks.purge_closed_chats": 3600,
     "chat.tasks.delete_orphan_files": 3600,
+    "chat.messenger.tasks.sweep_messenger_outbox": 10,
 }
 
 
@@ -43,8 +44,10 @@ def test_creating_the_schedule_again_changes_nothing():
     from django.apps import apps
 
     migration = importlib.import_module("chat.migrations.0003_periodic_tasks")
+    outbox = importlib.import_module("chat.migrations.0007_messenger_outbox")
     before = list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id"))
     migration.create_periodic_tasks(apps)
+    outbox.create_outbox_sweep_task(apps)
     assert list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id")) == before
 
 
@@ -94,7 +97,7 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "transfer_unanswered", "close_inactive", "stop_auto_assign", "expire_attachments", "purge_closed",
-        "delete_orphan_files", "dispatch",
+        "delete_orphan_files", "dispatch", "messenger_outbox",
     ]
     assert lines[1].startswith("close_inactive: 1 inactive chats closed (")
 
