@@ -147,13 +147,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- Cache ----------------------------------------------------------------
 # The throttles count here, so every web process must see the same cache: Redis when CACHE_URL
 # is set, otherwise a table in the database (created by `manage.py createcachetable`).
+# Django culls the database cache past MAX_ENTRIES rows (live counters included): keep it well above
+# the number of clients active in two minutes.
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "parley_cache",
+    "OPTIONS": {"MAX_ENTRIES": 50_000},
+}
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset).")
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parley_cache"}}
+    CACHES = {"default": DATABASE_CACHE}
 
 # --- Abuse limits (docs/operations.md, "Abuse limits") ----------------------
 # How many reverse proxies stand in front of the web processes; 0 = the TCP peer is the client and

@@ -29,7 +29,7 @@ if os.environ.get("TEST_CACHE_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["TEST_CACHE_URL"]}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parley_cache"}}
+    CACHES = {"default": DATABASE_CACHE}  # noqa: F405
 
 # WhiteNoise looks for STATIC_ROOT at start-up; tests serve from the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

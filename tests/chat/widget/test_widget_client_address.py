@@ -3,8 +3,7 @@ X-Forwarded-For, and behind configured proxies counts the address the nearest pr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from django.test import RequestFactory
@@ -48,7 +47,7 @@ def test_behind_one_trusted_proxy_the_last_forwarded_entry_is_the_client(throttl
 
 def test_retry_after_says_when_the_next_request_is_let_in(throttle_rates, queue):
     throttle_rates(widget_ip="3/min")
-    t0 = datetime(2026, 3, 2, 10, 0, 30, tzinfo=dt_timezone.utc)
+    t0 = datetime(2026, 3, 2, 10, 0, 30, tzinfo=UTC)
     with time_machine.travel(t0, tick=False):
         assert [start(queue, n).status_code for n in range(3)] == [201, 201, 201]
         refused = start(queue, 3)
