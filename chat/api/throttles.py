@@ -11,11 +11,17 @@ it is built, i.e. once per request. Counting: docs/operations.md, "Abuse limits"
 from __future__ import annotations
 
 import hashlib
+import math
 
+from django.core.cache import caches
+from django.core.cache.backends.memcached import PyLibMCCache, PyMemcacheCache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from config.client_ip import client_ip
+
+ATOMIC_INCREMENT_BACKENDS = (RedisCache, PyMemcacheCache, PyLibMCCache)
 
 
 class SharedRateThrottle(SimpleRateThrottle):
@@ -24,10 +30,11 @@ class SharedRateThrottle(SimpleRateThrottle):
     DRF's own throttle reads a list of timestamps, appends one and writes the list back: two
     processes serving the same client at the same moment both write, and one request is lost.
     Here each window of ``duration`` seconds has a counter that the cache increments atomically
-    (Redis ``INCR``), and the request is weighed against the current window plus the part of the
-    previous window that still overlaps the last ``duration`` seconds (a sliding window). A refused
-    request gives its count back, so a client that keeps retrying is let in again as soon as its
-    rate falls under the limit, as with DRF's throttle.
+    (Redis ``INCR``; the database cache reads and writes, see ``_add``), and the request is
+    weighed against the current window plus the part of the previous window that still overlaps
+    the last ``duration`` seconds (a sliding window). A refused request gives its count back, so
+    a client that keeps retrying is let in again as soon as its rate falls under the limit, as
+    with DRF's throttle.
     """
 
     @property
@@ -40,29 +47,44 @@ class SharedRateThrottle(SimpleRateThrottle):
     def _window_key(self, window: int) -> str:
         return f"{self.key}:{window}"
 
+    def _add(self, key: str, delta: int, lifetime: int) -> int:
+        """Add ``delta`` to an existing counter and return it; ValueError when there is none.
+
+        Redis and memcached increment atomically and keep the key's lifetime. Django's other
+        backends (the database cache) read and write, and their write would give the counter the
+        cache's default lifetime (300 s): the lifetime is written with it here.
+        """
+        cache = caches["default"]
+        if isinstance(cache, ATOMIC_INCREMENT_BACKENDS):
+            return cache.incr(key, delta)
+        value = cache.get(key)
+        if value is None:
+            raise ValueError(key)
+        cache.set(key, value + delta, lifetime)
+        return value + delta
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        cache = caches["default"]
         self.now = self.timer()
         window, offset = divmod(self.now, self.duration)
-        self.window = int(window)
-        self.offset = offset
+        self.window, self.offset = int(window), offset
         current = self._window_key(self.window)
-        # A window's counter lives for two windows: it is still read as the previous one.
-        self.cache.add(current, 0, timeout=2 * self.duration)
+        # A window's counter lives until the end of the next window, which still reads it.
+        lifetime = max(1, math.ceil((self.window + 2) * self.duration - self.now))
         try:
-            count = self.cache.incr(current)
-        except ValueError:  # expired between add() and incr()
-            self.cache.set(current, 1, timeout=2 * self.duration)
-            count = 1
-        self.previous = self.cache.get(self._window_key(self.window - 1), 0)
+            count = self._add(current, 1, lifetime)
+        except ValueError:  # the window's first request, or two first requests at once
+            count = 1 if cache.add(current, 1, lifetime) else self._add(current, 1, lifetime)
+        self.previous = cache.get(self._window_key(self.window - 1), 0)
         if self.previous * (1 - offset / self.duration) + count <= self.num_requests:
             return True
         try:
-            self.current = self.cache.decr(current) if count > 0 else 0
+            self.current = self._add(current, -1, lifetime)  # a refused request is not counted
         except ValueError:
             self.current = 0
         return self.throttle_failure()

@@ -60,6 +60,20 @@ def test_retry_after_says_when_the_next_request_is_let_in(throttle_rates, queue)
         assert start(queue, 5).status_code == 201
 
 
+def test_an_hourly_limit_remembers_a_client_that_paused_for_minutes(throttle_rates, queue):
+    # The database cache (the tests' cache) would give a counter its default lifetime, 300 s.
+    throttle_rates(widget_ip="3/hour")
+    t0 = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)
+    with time_machine.travel(t0, tick=False):
+        assert [start(queue, n).status_code for n in range(3)] == [201, 201, 201]
+    with time_machine.travel(t0 + timedelta(minutes=6), tick=False):
+        assert start(queue, 3).status_code == 429
+    with time_machine.travel(t0 + timedelta(minutes=50), tick=False):
+        assert start(queue, 4).status_code == 429
+    with time_machine.travel(t0 + timedelta(hours=1, minutes=25), tick=False):
+        assert start(queue, 5).status_code == 201  # the last hour's three weigh 1.75 by now
+
+
 def address(settings, proxies: int, forwarded: str | None, remote: str = "10.0.0.2") -> str:
     settings.PARLEY_TRUSTED_PROXIES = proxies
     headers = {"REMOTE_ADDR": remote}
