@@ -107,6 +107,7 @@ def start(argv: list[str]) -> int:
     port = env.get("PARLEY_PORT", "8000")
     host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
     manage("migrate", "--no-input", env=env)
+    manage("createcachetable", env=env)  # the database cache the throttles count in (no-op with CACHE_URL)
     manage("seed_demo", env=env)
     commands = start_commands(env)
     procs: dict[str, subprocess.Popen] = {}

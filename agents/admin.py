@@ -9,10 +9,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agents.login import AdminLoginForm
 from agents.models import PauseType, Presence, PresenceEvent, User
 from chat.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
 from chat.models import QueueMembership
 from chat.services.queues import pause_type_create, pause_type_delete, pause_type_update
+
+# The admin's login says when django-axes locked the user or the address out (agents/login.py).
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):

@@ -5,7 +5,8 @@ named: ``{"body": ["This field is required."]}``. A refusal of a service
 (:class:`chat.services.errors.ChatError`) becomes
 ``{"<field>" or "detail": ["message"], "code": "<code>"}`` with status 400, or
 409 Conflict when the chat is closed or was taken by someone else; an expired
-file is 410 Gone.
+file is 410 Gone; a throttled request is 429 with ``Retry-After`` and
+``{"detail": ["message"], "code": "throttled"}``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -56,6 +58,16 @@ def is_gone(exc: Exception) -> bool:
     return type(exc).__name__ in {"Gone", "AttachmentGone", "FileGone", "AttachmentExpired"}
 
 
+def throttled_message(wait: int | None) -> str:
+    if not wait:
+        return str(_("Too many requests. Try again later."))
+    return ngettext(
+        "Too many requests. Try again in %(seconds)d second.",
+        "Too many requests. Try again in %(seconds)d seconds.",
+        wait,
+    ) % {"seconds": wait}
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, ChatError):
         if is_gone(exc):
@@ -72,6 +84,9 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.Throttled):
+        # DRF's own text is half-translated (it formats the seconds in before translating).
+        response.data = {"detail": [throttled_message(exc.wait)], "code": "throttled"}
     if response is not None and isinstance(exc, exceptions.ParseError):
         response.data = {"detail": str(exc.detail), "code": "parse_error"}
     return response

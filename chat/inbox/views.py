@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agents.login import LoginForm
 from agents.services import presence_login, presence_logout, presence_update
 from chat.downloads import attachment_file_response
 from chat.inbox import selectors
@@ -78,6 +79,7 @@ def agent_view(view):
 
 class InboxLoginView(LoginView):
     template_name = "registration/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):

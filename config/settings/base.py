@@ -8,9 +8,11 @@ that gives a zero-configuration first run on SQLite with an embedded broker.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ordered_model",
     "django_celery_beat",
+    "axes",
     "agents",
     "crm",
     "chat",
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a login lockout into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy on every response, in every environment (the browser tests run under it):
@@ -125,6 +130,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "agents.User"
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,6 +165,38 @@ STORAGES = {
 # only the ceiling Django reads into memory before spilling to a temp file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Cache ----------------------------------------------------------------
+# The throttles count here, so every web process must see the same cache: Redis when CACHE_URL
+# is set, otherwise a table in the database (created by `manage.py createcachetable`).
+# Django culls the database cache past MAX_ENTRIES rows (live counters included): keep it well above
+# the number of clients active in two minutes.
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "parley_cache",
+    "OPTIONS": {"MAX_ENTRIES": 50_000},
+}
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset).")
+else:
+    CACHES = {"default": DATABASE_CACHE}
+
+# --- Abuse limits (docs/operations.md, "Abuse limits") ----------------------
+# How many reverse proxies stand in front of the web processes; 0 = the TCP peer is the client and
+# X-Forwarded-For is ignored. One function reads it for the throttles and the login lockouts.
+PARLEY_TRUSTED_PROXIES = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
+# Logins (inbox and admin) by django-axes: after PARLEY_LOGIN_FAILURE_LIMIT failures for one user
+# name, or from one address, further logins of that user or from that address are refused for
+# PARLEY_LOGIN_COOLOFF_MINUTES after the last failure. `manage.py axes_reset` lifts every lockout.
+AXES_FAILURE_LIMIT = int(os.environ.get("PARLEY_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PARLEY_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "agents.login.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (AccessAttempt); successful logins are not logged
 
 # --- Celery ---------------------------------------------------------------
 # Embedded default: a filesystem broker under var/ shared by web, worker and
@@ -188,6 +230,14 @@ PARLEY_DISPATCH_ASYNC_COMMIT = env_bool("PARLEY_DISPATCH_ASYNC_COMMIT", True)
 PARLEY_DISPATCH_PREPARED = env_bool("PARLEY_DISPATCH_PREPARED", True)
 
 # --- REST framework -------------------------------------------------------
+# Throttle scope -> (environment variable, default rate).
+THROTTLE_RATE_VARIABLES = {
+    "anon": ("API_THROTTLE_ANON", "120/min"),
+    "user": ("API_THROTTLE_USER", "6000/min"),
+    "widget_visitor": ("WIDGET_THROTTLE_VISITOR", "120/min"),
+    "widget_ip": ("WIDGET_THROTTLE_IP", "600/min"),
+    "messenger": ("MESSENGER_THROTTLE", "6000/min"),
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -205,15 +255,13 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "chat.api.throttles.AnonThrottle",
+        "chat.api.throttles.UserThrottle",
     ],
+    # DRF's own client address rule agrees with config.client_ip (which the throttles use).
+    "NUM_PROXIES": PARLEY_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
-        "user": os.environ.get("API_THROTTLE_USER", "6000/min"),
-        "widget_visitor": os.environ.get("WIDGET_THROTTLE_VISITOR", "120/min"),
-        "widget_ip": os.environ.get("WIDGET_THROTTLE_IP", "600/min"),
-        "messenger": os.environ.get("MESSENGER_THROTTLE", "6000/min"),
+        scope: os.environ.get(variable, default) for scope, (variable, default) in THROTTLE_RATE_VARIABLES.items()
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -24,7 +24,18 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min")
+# Rates out of the way of the tests, except those a test process is started with (the tests of
+# several web processes set a low one).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    scope: os.environ.get(variable, "100000/min")
+    for scope, (variable, _default) in THROTTLE_RATE_VARIABLES.items()  # noqa: F405
+}
+# The database cache of the test database (created with it) unless a test process is given Redis.
+if os.environ.get("TEST_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["TEST_CACHE_URL"]}}
+else:
+    CACHES = {"default": DATABASE_CACHE}  # noqa: F405
 
 # WhiteNoise looks for STATIC_ROOT at start-up; tests serve from the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -10,7 +10,7 @@ from tests import factories
 from tests.chat.messenger.conftest import event
 
 
-def test_handshake_echoes_the_challenge(client, settings):
+def test_handshake_echoes_the_challenge(client, settings, db):  # db: the throttle counts in the database cache
     settings.MESSENGER_VERIFY_TOKEN = "secret-verify"
     response = client.get(
         "/webhooks/messenger", {"hub.mode": "subscribe", "hub.verify_token": "secret-verify", "hub.challenge": "42xy"}
@@ -20,7 +20,7 @@ def test_handshake_echoes_the_challenge(client, settings):
     assert response["Content-Type"].startswith("text/plain")
 
 
-def test_handshake_with_a_wrong_verify_token_is_403(client, settings):
+def test_handshake_with_a_wrong_verify_token_is_403(client, settings, db):
     settings.MESSENGER_VERIFY_TOKEN = "secret-verify"
     response = client.get(
         "/webhooks/messenger", {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "42xy"}
@@ -29,7 +29,7 @@ def test_handshake_with_a_wrong_verify_token_is_403(client, settings):
     assert b"42xy" not in response.content
 
 
-def test_handshake_with_another_mode_is_403(client, settings):
+def test_handshake_with_another_mode_is_403(client, settings, db):
     settings.MESSENGER_VERIFY_TOKEN = "secret-verify"
     response = client.get(
         "/webhooks/messenger", {"hub.mode": "unsubscribe", "hub.verify_token": "secret-verify", "hub.challenge": "1"}

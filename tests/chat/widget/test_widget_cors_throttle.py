@@ -1,8 +1,5 @@
 import pytest
-from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
-
-from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
 
 
 def test_an_allowed_origin_gets_cors_headers(client, settings, db):
@@ -35,18 +32,12 @@ def test_the_rest_api_is_not_opened_to_widget_origins(client, settings, db):
     assert "Access-Control-Allow-Origin" not in response
 
 
-def low_rates(monkeypatch, **rates):
-    merged = {**api_settings.DEFAULT_THROTTLE_RATES, **rates}
-    for cls in (WidgetIPThrottle, WidgetVisitorThrottle):
-        monkeypatch.setattr(cls, "THROTTLE_RATES", merged)
-
-
 def start(client, queue, key):
     return client.post("/widget/v1/chats/", {"queue": queue.pk, "visitor_key": key}, format="json")
 
 
-def test_one_visitor_over_his_rate_gets_429_while_another_is_served(monkeypatch, queue):
-    low_rates(monkeypatch, widget_visitor="3/min")
+def test_one_visitor_over_his_rate_gets_429_while_another_is_served(throttle_rates, queue):
+    throttle_rates(widget_visitor="3/min")
     visitor = APIClient()
     data = start(visitor, queue, "visitor-one-0123456789").json()
     visitor.credentials(HTTP_X_VISITOR_TOKEN=data["token"])
@@ -55,8 +46,8 @@ def test_one_visitor_over_his_rate_gets_429_while_another_is_served(monkeypatch,
     assert start(APIClient(), queue, "visitor-two-0123456789").status_code == 201
 
 
-def test_one_address_over_its_rate_gets_429_whatever_the_visitor(monkeypatch, queue):
-    low_rates(monkeypatch, widget_ip="2/min")
+def test_one_address_over_its_rate_gets_429_whatever_the_visitor(throttle_rates, queue):
+    throttle_rates(widget_ip="2/min")
     statuses = [start(APIClient(), queue, f"visitor-key-number-{n:04d}").status_code for n in range(3)]
     assert statuses == [201, 201, 429]
 

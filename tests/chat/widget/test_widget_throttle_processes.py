@@ -1,0 +1,147 @@
+"""Issue 11, point 5: two real web processes (gunicorn) count one client against one shared limit,
+in the database cache (the embedded default) and in Redis (CACHE_URL), one request at a time and
+many at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from chat.models import Chat
+from tests import factories
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(settings.BASE_DIR)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post_json(url: str, body: dict) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class WebProcesses:
+    """``count`` gunicorn processes of Parley on the test database, each on its own port."""
+
+    def __init__(self, tmp_path: Path, *, count: int, threads: int, extra_env: dict):
+        db = connection.settings_dict
+        self.env = {
+            **{name: value for name, value in os.environ.items() if name != "TEST_CACHE_URL"},
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+        self.ports = [free_port() for _ in range(count)]
+        self.logs = [tmp_path / f"web{i}.log" for i in range(count)]
+        self.procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                 "--threads", str(threads), "--timeout", "60"],
+                cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            )
+            for port, log in zip(self.ports, self.logs, strict=True)
+        ]
+
+    def urls(self, path: str) -> list[str]:
+        return [f"http://127.0.0.1:{port}{path}" for port in self.ports]
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        pause = threading.Event()
+        for proc, log, url in zip(self.procs, self.logs, self.urls("/inbox/login/"), strict=True):
+            while True:
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "a web process did not start\n" + log.read_text()
+                try:
+                    with urllib.request.urlopen(url, timeout=5):
+                        break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pause.wait(0.1)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+
+
+@pytest.fixture
+def redis_cache():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()  # nothing left over from an earlier run
+    yield {"TEST_CACHE_URL": REDIS_URL}
+    client.flushdb()
+
+
+@pytest.fixture(params=["database", "redis"])
+def cache_env(request):
+    if request.param == "redis":
+        return request.getfixturevalue("redis_cache")
+    return {}  # the test settings' database cache, on the test database
+
+
+def start_chat_body(queue, n: int) -> dict:
+    return {"queue": queue.pk, "visitor_key": f"visitor-key-number-{n:06d}"}
+
+
+def test_two_web_processes_count_one_client_against_one_limit(tmp_path, cache_env):
+    queue = factories.QueueFactory(name="Shared limit")
+    web = WebProcesses(tmp_path, count=2, threads=1, extra_env={"WIDGET_THROTTLE_IP": "10/min", **cache_env})
+    try:
+        web.wait_ready()
+        urls = web.urls("/widget/v1/chats/")
+        statuses = [post_json(urls[n % 2], start_chat_body(queue, n)) for n in range(30)]
+    finally:
+        web.stop()
+    # Each process served five of the first ten; every request after them was refused by both.
+    assert statuses == [201] * 10 + [429] * 20, statuses
+    assert Chat.objects.count() == 10
+
+
+def test_many_requests_at_once_on_two_processes_let_exactly_the_limit_in(tmp_path, redis_cache):
+    queue = factories.QueueFactory(name="Shared limit")
+    web = WebProcesses(tmp_path, count=2, threads=8, extra_env={"WIDGET_THROTTLE_IP": "20/min", **redis_cache})
+    try:
+        web.wait_ready()
+        urls = web.urls("/widget/v1/chats/")
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(lambda n: post_json(urls[n % 2], start_chat_body(queue, n)), range(80)))
+    finally:
+        web.stop()
+    assert sorted(statuses) == [201] * 20 + [429] * 60, statuses
+    assert Chat.objects.count() == 20
