@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agents.models import PauseType, Presence, User
@@ -231,6 +231,18 @@ def build(s: Scenario):
 @settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(scenario=scenarios())
+# A claimed VIP e-mail (unverified) waits its FIFO turn behind an older chat; a verified VIP goes first.
+@example(scenario=Scenario(
+    queues=1,
+    agents=[AgentSpec(logged_in=True, paused=False, phone=False, open_chats=0, last_assigned=None, memberships={0: 0})],
+    customers=[(None, True)],
+    earlier=[],
+    chats=[ChatSpec(queue=0, customer=None, queued=10, halted=False),
+           ChatSpec(queue=0, customer=0, queued=11, halted=False, verified=False),
+           ChatSpec(queue=0, customer=0, queued=12, halted=False, verified=True)],
+    max_chats=2, allow_phone=True,
+    agent_order=list(DEFAULT_AGENT_STRATEGY_ORDER), chat_order=["vip", "longest_waiting", "shortest_waiting"],
+))
 def test_dispatch_matches_the_plain_model_of_the_spec(scenario):
     from chat.services.dispatch import dispatch
 
