@@ -135,7 +135,11 @@ def visitor_chat_start(
                     and not chat.customer_verified
                     and chat.visitor_email.lower() == visitor_email.strip().lower()
                 ):
-                    chat_customer_verify(chat_id=chat.pk, via=via)
+                    try:
+                        chat_customer_verify(chat_id=chat.pk, via=via)
+                    except ChatError as exc:  # verified by a simultaneous start: fine
+                        if exc.code != "already_verified":
+                            raise
                 Chat.objects.filter(pk=chat.pk).update(last_heartbeat_at=now, page_closed_at=None)
                 token = visitor_token_issue(chat_id=chat.pk)
             break
