@@ -23,7 +23,7 @@ from crm.services import customer_link_or_create
 from .assignment import free_slot, get_agent, mark_assigned, record_assigned, refuse_slot, send_welcome, take_slot
 from .dispatch import dispatch_soon
 from .errors import ChatError
-from .permissions import FORBIDDEN, check_close, check_confirm_customer, check_transfer, is_staff
+from .permissions import FORBIDDEN, check_assign, check_close, check_confirm_customer, check_transfer, is_staff
 
 REQUEUE_LOGGED_OUT = "agent_logged_out"
 TRANSFER_MANUAL = "manual"
@@ -227,10 +227,12 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
     The agent must be logged in and below the maximum (a pause or a phone call does
     not stop a manual assignment; queue membership is not required). Among
     simultaneous callers exactly one wins; the others get ChatError(code="taken").
+    A person (``actor``) other than staff assigns only to himself (``permissions``).
     """
     strategy = (strategy or MANUAL).strip()
     if len(strategy) > 32:
         raise ChatError(_("Give a strategy code of at most 32 characters."), field="strategy", code="invalid")
+    check_assign(actor=actor, agent_id=agent_id)
     with transaction.atomic():
         chat = lock_chat(chat_id)
         _check_customer_chat(chat)

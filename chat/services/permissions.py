@@ -34,6 +34,11 @@ def _handles(user, chat: Chat) -> bool:
     return chat.channel != Chat.Channel.INTERNAL and chat.status == Chat.Status.ASSIGNED and chat.agent_id == user.pk
 
 
+def may_assign_to(*, user, agent_id) -> bool:
+    """Staff assign a chat to anyone; an agent takes it himself (the "Assign" button)."""
+    return is_staff(user) or str(agent_id) == str(user.pk)
+
+
 def may_transfer(*, user, chat: Chat) -> bool:
     """Staff: any chat. An agent: only the customer chat assigned to him (not a waiting one of his queue)."""
     return is_staff(user) or _handles(user, chat)
@@ -74,6 +79,11 @@ def may_set_owner_or_vip(user) -> bool:
     """Only staff make an agent a customer's owner or a customer VIP: both change who gets whose chats and
     what he may read (an owner sees the customer's waiting chats in every queue)."""
     return user is None or is_staff(user)
+
+
+def check_assign(*, actor, agent_id) -> None:
+    if actor is not None and not may_assign_to(user=actor, agent_id=agent_id):
+        raise ChatError(_("Only staff can assign a chat to someone else."), field="agent", code=FORBIDDEN)
 
 
 def check_transfer(*, actor, chat: Chat) -> None:

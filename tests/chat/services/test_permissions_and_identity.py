@@ -154,3 +154,12 @@ def test_a_messenger_sender_is_a_verified_identity(queue, db):
     message = messenger_message_receive(sender_id="PSID-9", mid="m-9", text="Hi")
     chat = Chat.objects.get(pk=message.chat_id)
     assert (chat.customer_id, chat.customer_verified, chat.customer_verified_via) == (customer.pk, True, "messenger")
+
+
+def test_an_agent_assigns_only_to_himself_staff_to_anyone(queue, anna, bartek, boss):
+    chat = website(queue)
+    with pytest.raises(ChatError) as refused:
+        chat_assign(chat_id=chat.pk, agent_id=bartek.pk, actor=anna)
+    assert (refused.value.code, refused.value.field) == ("forbidden", "agent")
+    assert Chat.objects.get(pk=chat.pk).status == "waiting"
+    assert chat_assign(chat_id=chat.pk, agent_id=bartek.pk, actor=boss).agent_id == bartek.pk
