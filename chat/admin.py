@@ -334,7 +334,8 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # Closing is a change of the chat's state, done by the chat service.
         return request.user.has_perm("chat.change_chat")
     fieldsets = [
-        (None, {"fields": ["channel", "status", "queue", "customer", "agent", "initiator"]}),
+        (None, {"fields": ["channel", "status", "queue", "customer", "customer_verified", "customer_verified_via",
+                           "agent", "initiator"]}),
         (_("Visitor"), {"fields": ["visitor_name", "visitor_email", "visitor_messenger_id", "page_url"]}),
         (
             _("Times"),

@@ -11,6 +11,7 @@ from chat.models import Chat, ChatEvent, ChatSettings, QueueMembership
 from chat.routing.agent_chain import RoutingContext, choose_agent, eligible_agents, rank
 from chat.routing.chat_order import order_chats
 from chat.services.dispatch import dispatchable_chats, last_agent_id
+from crm.models import Customer
 
 CUSTOMER_CHANNELS = [Chat.Channel.WEBSITE, Chat.Channel.MESSENGER]
 
@@ -49,6 +50,19 @@ def chats_assignable_by(*, user) -> QuerySet[Chat]:
         Q(pk__in=chats_visible_to(user=user).values("pk"))
         | Q(queue_id__in=queue_ids_of(user=user), channel__in=CUSTOMER_CHANNELS)
     )
+
+
+def customers_visible_to(*, user) -> QuerySet[Customer]:
+    """The one rule of which CRM customers a user may read (API; the inbox card follows the same idea).
+
+    Staff: every customer. An agent: the customers he owns, and those linked by a *verified* link to a
+    chat he may see. A visitor typing a customer's e-mail into the widget gives the agent nothing more:
+    the link stays a claim until it is verified (docs/decisions.md, "Identity: a typed e-mail is a claim").
+    """
+    if user.is_staff:
+        return Customer.objects.all()
+    verified = chats_visible_to(user=user).filter(customer_verified=True, customer__isnull=False)
+    return Customer.objects.filter(Q(owner_id=user.pk) | Q(pk__in=verified.values("customer_id")))
 
 
 def chats_waiting(*, queue_ids: Iterable[int] | None = None, card: ChatSettings | None = None) -> QuerySet:

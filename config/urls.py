@@ -5,18 +5,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from chat.api.docs import ParleySchemaView, ParleySwaggerView
 
 # Swagger UI draws its icons as data: images: its page alone allows them (docs/operations.md).
 api_docs = csp_override({**settings.SECURE_CSP, "img-src": [*settings.SECURE_CSP["img-src"], "data:"]})(
-    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+    ParleySwaggerView.as_view(url_name="api-schema")
 )
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("inbox/", include("chat.inbox.urls")),
     path("api/v1/", include("config.api_router")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Public only with API_DOCS_PUBLIC (local settings); otherwise a login is needed (chat/api/docs.py).
+    path("api/schema/", ParleySchemaView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("widget/v1/", include("chat.widget.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -49,9 +49,9 @@ class CustomerAdmin(admin.ModelAdmin):
         fields = {name: form.cleaned_data.get(name) for name in ("name", "email", "phone", "messenger_id", "vip")}
         owner = form.cleaned_data.get("owner")
         if change:
-            saved = customer_update(customer_id=obj.pk, owner=owner.pk if owner else None, **fields)
+            saved = customer_update(customer_id=obj.pk, owner=owner.pk if owner else None, actor=request.user, **fields)
         else:
-            saved = customer_create(owner_id=owner.pk if owner else None, **fields)
+            saved = customer_create(owner_id=owner.pk if owner else None, actor=request.user, **fields)
         obj.pk = saved.pk
         obj.refresh_from_db()
 

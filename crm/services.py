@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import User
 from chat.services.errors import ChatError
+from chat.services.permissions import check_owner_and_vip
 from crm.models import Customer
 
 EDITABLE_FIELDS = ("name", "email", "phone", "messenger_id", "owner_id", "vip")
@@ -57,20 +58,28 @@ def _save(customer: Customer) -> Customer:
 
 
 def customer_create(
-    *, name: str = "", email: str = "", phone: str = "", messenger_id: str = "", owner_id=None, vip: bool = False
+    *, name: str = "", email: str = "", phone: str = "", messenger_id: str = "", owner_id=None, vip: bool = False,
+    actor: User | None = None,
 ) -> Customer:
+    """A new customer. Only staff (or the system, ``actor=None``) give him an owner or make him VIP."""
+    owner = _owner(owner_id)
+    check_owner_and_vip(
+        actor=actor, changes={field: True for field, value in (("owner", owner), ("vip", vip)) if value}
+    )
     customer = Customer(
         name=(name or "").strip(),
         email=email,
         phone=(phone or "").strip(),
         messenger_id=messenger_id,
-        owner=_owner(owner_id),
+        owner=owner,
         vip=bool(vip),
     )
     return _save(customer)
 
 
-def customer_update(*, customer_id, **fields) -> Customer:
+def customer_update(*, customer_id, actor: User | None = None, **fields) -> Customer:
+    """Change a customer's fields. Only staff (or the system, ``actor=None``) change the owner or the VIP
+    flag; sending them unchanged is fine (a client may send the whole record back)."""
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
     if unknown:
         field = sorted(unknown)[0]
@@ -81,6 +90,15 @@ def customer_update(*, customer_id, **fields) -> Customer:
         raise ChatError(_("There is no such customer."), field="customer", code="not_found")
     if "owner" in fields:
         fields["owner_id"] = fields.pop("owner")
+    changes = {}
+    if "owner_id" in fields:
+        new_owner = _owner(fields["owner_id"])
+        fields["owner_id"] = new_owner.pk if new_owner else None
+        if fields["owner_id"] != customer.owner_id:
+            changes["owner"] = True
+    if "vip" in fields and bool(fields["vip"]) != customer.vip:
+        changes["vip"] = True
+    check_owner_and_vip(actor=actor, changes=changes)
     for field, value in fields.items():
         if field == "owner_id":
             customer.owner = _owner(value)

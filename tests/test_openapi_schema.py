@@ -74,14 +74,23 @@ def test_security_schemes_are_token_session_and_visitor_token(schema):
     }
 
 
-def test_schema_is_served(client, db):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+@pytest.fixture
+def signed_in(client, db):
+    """The schema and Swagger UI need a login unless API_DOCS_PUBLIC (tests/test_api_docs_access.py)."""
+    from tests import factories
+
+    client.force_login(factories.UserFactory(username="reader"))
+    return client
+
+
+def test_schema_is_served(signed_in):
+    response = signed_in.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Parley API"
 
 
-def test_swagger_ui_is_served_from_local_assets_only(client, db):
-    html = client.get("/api/docs/").content.decode()
+def test_swagger_ui_is_served_from_local_assets_only(signed_in):
+    html = signed_in.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "drf_spectacular_sidecar" in html
     for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs"):

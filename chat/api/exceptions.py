@@ -3,10 +3,11 @@
 Every error is JSON. Validation errors keep DRF's shape, the offending field
 named: ``{"body": ["This field is required."]}``. A refusal of a service
 (:class:`chat.services.errors.ChatError`) becomes
-``{"<field>" or "detail": ["message"], "code": "<code>"}`` with status 400, or
-409 Conflict when the chat is closed or was taken by someone else; an expired
-file is 410 Gone; a throttled request is 429 with ``Retry-After`` and
-``{"detail": ["message"], "code": "throttled"}``.
+``{"<field>" or "detail": ["message"], "code": "<code>"}`` with status 400,
+403 Forbidden when the user may see the thing but not do this to it
+(``"code": "forbidden"``), or 409 Conflict when the chat is closed or was taken
+by someone else; an expired file is 410 Gone; a throttled request is 429 with
+``Retry-After`` and ``{"detail": ["message"], "code": "throttled"}``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from chat.services.errors import ChatError
 
 # ChatError codes answered with 409 Conflict: the request was valid, but the
 # state of the chat forbids it now (closed, taken by another agent).
-CONFLICT_CODES = frozenset({"closed", "taken", "already_assigned", "already_closed", "conflict"})
+CONFLICT_CODES = frozenset(
+    {"closed", "taken", "already_assigned", "already_closed", "already_verified", "conflict"}
+)
+# ChatError codes answered with 403 Forbidden: the user may see it, but not do this (chat.services.permissions).
+FORBIDDEN_CODES = frozenset({"forbidden"})
 
 
 class Gone(exceptions.APIException):
@@ -46,7 +51,9 @@ def chat_error_response(exc: ChatError) -> Response:
     field = getattr(exc, "field", None) or "detail"
     message = str(exc)  # the translated message with its parameters filled in
     status_code = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-    if code == "gone":
+    if code in FORBIDDEN_CODES:
+        status_code = status.HTTP_403_FORBIDDEN
+    elif code == "gone":
         status_code = status.HTTP_410_GONE
     elif code == "not_found" and field in {"detail", "token", "chat", "chat_id"}:
         status_code = status.HTTP_404_NOT_FOUND

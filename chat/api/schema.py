@@ -47,3 +47,4 @@ def add_error_responses(result, generator, request, public):
                     status, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
     return result
+

@@ -169,6 +169,8 @@ class ChatOutput(serializers.ModelSerializer):
             "agent",
             "initiator",
             "customer",
+            "customer_verified",
+            "customer_verified_via",
             "visitor_name",
             "visitor_email",
             "visitor_messenger_id",

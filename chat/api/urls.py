@@ -28,6 +28,8 @@ urlpatterns: list = [
     path("chats/<int:chat_id>/assign/", views.ChatAssignApi.as_view(), name="chat-assign"),
     path("chats/<int:chat_id>/transfer/", views.ChatTransferApi.as_view(), name="chat-transfer"),
     path("chats/<int:chat_id>/close/", views.ChatCloseApi.as_view(), name="chat-close"),
+    path("chats/<int:chat_id>/confirm-customer/", views.ChatConfirmCustomerApi.as_view(),
+         name="chat-confirm-customer"),
     path("attachments/", views.AttachmentUploadApi.as_view(), name="attachment-upload"),
     path("attachments/<int:attachment_id>/", views.AttachmentDetailApi.as_view(), name="attachment-detail"),
     path("attachments/<int:attachment_id>/download/", views.AttachmentDownloadApi.as_view(),

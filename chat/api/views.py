@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.models import PauseType, Presence, User
+from chat.api.pagination import max_page_size
 from chat.api.permissions import IsStaffOrReadOnly
 from chat.api.selectors import (
     attachment_get_for,
@@ -45,6 +46,7 @@ from chat.models import (
     Queue,
     QueueMembership,
 )
+from chat.selectors import customers_visible_to
 from chat.services import queues as queue_services
 from chat.services.files import attachment_create
 from chat.services.settings import chat_settings_update
@@ -61,6 +63,12 @@ CLOSED_EXAMPLE = OpenApiExample(
     value={"chat": ["This chat is closed."], "code": "closed"},
     response_only=True,
     status_codes=["409"],
+)
+FORBIDDEN_EXAMPLE = OpenApiExample(
+    "Not yours",
+    value={"chat": ["Only the agent handling this chat, or staff, can transfer it."], "code": "forbidden"},
+    response_only=True,
+    status_codes=["403"],
 )
 TAKEN_EXAMPLE = OpenApiExample(
     "Taken by another agent",
@@ -459,8 +467,9 @@ class AgentPresenceApi(APIView):
 # --- customers ------------------------------------------------------------------------------------------------
 
 
-def _customer_or_404(customer_id: int) -> Customer:
-    customer = Customer.objects.filter(pk=customer_id).first()
+def _customer_or_404(*, user, customer_id: int) -> Customer:
+    """A customer the user may read (``customers_visible_to``); any other answers 404."""
+    customer = customers_visible_to(user=user).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound("No such customer.")
     return customer
@@ -472,8 +481,8 @@ class CustomerInput(serializers.Serializer):
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
     messenger_id = serializers.CharField(max_length=64, allow_blank=True, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
-                                               required=False)
-    vip = serializers.BooleanField(required=False)
+                                               required=False, help_text="Staff only (403 for an agent).")
+    vip = serializers.BooleanField(required=False, help_text="Staff only (403 for an agent).")
 
 
 def _customer_fields(validated: dict) -> dict:
@@ -500,7 +509,7 @@ class CustomerListApi(GenericAPIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        customers = Customer.objects.all()
+        customers = customers_visible_to(user=request.user)
         if q := filters.validated_data.get("q", "").strip():
             customers = customers.filter(
                 Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q) | Q(messenger_id=q)
@@ -525,25 +534,34 @@ class CustomerListApi(GenericAPIView):
 
         data = CustomerInput(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = customer_create(**_customer_fields(data.validated_data))
+        customer = customer_create(actor=request.user, **_customer_fields(data.validated_data))
         return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
 
 
 class CustomerDetailApi(APIView):
+    """Staff read every customer; an agent the ones he owns and those verified-linked to a chat he may see."""
+
     @extend_schema(tags=["customers"], operation_id="customers_get", responses=CustomerOutput)
     def get(self, request, customer_id: int):
-        return Response(CustomerOutput(_customer_or_404(customer_id)).data)
+        return Response(CustomerOutput(_customer_or_404(user=request.user, customer_id=customer_id)).data)
 
     @extend_schema(tags=["customers"], operation_id="customers_update", request=CustomerInput,
-                   responses={200: CustomerOutput, 400: ErrorOutput},
-                   examples=[OpenApiExample("Make VIP", value={"vip": True}, request_only=True)])
+                   summary="Change a customer (owner and VIP: staff only, 403 for an agent)",
+                   responses={200: CustomerOutput, 400: ErrorOutput, 403: ErrorOutput},
+                   examples=[
+                       OpenApiExample("Make VIP", value={"vip": True}, request_only=True),
+                       OpenApiExample("An agent making himself owner", response_only=True, status_codes=["403"],
+                                      value={"owner": ["Only staff can change a customer's owner or VIP flag."],
+                                             "code": "forbidden"}),
+                   ])
     def patch(self, request, customer_id: int):
         from crm.services import customer_update
 
-        _customer_or_404(customer_id)
+        _customer_or_404(user=request.user, customer_id=customer_id)
         data = CustomerInput(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = customer_update(customer_id=customer_id, **_customer_fields(data.validated_data))
+        customer = customer_update(customer_id=customer_id, actor=request.user,
+                                   **_customer_fields(data.validated_data))
         return Response(CustomerOutput(customer).data)
 
 
@@ -553,7 +571,7 @@ class CustomerChatsApi(GenericAPIView):
     @extend_schema(tags=["customers"], operation_id="customers_chats", responses=ChatOutput(many=True),
                    summary="The customer's chats that the user may see")
     def get(self, request, customer_id: int):
-        _customer_or_404(customer_id)
+        _customer_or_404(user=request.user, customer_id=customer_id)
         page = self.paginate_queryset(chat_list(user=request.user, filters={"customer": customer_id}))
         return self.get_paginated_response(ChatOutput(page, many=True).data)
 
@@ -582,6 +600,12 @@ class ChatListApi(GenericAPIView):
             queryset=User.objects.filter(is_active=True), required=False, allow_null=True,
             help_text="Internal chats: the colleague to talk to (you are the initiator).",
         )
+        customer_verified = serializers.BooleanField(
+            required=False, default=False,
+            help_text="Staff only (403 otherwise): you vouch that the visitor is the owner of this e-mail or "
+                      "Messenger id (e.g. a portal whose users are logged in). Without it the link to the CRM "
+                      "customer is a claim.",
+        )
 
     @extend_schema(
         tags=["chats"],
@@ -600,7 +624,7 @@ class ChatListApi(GenericAPIView):
         operation_id="chats_start",
         summary="Start a chat: website/messenger into a queue, or an internal chat with a colleague",
         request=InputSerializer,
-        responses={201: ChatOutput, 400: ErrorOutput},
+        responses={201: ChatOutput, 400: ErrorOutput, 403: ErrorOutput},
         examples=[
             OpenApiExample("Internal chat", value={"channel": "internal", "peer": 3}, request_only=True),
             OpenApiExample("Website chat", request_only=True,
@@ -622,6 +646,8 @@ class ChatListApi(GenericAPIView):
             "visitor_email": values["visitor_email"],
             "visitor_messenger_id": values["visitor_messenger_id"],
             "page_url": values["page_url"],
+            "verified_via": Chat.Verification.INTEGRATION if values["customer_verified"] else "",
+            "actor": request.user,
         }
         if channel == Chat.Channel.INTERNAL:
             kwargs = {"channel": channel, "initiator_id": request.user.pk,
@@ -643,6 +669,11 @@ class ChatMessagesApi(APIView):
     class FilterSerializer(serializers.Serializer):
         since = serializers.IntegerField(min_value=0, required=False, default=0,
                                          help_text="Only messages with a larger id.")
+        limit = serializers.IntegerField(
+            min_value=1, required=False,
+            help_text="At most this many messages, oldest first (default and ceiling: API_MAX_PAGE_SIZE, 200). "
+                      "A full answer may have more after it: ask again with since=<the last id>.",
+        )
 
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=10000)
@@ -653,7 +684,8 @@ class ChatMessagesApi(APIView):
         chat = chat_get_for(user=request.user, chat_id=chat_id)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        messages = chat_messages(chat=chat, since=filters.validated_data["since"])[:500]
+        limit = min(filters.validated_data.get("limit") or max_page_size(), max_page_size())
+        messages = chat_messages(chat=chat, since=filters.validated_data["since"])[:limit]
         return Response(MessageOutput(messages, many=True).data)
 
     @extend_schema(
@@ -718,7 +750,7 @@ class ChatAssignApi(APIView):
         operation_id="chats_assign",
         summary="Assign by hand (also the Assign of a chat whose automatic assignment stopped)",
         request=InputSerializer,
-        responses={200: ChatOutput, 400: ErrorOutput, 409: ErrorOutput},
+        responses={200: ChatOutput, 400: ErrorOutput, 403: ErrorOutput, 409: ErrorOutput},
         examples=[OpenApiExample("Take it myself", value={}, request_only=True),
                   OpenApiExample("Assign to agent 2", value={"agent": 2}, request_only=True), ERROR_EXAMPLE,
                   TAKEN_EXAMPLE],
@@ -730,8 +762,6 @@ class ChatAssignApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agent = data.validated_data.get("agent") or request.user
-        if agent.pk != request.user.pk and not request.user.is_staff:
-            raise PermissionDenied("Only staff can assign a chat to someone else.")
         chat = chat_assign(chat_id=chat.pk, agent_id=agent.pk, actor=request.user, strategy="manual")
         return Response(ChatOutput(Chat.objects.get(pk=chat.pk)).data)
 
@@ -750,9 +780,10 @@ class ChatTransferApi(APIView):
         tags=["chats"],
         operation_id="chats_transfer",
         request=InputSerializer,
-        responses={200: ChatOutput, 400: ErrorOutput, 409: ErrorOutput},
+        summary="Transfer to an agent or back to a queue (an agent: only the chat assigned to him, else 403)",
+        responses={200: ChatOutput, 400: ErrorOutput, 403: ErrorOutput, 409: ErrorOutput},
         examples=[OpenApiExample("To a colleague", value={"agent": 3}, request_only=True),
-                  OpenApiExample("Back to a queue", value={"queue": 1}, request_only=True)],
+                  OpenApiExample("Back to a queue", value={"queue": 1}, request_only=True), FORBIDDEN_EXAMPLE],
     )
     def post(self, request, chat_id: int):
         from chat.services.chats import chat_transfer
@@ -769,14 +800,16 @@ class ChatTransferApi(APIView):
 class ChatCloseApi(APIView):
     class InputSerializer(serializers.Serializer):
         reason = serializers.ChoiceField(
-            choices=[Chat.CloseReason.AGENT, Chat.CloseReason.ADMIN], required=False, default=Chat.CloseReason.AGENT
+            choices=[Chat.CloseReason.AGENT, Chat.CloseReason.ADMIN], required=False, default=Chat.CloseReason.AGENT,
+            help_text="\"agent\"; staff may also record \"admin\" (403 for an agent).",
         )
 
     @extend_schema(
         tags=["chats"],
         operation_id="chats_close",
+        summary="Close (an agent: the chat assigned to him or his internal chat, reason \"agent\"; else 403)",
         request=InputSerializer,
-        responses={200: ChatOutput, 409: ErrorOutput},
+        responses={200: ChatOutput, 403: ErrorOutput, 409: ErrorOutput},
         examples=[OpenApiExample("Close", value={"reason": "agent"}, request_only=True), CLOSED_EXAMPLE],
     )
     def post(self, request, chat_id: int):
@@ -786,6 +819,32 @@ class ChatCloseApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         chat = chat_close(chat_id=chat.pk, reason=data.validated_data["reason"], actor=request.user)
+        return Response(ChatOutput(Chat.objects.get(pk=chat.pk)).data)
+
+
+class ChatConfirmCustomerApi(APIView):
+    @extend_schema(
+        tags=["chats"],
+        operation_id="chats_confirm_customer",
+        summary="Confirm that the visitor is the linked CRM customer (the agent handling the chat, or staff)",
+        description="An e-mail typed into the widget is a claim: until confirmed, the customer's details and "
+                    "earlier chats are not shown and a VIP gets no priority. The agent confirms after checking "
+                    "the visitor's identity in the conversation.",
+        request=None,
+        responses={200: ChatOutput, 400: ErrorOutput, 403: ErrorOutput, 409: ErrorOutput},
+        examples=[
+            OpenApiExample("Already verified", response_only=True, status_codes=["409"],
+                           value={"chat": ["This chat's customer is already verified."], "code": "already_verified"}),
+            OpenApiExample("No customer", response_only=True, status_codes=["400"],
+                           value={"customer": ["This chat is not linked to a customer in the CRM."],
+                                  "code": "no_customer"}),
+        ],
+    )
+    def post(self, request, chat_id: int):
+        from chat.services.chats import chat_customer_confirm
+
+        chat = chat_get_for(user=request.user, chat_id=chat_id)
+        chat = chat_customer_confirm(chat_id=chat.pk, actor=request.user)
         return Response(ChatOutput(Chat.objects.get(pk=chat.pk)).data)
 
 

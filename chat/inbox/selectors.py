@@ -153,7 +153,10 @@ def inbox_message_get(*, chat: Chat, message_id: int) -> Message:
 
 
 def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
-    """Earlier chats with the same customer (or, without one, the same visitor e-mail)."""
+    """Earlier chats with the same customer (or, without one, the same visitor e-mail), only when the chat's
+    identity is verified: a typed e-mail is a claim and opens nobody's history."""
+    if not chat.customer_verified:
+        return []
     if chat.customer_id:
         qs = Chat.objects.filter(customer_id=chat.customer_id)
     elif chat.visitor_email:

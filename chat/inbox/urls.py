@@ -20,5 +20,6 @@ urlpatterns = [
     path("chats/<int:chat_id>/close/", views.chat_close_view, name="chat_close"),
     path("chats/<int:chat_id>/transfer/", views.chat_transfer_view, name="chat_transfer"),
     path("chats/<int:chat_id>/assign/", views.chat_assign_view, name="chat_assign"),
+    path("chats/<int:chat_id>/confirm-customer/", views.chat_confirm_customer_view, name="chat_confirm_customer"),
     path("files/<str:token>/", views.file_download, name="file_download"),
 ]

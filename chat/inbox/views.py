@@ -32,10 +32,18 @@ from chat.inbox.forms import InternalChatForm, PresenceForm, ReplyForm, Transfer
 from chat.inbox.presentation import waited
 from chat.messenger.outbox import message_delivery_retry
 from chat.models import Chat, ChatSettings, Message
-from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_start, chat_transfer
+from chat.services.chats import (
+    chat_assign,
+    chat_close,
+    chat_customer_confirm,
+    chat_mark_read,
+    chat_start,
+    chat_transfer,
+)
 from chat.services.errors import ChatError
 from chat.services.files import AttachmentGone, attachment_create
 from chat.services.messages import message_post
+from chat.services.permissions import default_close_reason, may_close, may_confirm_customer, may_transfer
 
 inbox_login_required = login_required(login_url="inbox:login")
 
@@ -155,6 +163,7 @@ def _chat_state(chat: Chat, user, delivery: dict) -> str:
     return _digest(
         f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
         f"|{delivery['fingerprint']}"
+        f"|{chat.customer_id}|{chat.customer_verified}"
     )
 
 
@@ -174,6 +183,13 @@ def _chat_context(request, chat: Chat, *, delivery: dict | None = None) -> dict:
         "watch_from": delivery["watch_from"],
         "is_mine": chat.agent_id == user.pk,
         "is_internal": chat.channel == Chat.Channel.INTERNAL,
+        # The buttons follow the services' own rules (chat.services.permissions).
+        "can_transfer": chat.is_open and chat.channel != Chat.Channel.INTERNAL and may_transfer(user=user, chat=chat),
+        "can_close": chat.is_open and may_close(user=user, chat=chat),
+        "can_confirm_customer": bool(chat.customer_id) and not chat.customer_verified
+        and may_confirm_customer(user=user, chat=chat),
+        # A typed e-mail is a claim: the customer's details wait for a verified link.
+        "customer_unverified": bool(chat.customer_id) and not chat.customer_verified,
         "peer": _internal_peer(chat, user),
         "history": selectors.inbox_customer_history(chat=chat),
         "crm_url": _crm_url(chat),
@@ -194,9 +210,12 @@ def _internal_peer(chat: Chat, user):
 
 
 def _crm_url(chat: Chat) -> str:
-    """Open the customer in the CRM (admin change page) or create him there, prefilled from the chat."""
+    """Open the customer in the CRM (admin change page) or create him there, prefilled from the chat.
+    None while the link is a claim: the CRM card waits until the link is verified."""
     try:
         if chat.customer_id:
+            if not chat.customer_verified:
+                return ""
             return reverse("admin:crm_customer_change", args=[chat.customer_id])
         if chat.channel == Chat.Channel.INTERNAL:
             return ""
@@ -374,7 +393,7 @@ def _composer_response(request, chat: Chat, *, reply_form=None, upload_form=None
 def chat_close_view(request, chat_id: int):
     chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     try:
-        chat_close(chat_id=chat.pk, reason=Chat.CloseReason.AGENT, actor=request.user)
+        chat_close(chat_id=chat.pk, reason=default_close_reason(user=request.user, chat=chat), actor=request.user)
     except ChatError as exc:
         messages.error(request, _error_text(exc))
         return _redirect(request, reverse("inbox:chat", args=[chat.pk]))
@@ -414,11 +433,25 @@ def chat_assign_view(request, chat_id: int):
 
 @require_POST
 @agent_view
+def chat_confirm_customer_view(request, chat_id: int):
+    """The "Confirm" button of the customer card: the visitor is the linked CRM customer."""
+    chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    try:
+        chat_customer_confirm(chat_id=chat.pk, actor=request.user)
+    except ChatError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The customer is confirmed."))
+    return _redirect(request, reverse("inbox:chat", args=[chat.pk]))
+
+
+@require_POST
+@agent_view
 def presence_view(request):
     form = PresenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a pause type."))
-        return _redirect(request, request.POST.get("next") or reverse("inbox:index"))
+        return _redirect(request, _safe_next(request))
     action = form.cleaned_data["action"]
     if action == PresenceForm.LOGOUT:
         return logout_view(request)
@@ -432,10 +465,13 @@ def presence_view(request):
 
 
 def _safe_next(request) -> str:
+    """The ``next`` of a form, only when it stays on this site; the inbox otherwise (never another host)."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return reverse("inbox:index")
 

@@ -90,6 +90,8 @@ def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message
                     channel=Chat.Channel.MESSENGER,
                     visitor_messenger_id=sender_id,
                     queue_id=messenger_default_queue_id(),
+                    # The sender id comes from an event Meta signed (X-Hub-Signature-256, checked by the view).
+                    verified_via=Chat.Verification.MESSENGER,
                 )
                 return message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=text, external_id=mid)
         except ChatError as exc:

@@ -55,7 +55,7 @@ def pending_replies_due_now(apps, schema_editor=None):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0005_waiting_auto_assign_idx'),
+        ('chat', '0006_chat_customer_verified'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='chatevent',
             name='kind',
-            field=models.CharField(choices=[('started', 'Started'), ('queued', 'Queued'), ('assigned', 'Assigned'), ('transferred', 'Transferred'), ('agent_paused', 'Agent paused'), ('auto_assign_stopped', 'Automatic assignment stopped'), ('customer_linked', 'Customer linked'), ('welcome_sent', 'Welcome message sent'), ('reply_sent_again', 'Reply sent again'), ('closed', 'Closed')], max_length=32, verbose_name='event'),
+            field=models.CharField(choices=[('started', 'Started'), ('queued', 'Queued'), ('assigned', 'Assigned'), ('transferred', 'Transferred'), ('agent_paused', 'Agent paused'), ('auto_assign_stopped', 'Automatic assignment stopped'), ('customer_linked', 'Customer linked'), ('customer_verified', 'Customer link verified'), ('welcome_sent', 'Welcome message sent'), ('reply_sent_again', 'Reply sent again'), ('closed', 'Closed')], max_length=32, verbose_name='event'),
         ),
         migrations.AlterField(
             model_name='message',

@@ -44,6 +44,15 @@ class Chat(models.Model):
         ADMIN = "admin", _("Closed by an administrator")
         SYSTEM = "system", _("Closed by the system")
 
+    class Verification(models.TextChoices):
+        """How the visitor's identity (and so the link to the CRM customer) was verified; empty = a claim."""
+
+        NONE = "", _("Not verified (a claim)")
+        SIGNED_EMAIL = "signed_email", _("E-mail signed by the host page")
+        MESSENGER = "messenger", _("Messenger id from a signed event")
+        INTEGRATION = "integration", _("Vouched for by an integration")
+        AGENT = "agent", _("Confirmed by an agent")
+
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.WAITING)
     queue = models.ForeignKey(
@@ -84,6 +93,17 @@ class Chat(models.Model):
     visitor_key = models.CharField(_("visitor key"), max_length=64, blank=True)
     visitor_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     page_url = models.URLField(_("page"), max_length=1000, blank=True)
+    # An e-mail typed into the widget is a claim: it may route the chat (the customer's owner), but the
+    # customer's details, earlier chats and VIP priority follow only from a verified identity
+    # (docs/decisions.md, "Identity: a typed e-mail is a claim").
+    customer_verified = models.BooleanField(
+        _("identity verified"),
+        default=False,
+        help_text=_("The visitor proved to be the CRM customer (or the owner of the e-mail) linked to this chat."),
+    )
+    customer_verified_via = models.CharField(
+        _("verified by"), max_length=16, choices=Verification.choices, blank=True, default=Verification.NONE
+    )
 
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
@@ -301,6 +321,7 @@ class ChatEvent(models.Model):
         AGENT_PAUSED = "agent_paused", _("Agent paused")
         AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _("Automatic assignment stopped")
         CUSTOMER_LINKED = "customer_linked", _("Customer linked")
+        CUSTOMER_VERIFIED = "customer_verified", _("Customer link verified")
         WELCOME_SENT = "welcome_sent", _("Welcome message sent")
         REPLY_SENT_AGAIN = "reply_sent_again", _("Reply sent again")
         CLOSED = "closed", _("Closed")

@@ -3,15 +3,15 @@
 Each key is a small registered class that contributes ``ORDER BY`` terms; the
 configured keys are compared lexicographically, the chat id last, so the order is
 total and repeatable. The default order (longest waiting, VIP, shortest waiting)
-is plain FIFO; moving VIP first serves VIPs first, FIFO among them.
+is plain FIFO; moving VIP first serves VIPs first, FIFO among them. A chat counts as
+a VIP's only when its customer link is verified (``Chat.customer_verified``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import BooleanField, F, OrderBy, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, F, OrderBy, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 CHAT_ORDER_REGISTRY: dict[str, type[ChatOrderKey]] = {}
@@ -50,10 +50,19 @@ class LongestWaiting(ChatOrderKey):
 
 @chat_order_key("vip", label=_("VIP client"))
 class VipFirst(ChatOrderKey):
-    sql = "COALESCE(cu.vip, FALSE) DESC"
+    """A VIP counts only through a verified link: an e-mail typed into the widget is a claim, and claiming
+    a VIP's e-mail must not jump the queue (SPEC.md, "An e-mail typed into the widget is a claim")."""
+
+    sql = "(c.customer_verified AND COALESCE(cu.vip, FALSE)) DESC"
 
     def order_by(self):
-        return [Coalesce(F("customer__vip"), Value(False), output_field=BooleanField()).desc()]
+        return [
+            Case(
+                When(customer_verified=True, customer__vip=True, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ).desc()
+        ]
 
 
 @chat_order_key("shortest_waiting", label=_("Shortest waiting in the queue"))

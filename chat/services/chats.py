@@ -23,6 +23,7 @@ from crm.services import customer_link_or_create
 from .assignment import free_slot, get_agent, mark_assigned, record_assigned, refuse_slot, send_welcome, take_slot
 from .dispatch import dispatch_soon
 from .errors import ChatError
+from .permissions import FORBIDDEN, check_assign, check_close, check_confirm_customer, check_transfer, is_staff
 
 REQUEUE_LOGGED_OUT = "agent_logged_out"
 TRANSFER_MANUAL = "manual"
@@ -81,6 +82,8 @@ def chat_start(
     page_url: str = "",
     initiator_id=None,
     peer_id=None,
+    verified_via: str = "",
+    actor: User | None = None,
 ) -> Chat:
     """Start a chat. Website/Messenger: link the CRM customer, queue, welcome, dispatch after commit.
 
@@ -89,7 +92,22 @@ def chat_start(
     unique constraints decide between simultaneous starts.
     Internal: ``initiator_id`` and ``peer_id``; assigned to the peer at once, no
     queue and no slot.
+
+    ``verified_via`` (a ``Chat.Verification``) says the caller has proven the visitor's e-mail or
+    Messenger id: the widget with a valid signature, the webhook with Meta's signature, an integration.
+    Empty = a claim: the customer link routes the chat but shows none of his details and gives no VIP
+    priority until an agent confirms it. A person (``actor``) may vouch only as an integration, and only
+    when staff.
     """
+    if verified_via not in Chat.Verification.values:
+        raise ChatError(_("Unknown verification."), field="verified_via", code="invalid")
+    if actor is not None and verified_via and not (
+        verified_via == Chat.Verification.INTEGRATION and is_staff(actor)
+    ):
+        raise ChatError(
+            _("Only staff integrations can start a chat with a verified customer."), field="customer_verified",
+            code=FORBIDDEN,
+        )
     if channel not in Chat.Channel.values:
         raise ChatError(_("Unknown channel."), field="channel", code="invalid_channel")
     if channel == Chat.Channel.INTERNAL:
@@ -139,6 +157,8 @@ def chat_start(
                     visitor_messenger_id=visitor_messenger_id,
                     visitor_key=visitor_key,
                     page_url=page_url,
+                    customer_verified=bool(verified_via),
+                    customer_verified_via=verified_via,
                     created_at=now,
                     queued_at=now,
                     last_heartbeat_at=now if channel == Chat.Channel.WEBSITE else None,
@@ -158,7 +178,12 @@ def chat_start(
                 chat=chat,
                 kind=ChatEvent.Kind.CUSTOMER_LINKED,
                 created_at=now,
-                data={"customer": customer.pk, "created": bool(getattr(customer, "created", False))},
+                data={
+                    "customer": customer.pk,
+                    "created": bool(getattr(customer, "created", False)),
+                    "verified": bool(verified_via),
+                    "via": verified_via,
+                },
             )
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.QUEUED, queue=queue, created_at=now)
         send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.CHAT_STARTED, card=card, now=now)
@@ -202,10 +227,12 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
     The agent must be logged in and below the maximum (a pause or a phone call does
     not stop a manual assignment; queue membership is not required). Among
     simultaneous callers exactly one wins; the others get ChatError(code="taken").
+    A person (``actor``) other than staff assigns only to himself (``permissions``).
     """
     strategy = (strategy or MANUAL).strip()
     if len(strategy) > 32:
         raise ChatError(_("Give a strategy code of at most 32 characters."), field="strategy", code="invalid")
+    check_assign(actor=actor, agent_id=agent_id)
     with transaction.atomic():
         chat = lock_chat(chat_id)
         _check_customer_chat(chat)
@@ -232,12 +259,15 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
 
 
 def chat_transfer(*, chat_id, to_agent_id=None, to_queue_id=None, actor: User | None = None) -> Chat:
-    """Hand a chat to another agent (capacity applies) or put it back in a queue (keeping its queue time)."""
+    """Hand a chat to another agent (capacity applies) or put it back in a queue (keeping its queue time).
+
+    A person (``actor``) other than staff transfers only the chat assigned to him (``permissions``)."""
     if (to_agent_id in (None, "")) == (to_queue_id in (None, "")):
         raise ChatError(_("Choose either an agent or a queue to transfer to."), field="agent", code="required")
     with transaction.atomic():
         chat = lock_chat(chat_id)
         _check_customer_chat(chat)
+        check_transfer(actor=actor, chat=chat)
         now = timezone.now()
         old_agent_id = chat.agent_id if chat.status == Chat.Status.ASSIGNED else None
         if to_agent_id not in (None, ""):
@@ -335,13 +365,17 @@ def system_text(text) -> str:
 
 
 def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
-    """Close an open chat with a reason: a system message, the slot freed, dispatch after commit."""
+    """Close an open chat with a reason: a system message, the slot freed, dispatch after commit.
+
+    A person (``actor``) closes only what ``permissions.may_close`` allows, with the reasons of people
+    ("agent"; staff also "admin"); "client", "inactivity" and "system" come only from the system."""
     if reason not in Chat.CloseReason.values:
         raise ChatError(_("Unknown close reason."), field="reason", code="invalid_reason")
     with transaction.atomic():
         chat = lock_chat(chat_id)
         if chat.status == Chat.Status.CLOSED:
             raise _closed_error()
+        check_close(actor=actor, chat=chat, reason=reason)
         now = timezone.now()
         held_slot = chat.status == Chat.Status.ASSIGNED and chat.channel != Chat.Channel.INTERNAL
         Chat.objects.filter(pk=chat.pk).update(
@@ -361,6 +395,45 @@ def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
             dispatch_soon(queue_id=chat.queue_id)
     chat.refresh_from_db()
     return chat
+
+
+def chat_customer_verify(*, chat_id, via: str, actor: User | None = None) -> Chat:
+    """Mark the chat's identity verified (``via``: a ``Chat.Verification``) with a CUSTOMER_VERIFIED event.
+
+    The one writer of a verification after the start; the conditional update makes a second call
+    (or two at once) a clear refusal with one event."""
+    if via not in Chat.Verification.values or not via:
+        raise ChatError(_("Unknown verification."), field="via", code="invalid")
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if not Chat.objects.filter(pk=chat.pk, customer_verified=False).update(
+            customer_verified=True, customer_verified_via=via
+        ):
+            raise ChatError(_("This chat's customer is already verified."), field="chat", code="already_verified")
+        ChatEvent.objects.create(
+            chat=chat, kind=ChatEvent.Kind.CUSTOMER_VERIFIED, actor=actor, agent_id=chat.agent_id,
+            queue_id=chat.queue_id, reason=via, data={"customer": chat.customer_id, "via": via},
+        )
+        if chat.status == Chat.Status.WAITING:
+            dispatch_soon(queue_id=chat.queue_id)  # a verified VIP may now go first
+    chat.refresh_from_db()
+    return chat
+
+
+def chat_customer_confirm(*, chat_id, actor: User | None) -> Chat:
+    """An agent confirms that the visitor is the CRM customer the chat is linked to (he checked it in the
+    conversation): from now on the inbox shows the customer's details and earlier chats, and a VIP gets
+    his priority. Only the agent handling the chat, or staff (``permissions``)."""
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if chat.status == Chat.Status.CLOSED:
+            raise _closed_error()
+        check_confirm_customer(actor=actor, chat=chat)
+        if chat.customer_id is None:
+            raise ChatError(
+                _("This chat is not linked to a customer in the CRM."), field="customer", code="no_customer"
+            )
+        return chat_customer_verify(chat_id=chat.pk, via=Chat.Verification.AGENT, actor=actor)
 
 
 def chat_mark_read(*, chat_id, agent_id) -> None:

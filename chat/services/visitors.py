@@ -6,21 +6,59 @@ is stored (``Chat.visitor_token_hash``), it travels only in the
 ``X-Visitor-Token`` header and opens only its own chat. A start from a browser
 whose visitor key already has an open chat resumes that chat and issues a new
 token (the widget keeps the newest token in the browser's storage).
+
+An e-mail typed into the widget is a claim. A host page whose visitors are logged
+in may prove it: it signs the lower-cased e-mail with HMAC-SHA256 and the widget
+secret (``WIDGET_IDENTITY_SECRET``) on its server and puts the hex digest beside
+the e-mail; ``visitor_identity_check`` accepts it or refuses the start
+(docs/inbox.md, "Signed identities").
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Chat, Queue
 from chat.services.errors import ChatError
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_MAX_LENGTH = 128
+
+
+def visitor_email_signature(*, email: str, secret: str) -> str:
+    """What the host page computes on its server: hex HMAC-SHA256 of the trimmed, lower-cased e-mail."""
+    return hmac.new(secret.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def visitor_identity_check(*, email: str, signature: str) -> bool:
+    """True when ``signature`` proves ``email`` (one of ``WIDGET_IDENTITY_SECRETS`` signed it); False when
+    there is no signature (a claim) or signed identities are off (no secret: the signature cannot be checked,
+    so the e-mail stays a claim and a warning is logged). A wrong signature, or one without an e-mail, is
+    refused (ChatError naming the field), so the start creates nothing."""
+    signature = (signature or "").strip().lower()
+    if not signature:
+        return False
+    if not (email or "").strip():
+        raise ChatError(_("Give the e-mail that the signature signs."), field="email", code="required")
+    keys = [key for key in getattr(settings, "WIDGET_IDENTITY_SECRETS", []) if key]
+    if not keys:
+        logger.warning("A widget start carried an e-mail signature, but WIDGET_IDENTITY_SECRET is not set")
+        return False
+    if len(signature) <= SIGNATURE_MAX_LENGTH and any(
+        hmac.compare_digest(visitor_email_signature(email=email, secret=key), signature) for key in keys
+    ):
+        return True
+    raise ChatError(_("The e-mail signature is not valid."), field="email_signature", code="invalid_signature")
 
 
 def visitor_token_hash(token: str) -> str:
@@ -62,12 +100,18 @@ def visitor_chat_start(
     queue_id: int | None = None,
     visitor_name: str = "",
     visitor_email: str = "",
+    email_signature: str = "",
     page_url: str = "",
     now: datetime | None = None,
 ) -> tuple[Chat, str]:
-    """Start (or resume, for the same visitor key) a website chat; returns the chat and a fresh visitor token."""
-    from chat.services.chats import chat_start
+    """Start (or resume, for the same visitor key) a website chat; returns the chat and a fresh visitor token.
 
+    With a valid ``email_signature`` the visitor's identity is verified; a resumed chat with the same e-mail
+    that was a claim becomes verified too (the visitor logged in on the host page meanwhile)."""
+    from chat.services.chats import chat_customer_verify, chat_start
+
+    verified = visitor_identity_check(email=visitor_email, signature=email_signature)
+    via = Chat.Verification.SIGNED_EMAIL if verified else ""
     if queue_id is None:
         queue_id = visitor_default_queue_id()
     elif not Queue.objects.filter(pk=queue_id, active=True).exists():
@@ -83,7 +127,19 @@ def visitor_chat_start(
                     visitor_email=visitor_email,
                     visitor_key=visitor_key,
                     page_url=page_url,
+                    verified_via=via,
                 )
+                if (
+                    verified
+                    and not chat.created
+                    and not chat.customer_verified
+                    and chat.visitor_email.lower() == visitor_email.strip().lower()
+                ):
+                    try:
+                        chat_customer_verify(chat_id=chat.pk, via=via)
+                    except ChatError as exc:  # verified by a simultaneous start: fine
+                        if exc.code != "already_verified":
+                            raise
                 Chat.objects.filter(pk=chat.pk).update(last_heartbeat_at=now, page_closed_at=None)
                 token = visitor_token_issue(chat_id=chat.pk)
             break

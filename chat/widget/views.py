@@ -120,6 +120,12 @@ class WidgetChatStartApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         email = serializers.EmailField(required=False, allow_blank=True, default="")
+        email_signature = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=128,
+            help_text="Hex HMAC-SHA256 of the lower-cased e-mail with the widget secret, computed by the host "
+                      "page's server for a logged-in visitor. Valid: the identity is verified; wrong: 400, "
+                      "nothing created; absent: the e-mail is a claim.",
+        )
         queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
         page = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
         visitor_key = serializers.RegexField(
@@ -138,8 +144,14 @@ class WidgetChatStartApi(APIView):
         operation_id="widget_chat_start",
         summary="Start a chat (or resume the visitor key's open chat)",
         request=InputSerializer,
-        responses={201: OutputSerializer},
+        responses={201: OutputSerializer, 400: ErrorOutput},
         examples=[
+            OpenApiExample(
+                "Wrong signature",
+                response_only=True,
+                status_codes=["400"],
+                value={"email_signature": ["The e-mail signature is not valid."], "code": "invalid_signature"},
+            ),
             OpenApiExample(
                 "Start",
                 request_only=True,
@@ -162,6 +174,7 @@ class WidgetChatStartApi(APIView):
             queue_id=data.validated_data["queue"],
             visitor_name=data.validated_data["name"],
             visitor_email=data.validated_data["email"],
+            email_signature=data.validated_data["email_signature"],
             page_url=data.validated_data["page"],
         )
         output = {"token": token, "resumed": chat.created_at < started, "chat": WidgetChatOutput(chat).data}

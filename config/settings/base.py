@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "chat.api.schema.ParleyAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "chat.api.pagination.ParleyPagination",
     "PAGE_SIZE": int(os.environ.get("API_PAGE_SIZE", "50")),
     "EXCEPTION_HANDLER": "chat.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -264,6 +264,12 @@ REST_FRAMEWORK = {
         scope: os.environ.get(variable, default) for scope, (variable, default) in THROTTLE_RATE_VARIABLES.items()
     },
 }
+# The largest page any list of the API serves (a larger ?limit= is lowered to it; chat/api/pagination.py).
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
+# The OpenAPI schema (/api/schema/) and Swagger UI (/api/docs/) without logging in. Off except in the
+# local settings: the schema lists every operation and field, which a stranger need not read.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
     "DESCRIPTION": "Chats, routing settings, presence and CRM customers of the Parley contact-centre chat.",
@@ -282,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "chat.models.Chat.Channel",
         "ChatStatusEnum": "chat.models.Chat.Status",
         "CloseReasonEnum": "chat.models.Chat.CloseReason",
+        "VerificationEnum": "chat.models.Chat.Verification",
         "SenderEnum": "chat.models.Message.Sender",
         "DeliveryStatusEnum": "chat.models.Message.Delivery",
     },
@@ -304,6 +311,10 @@ CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
 # The widget saves downloaded files under their own name and honours Retry-After.
 CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
 WIDGET_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("WIDGET_HEARTBEAT_TIMEOUT_SECONDS", "90"))
+# Signed identities (docs/inbox.md, "Signed identities"): the host page signs its logged-in visitor's
+# e-mail with HMAC-SHA256 and this secret; empty = off (every typed e-mail is a claim). Several secrets,
+# comma-separated, are all accepted (rotation: add the new one, switch the host page, drop the old one).
+WIDGET_IDENTITY_SECRETS = env_list("WIDGET_IDENTITY_SECRET")
 # MESSENGER_ENABLED=false leaves /webhooks/messenger out of the URLs (config/urls.py logs it).
 # An empty app secret or verify token refuses every webhook request (chat/messenger/).
 MESSENGER_ENABLED = env_bool("MESSENGER_ENABLED", True)

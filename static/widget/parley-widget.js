@@ -4,6 +4,12 @@
  *           data-server="https://parley.example.com" data-queue="1" async></script>
  * data-queue: the queue id (optional; the first active queue otherwise).
  * data-lang: "pl" or "en" (optional; the page's or the browser's language otherwise).
+ * data-email, data-email-signature (optional): the logged-in visitor's e-mail and its signature, the hex
+ *   HMAC-SHA256 of the lower-cased e-mail with the widget secret, computed by the host page's SERVER
+ *   (never in the browser). The pre-chat form then shows the e-mail read-only and the chat starts with a
+ *   verified identity. Pages that learn who is logged in later call
+ *   window.ParleyWidget.identify(email, signature) (and identify(null) on log-out).
+ *   Without a signature a typed e-mail is only a claim (docs/inbox.md, "Signed identities").
  *
  * It talks only to <server>/widget/v1/ with the chat's visitor token in the
  * X-Visitor-Token header; it keeps the chat across page loads of the same site
@@ -23,6 +29,10 @@
   var CLIP = '<svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>';
   var SERVER = (script.getAttribute("data-server") || new URL(script.src).origin).replace(/\/+$/, "");
   var QUEUE = (script.getAttribute("data-queue") || "").trim();
+  var identity = null;  // {email, signature} of a visitor the host page vouches for
+  if ((script.getAttribute("data-email") || "").trim() && (script.getAttribute("data-email-signature") || "").trim()) {
+    identity = { email: script.getAttribute("data-email").trim(), signature: script.getAttribute("data-email-signature").trim() };
+  }
   var API = SERVER + "/widget/v1";
   var STORE = "parley-widget:" + SERVER;
   var POLL_OPEN_MS = 2000, POLL_CLOSED_MS = 5000, STATE_EVERY = 4, HEARTBEAT_MS = 30000;
@@ -207,7 +217,21 @@
     $(".sub").textContent = t("subtitle");
     if (state.name) { prechat.elements.name.value = state.name; }
     if (state.email) { prechat.elements.email.value = state.email; }
+    applyIdentity();
   }
+  // A signed e-mail cannot be edited: the signature is valid for this e-mail only.
+  function applyIdentity() {
+    var field = prechat.elements.email;
+    field.readOnly = !!identity;
+    if (identity) { field.value = identity.email; }
+  }
+  window.ParleyWidget = {
+    identify: function (email, signature) {
+      identity = email && signature ? { email: String(email).trim(), signature: String(signature).trim() } : null;
+      if (!identity) { prechat.elements.email.value = ""; }
+      applyIdentity();
+    }
+  };
 
   // --- polling, heartbeat, page close ----------------------------------------------------------
   var pollTimer = null, heartbeatTimer = null, tick = 0, polling = false;
@@ -300,6 +324,7 @@
     var name = prechat.elements.name.value.trim(), email = prechat.elements.email.value.trim();
     if (!name) { showError(err, t("nameRequired")); return; }
     var payload = { name: name, email: email, page: location.href.slice(0, 1000), visitor_key: state.visitorKey };
+    if (identity) { payload.email = identity.email; payload.email_signature = identity.signature; }
     if (/^\d+$/.test(QUEUE)) { payload.queue = parseInt(QUEUE, 10); }
     var btn = prechat.querySelector("button");
     btn.disabled = true;

@@ -216,3 +216,28 @@ def test_the_widget_sends_a_heartbeat_every_30_seconds(visitor):
     started = Chat.objects.get().last_heartbeat_at
     visitor.clock.fast_forward("00:31")
     wait_until(lambda: Chat.objects.get().last_heartbeat_at > started, message="a heartbeat after 30 s")
+
+
+def test_a_host_page_that_signs_its_logged_in_visitor_starts_a_verified_chat(visitor, settings):
+    """Issue 11, point 4: the host page's server signs the e-mail (HMAC-SHA256, widget secret); the widget
+    shows it read-only and sends the signature; the chat's customer link is verified."""
+    import hashlib
+    import hmac
+
+    settings.WIDGET_IDENTITY_SECRETS = ["e2e-widget-secret"]
+    customer = factories.CustomerFactory(email="zofia@example.com", vip=True)
+    signature = hmac.new(b"e2e-widget-secret", b"zofia@example.com", hashlib.sha256).hexdigest()
+    visitor.wait_for_function("window.ParleyWidget !== undefined")
+    visitor.evaluate("([email, sig]) => window.ParleyWidget.identify(email, sig)", ["zofia@example.com", signature])
+
+    visitor.click(".launcher")
+    email = visitor.locator(".prechat input[name=email]")
+    expect(email).to_have_value("zofia@example.com")
+    expect(email).to_have_attribute("readonly", "")
+    visitor.fill(".prechat input[name=name]", "Zofia")
+    visitor.click(".prechat button[type=submit]")
+    expect(visitor.locator(".conversation")).to_be_visible()
+
+    chat = Chat.objects.get()
+    assert (chat.customer_id, chat.customer_verified, chat.customer_verified_via) == (
+        customer.pk, True, "signed_email")

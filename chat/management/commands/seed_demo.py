@@ -2,7 +2,8 @@
 
 Creates an administrator, five agents with presence, two queues with different
 member priorities, CRM customers (with owners, one VIP) and waiting, assigned
-and closed chats with messages and events. Everything that has a rule goes
+and closed chats with messages and events; one customer link confirmed by an
+agent (verified), the other typed e-mails claims (unverified). Everything that has a rule goes
 through the services (chat_start, chat_assign, message_post, chat_close,
 presence_*, customer_*, queue_*), so the counters and the history are what the
 product itself would have written.
@@ -30,7 +31,7 @@ from django.db.models import F, Q
 from agents.models import PauseType, User
 from agents.services import presence_get, presence_login, presence_pause, presence_set_phone_call
 from chat.models import Chat, ChatEvent, Message, Queue
-from chat.services.chats import chat_assign, chat_close, chat_start
+from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start
 from chat.services.messages import message_post
 from chat.services.queues import queue_create, queue_member_set
 from chat.services.rules import chats_stop_auto_assign
@@ -255,6 +256,10 @@ class Command(BaseCommand):
             chat = website(queue_id, name, email)
             chat_assign(chat_id=chat.pk, agent_id=agent.pk)
             talk(chat, agent, lines)
+            if name == "Maria Nowak":
+                # A verified link: bartek confirmed who he talks to, so his card shows her details and history.
+                # The other typed e-mails stay claims (the card says "unverified").
+                chat_customer_confirm(chat_id=chat.pk, actor=bartek)
 
         # An internal chat between colleagues (takes no slot).
         chat = chat_start(channel=Chat.Channel.INTERNAL, initiator_id=anna.pk, peer_id=bartek.pk)

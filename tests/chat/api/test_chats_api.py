@@ -119,6 +119,7 @@ def test_an_agent_cannot_assign_a_chat_to_someone_else(agent_api, start_chat, ot
     chat = start_chat()
     response = agent_api.post(f"/api/v1/chats/{chat.pk}/assign/", {"agent": other_agent.pk}, format="json")
     assert response.status_code == 403
+    assert (response.json()["code"], "agent" in response.json()) == ("forbidden", True)
     assert Chat.objects.get(pk=chat.pk).status == "waiting"
 
 

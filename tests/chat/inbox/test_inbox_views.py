@@ -73,11 +73,13 @@ def test_the_waiting_list_shows_only_chats_of_the_agents_queues(agent_client, st
 
 
 def test_the_waiting_list_follows_the_configured_chat_order(agent_client, start_chat):
+    from chat.services.chats import chat_customer_verify
     from chat.services.settings import strategy_order_set
 
     plain = start_chat(name="Plain first")
     vip_customer = factories.CustomerFactory(email="vip@example.com", vip=True)
     vip = start_chat(name="VIP later", email=vip_customer.email)
+    chat_customer_verify(chat_id=vip.pk, via="signed_email")  # a claimed VIP e-mail has no priority
     html = agent_client.get(reverse("inbox:index")).context["sidebar_html"]
     assert html.index(f'data-chat-id="{plain.pk}"') < html.index(f'data-chat-id="{vip.pk}"')
     strategy_order_set(kind="chat", codes=["vip", "longest_waiting", "shortest_waiting"])
@@ -285,7 +287,8 @@ def test_the_customer_card_links_to_the_crm_add_page_prefilled(agent_client, sta
     assert response.context["crm_url"] == reverse("admin:crm_customer_add") + "?name=Jan+Nowak&email=jan%40example.com"
 
 
-def test_the_customer_card_shows_earlier_chats_and_opens_the_customer(agent_client, agent, start_chat):
+def test_the_customer_card_shows_earlier_chats_and_opens_the_customer_once_confirmed(agent_client, agent,
+                                                                                   start_chat):
     customer = factories.CustomerFactory(email="known@example.com")
     earlier = start_chat(email="known@example.com", key="a" * 20)
     from chat.services.chats import chat_close
@@ -293,6 +296,9 @@ def test_the_customer_card_shows_earlier_chats_and_opens_the_customer(agent_clie
     chat_close(chat_id=earlier.pk, reason=Chat.CloseReason.AGENT)
     chat = start_chat(email="known@example.com", key="b" * 20)
     chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+    response = agent_client.get(reverse("inbox:chat", args=[chat.pk]))
+    assert (response.context["history"], response.context["crm_url"]) == ([], "")  # a typed e-mail is a claim
+    agent_client.post(reverse("inbox:chat_confirm_customer", args=[chat.pk]), **HTMX)
     response = agent_client.get(reverse("inbox:chat", args=[chat.pk]))
     assert [c.pk for c in response.context["history"]] == [earlier.pk]
     assert response.context["crm_url"] == reverse("admin:crm_customer_change", args=[customer.pk])

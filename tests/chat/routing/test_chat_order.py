@@ -20,14 +20,15 @@ def queue():
 
 @pytest.fixture
 def chats(queue):
-    """Oldest first: a plain chat (30 min), a VIP (20 min), a plain chat (10 min), a VIP (5 min)."""
+    """Oldest first: a plain chat (30 min), a VIP (20 min), a plain chat (10 min), a VIP (5 min); the VIPs'
+    links are verified (a claimed VIP e-mail gets no priority: see the last tests)."""
     vip = factories.CustomerFactory(vip=True)
     vip2 = factories.CustomerFactory(vip=True)
     return {
         "old": waiting_chat(queue, minutes_ago=30),
-        "vip_old": waiting_chat(queue, minutes_ago=20, customer=vip),
+        "vip_old": waiting_chat(queue, minutes_ago=20, customer=vip, customer_verified=True),
         "new": waiting_chat(queue, minutes_ago=10),
-        "vip_new": waiting_chat(queue, minutes_ago=5, customer=vip2),
+        "vip_new": waiting_chat(queue, minutes_ago=5, customer=vip2, customer_verified=True),
     }
 
 
@@ -89,3 +90,35 @@ def test_chat_without_an_eligible_agent_stays_waiting_and_the_next_is_served(age
 
     assert agent_of(stuck) is None
     assert agent_of(served) == agent
+
+
+def test_a_claimed_vip_email_is_served_fifo_and_a_verified_vip_first(queue):
+    """SPEC: VIP priority follows only from a verified link; typing a VIP's e-mail does not jump the queue."""
+    set_chat_order("vip", "longest_waiting", "shortest_waiting")
+    vip = factories.CustomerFactory(vip=True)
+    plain = waiting_chat(queue, minutes_ago=30)
+    claimed = waiting_chat(queue, minutes_ago=20, customer=vip)  # e-mail typed into the widget
+    verified = waiting_chat(queue, minutes_ago=10, customer=vip, customer_verified=True,
+                            customer_verified_via="signed_email")
+
+    assert list(chats_dispatch_order().values_list("id", flat=True)) == [verified.pk, plain.pk, claimed.pk]
+
+
+def test_dispatch_serves_the_verified_vip_first_and_the_claim_in_its_fifo_turn(agent_factory, queue):
+    agent = agent_factory(queue=queue)
+    set_card(max_concurrent_chats=1)
+    set_chat_order("vip", "longest_waiting", "shortest_waiting")
+    vip = factories.CustomerFactory(vip=True)
+    plain = waiting_chat(queue, minutes_ago=30)
+    claimed = waiting_chat(queue, minutes_ago=40, customer=vip)
+    verified = waiting_chat(queue, minutes_ago=10, customer=vip, customer_verified=True)
+
+    assert dispatch() == 1
+    assert agent_of(verified) == agent
+    assert agent_of(claimed) is None and agent_of(plain) is None
+
+    from chat.services.chats import chat_close
+
+    chat_close(chat_id=verified.pk, reason="agent")
+    dispatch()
+    assert agent_of(claimed) == agent  # the oldest of the rest, not because of the VIP's e-mail

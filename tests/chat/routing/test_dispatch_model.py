@@ -1,7 +1,8 @@
 """Property: dispatch() does what a small plain-Python model of SPEC.md's rules does.
 
 The model reads SPEC.md literally: serve waiting, not-halted chats in chat order
-(keys compared lexicographically, id last); for each, narrow the eligible agents
+(keys compared lexicographically, id last; a customer is a VIP only through a
+verified link); for each, narrow the eligible agents
 strategy by strategy (each keeps its best group or hands the whole group on), the
 lowest id last; a chat with no eligible agent stays waiting. It is compared with
 the real dispatch on random agents, queues, customers, earlier chats, exclusions,
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agents.models import PauseType, Presence, User
@@ -54,6 +55,7 @@ class ChatSpec:
     queued: int  # minutes after T0 (ties allowed)
     halted: bool
     excluded: list[int] = field(default_factory=list)  # agent indexes with a NoReplyExclusion
+    verified: bool = False  # the customer link is verified (else a claim: no VIP priority)
 
 
 @dataclass
@@ -101,6 +103,7 @@ def scenarios(draw) -> Scenario:
             queued=draw(st.integers(10, 14)),
             halted=draw(st.sampled_from([False, False, False, False, True])),
             excluded=draw(st.lists(st.integers(0, n_agents - 1), max_size=2, unique=True)),
+            verified=draw(st.booleans()),
         )
         for _ in range(draw(st.integers(1, 8)))
     ]
@@ -124,7 +127,8 @@ def model_dispatch(s: Scenario) -> dict[int, tuple[int, str]]:
 
     def chat_key(i: int):
         c = s.chats[i]
-        vip = c.customer is not None and s.customers[c.customer][1]
+        # SPEC: VIP priority follows only from a verified link (a typed e-mail is a claim).
+        vip = c.customer is not None and s.customers[c.customer][1] and c.verified
         keys = {"longest_waiting": c.queued, "vip": 0 if vip else 1, "shortest_waiting": -c.queued}
         return tuple(keys[code] for code in s.chat_order) + (i,)
 
@@ -213,6 +217,7 @@ def build(s: Scenario):
         chat = Chat.objects.create(
             channel="website", status="waiting", queue=queues[spec.queue],
             customer=customers[spec.customer] if spec.customer is not None else None,
+            customer_verified=spec.verified,
             created_at=minutes(spec.queued), queued_at=minutes(spec.queued),
             auto_assign_stopped_at=minutes(spec.queued) if spec.halted else None,
         )
@@ -226,6 +231,18 @@ def build(s: Scenario):
 @settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(scenario=scenarios())
+# A claimed VIP e-mail (unverified) waits its FIFO turn behind an older chat; a verified VIP goes first.
+@example(scenario=Scenario(
+    queues=1,
+    agents=[AgentSpec(logged_in=True, paused=False, phone=False, open_chats=0, last_assigned=None, memberships={0: 0})],
+    customers=[(None, True)],
+    earlier=[],
+    chats=[ChatSpec(queue=0, customer=None, queued=10, halted=False),
+           ChatSpec(queue=0, customer=0, queued=11, halted=False, verified=False),
+           ChatSpec(queue=0, customer=0, queued=12, halted=False, verified=True)],
+    max_chats=2, allow_phone=True,
+    agent_order=list(DEFAULT_AGENT_STRATEGY_ORDER), chat_order=["vip", "longest_waiting", "shortest_waiting"],
+))
 def test_dispatch_matches_the_plain_model_of_the_spec(scenario):
     from chat.services.dispatch import dispatch
 
