@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample
+
+FILE_TOO_LARGE_EXAMPLE = OpenApiExample(
+    "Too large",
+    value={"file": ["The file is too large: the limit is 8 MB."], "code": "too_large", "limit_bytes": 8388608},
+    response_only=True,
+    status_codes=["413"],
+)
 
 
 class ParleyAutoSchema(AutoSchema):
@@ -29,6 +37,10 @@ ERROR_RESPONSES = {
     "404": "Unknown id, or not visible to this user.",
     "429": "Throttled; see Retry-After.",
 }
+# Only operations that take a body: over its ceiling it is refused before it is read.
+BODY_ERROR_RESPONSES = {
+    "413": "The request body is over its limit (`limit_bytes`); nothing was read or stored.",
+}
 
 
 def add_error_responses(result, generator, request, public):
@@ -46,4 +58,9 @@ def add_error_responses(result, generator, request, public):
                 operation["responses"].setdefault(
                     status, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+            if "requestBody" in operation:
+                for status, description in BODY_ERROR_RESPONSES.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": {"application/json": {"schema": ref}}}
+                    )
     return result
