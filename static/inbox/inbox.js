@@ -22,6 +22,15 @@
     if (empty && document.querySelector("#messages .msg")) { empty.remove(); }
   });
 
+  // A file over the card's limit answers 413 with the composer and its message (htmx
+  // swaps no 4xx by default): show it like any other refusal of the form.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 413 && evt.detail.target && evt.detail.target.id === "composer") {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (evt) {
     var t = evt.target;
