@@ -45,5 +45,6 @@ class MessengerWebhookApi(APIView):
             payload = json.loads(raw)
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python recurses
             return JsonResponse({"detail": "Malformed JSON.", "code": "parse_error"}, status=400)
-        stored = messenger_webhook_handle(payload=payload)
-        return JsonResponse({"stored": stored})
+        outcome = messenger_webhook_handle(payload=payload)
+        # 200 whatever the events held: Meta disables a webhook that keeps failing.
+        return JsonResponse({"stored": outcome.stored, "skipped": outcome.skipped})
