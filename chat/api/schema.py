@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+
+from chat.api.serializers import ErrorOutput
 
 FILE_TOO_LARGE_EXAMPLE = OpenApiExample(
     "Too large",
     value={"file": ["The file is too large: the limit is 8 MB."], "code": "too_large", "limit_bytes": 8388608},
     response_only=True,
     status_codes=["413"],
+)
+FILE_TOO_LARGE_RESPONSE = OpenApiResponse(
+    ErrorOutput,
+    description="The file is over the card's limit: refused before the body is read, or when its bytes pass "
+    "the limit; nothing is stored.",
 )
 
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from agents.models import PauseType, Presence, User
 from chat.api.permissions import IsStaffOrReadOnly
-from chat.api.schema import FILE_TOO_LARGE_EXAMPLE
+from chat.api.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
 from chat.api.selectors import (
     attachment_get_for,
     chat_get_assignable_for,
@@ -778,7 +778,7 @@ class AttachmentUploadApi(APIView):
             "pass the limit. Both answer 413 with `code` `too_large` and `limit_bytes`, and store nothing."
         ),
         request={"multipart/form-data": InputSerializer},
-        responses={201: AttachmentOutput, 400: ErrorOutput, 409: ErrorOutput, 413: ErrorOutput},
+        responses={201: AttachmentOutput, 400: ErrorOutput, 409: ErrorOutput, 413: FILE_TOO_LARGE_RESPONSE},
         examples=[FILE_TOO_LARGE_EXAMPLE],
     )
     def post(self, request):

@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.api.schema import FILE_TOO_LARGE_EXAMPLE
+from chat.api.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
 from chat.api.serializers import ErrorOutput
 from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
 from chat.bodies import ParleyJSONParser
@@ -264,7 +264,7 @@ class WidgetFileUploadApi(WidgetApi):
             "read; a file over the limit is stopped when its bytes pass the limit (413, `too_large`)."
         ),
         request={"multipart/form-data": InputSerializer},
-        responses={201: WidgetMessageOutput, 413: ErrorOutput},
+        responses={201: WidgetMessageOutput, 413: FILE_TOO_LARGE_RESPONSE},
         examples=[FILE_TOO_LARGE_EXAMPLE],
     )
     def post(self, request, chat_id: int):
