@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -295,7 +297,9 @@ def file_upload(request, chat_id: int):
     chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     try:
         request.FILES  # noqa: B018 - parse the body now
-    except BodyTooLarge as exc:
+    except RequestDataTooBig as exc:  # the file (BodyTooLarge), or the other fields (Django's own)
+        if not isinstance(exc, BodyTooLarge):
+            exc = BodyTooLarge(limit_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return _composer_response(request, chat, upload_form=UploadForm.refused(exc.message), status=413)
     return _file_upload(request, chat)
 

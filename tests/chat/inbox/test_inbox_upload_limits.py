@@ -63,3 +63,13 @@ def test_with_the_csrf_token_the_upload_is_stored(agent, my_chat):
                            HTTP_X_CSRFTOKEN=token, **HTMX)
     assert response.status_code == 200
     assert Attachment.objects.get().original_name == "offer.pdf"
+
+
+def test_form_fields_over_their_limit_answer_413_with_the_message(agent_client, my_chat, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    upload = SimpleUploadedFile("offer.pdf", b"%PDF-1.4 small", content_type="application/pdf")
+    response = agent_client.post(reverse("inbox:file_upload", args=[my_chat.pk]),
+                                 {"file": upload, "note": "x" * 2000}, **HTMX)
+    assert response.status_code == 413
+    assert "The request body is too large" in response.content.decode()
+    assert not Attachment.objects.exists()
