@@ -110,3 +110,22 @@ def test_an_upload_within_the_multipart_margin_is_read(db):
     assert len(body) > MIB
     request = asgi_request("/api/v1/attachments/", body, content_type=content_type, content_length=len(body))
     assert request.FILES["file"].size == MIB
+
+
+def test_a_session_upload_over_the_limit_is_413_json_even_when_the_csrf_check_reads_the_body(agent, my_chat):
+    """With session authentication DRF's CSRF check parses the form before the view does: the
+    upload handler (installed for every request) refuses it there too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    ChatSettings.objects.filter(pk=1).update(file_max_size_mb=1)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(agent)
+    secret = "s" * 32  # a CSRF cookie and the same token in the header: the check reads the form first
+    client.cookies["csrftoken"] = secret
+    upload = SimpleUploadedFile("film.mp4", b"x" * (2 * MIB))
+    response = client.post("/api/v1/attachments/", {"chat": my_chat.pk, "file": upload}, format="multipart",
+                           HTTP_X_CSRFTOKEN=secret)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert not Message.objects.filter(chat=my_chat, sender="agent").exists()
