@@ -129,3 +129,14 @@ def test_a_session_upload_over_the_limit_is_413_json_even_when_the_csrf_check_re
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert not Message.objects.filter(chat=my_chat, sender="agent").exists()
+
+
+def test_a_form_with_too_many_fields_is_400_json_not_djangos_page(agent_api, my_chat, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = urlencode([("body", "hello")] + [(f"f{n}", "x") for n in range(20)])
+    response = agent_api.post(f"/api/v1/chats/{my_chat.pk}/messages/", data=body,
+                              content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {"detail": ["The request has too many form fields or files."],
+                               "code": "too_many_fields"}
+    assert not Message.objects.filter(chat=my_chat, sender="agent").exists()
