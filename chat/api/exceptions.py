@@ -8,11 +8,15 @@ named: ``{"body": ["This field is required."]}``. A refusal of a service
 (``"code": "forbidden"``), or 409 Conflict when the chat is closed or was taken
 by someone else; an expired file is 410 Gone; a throttled request is 429 with
 ``Retry-After`` and ``{"detail": ["message"], "code": "throttled"}``.
+A body over its ceiling (chat/bodies.py), or a file over the card's limit, is 413
+``{"<field>" or "detail": ["message"], "code": "too_large", "limit_bytes": n}``.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
@@ -23,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from chat.bodies import BodyTooLarge
 from chat.services.errors import ChatError
 
 # ChatError codes answered with 409 Conflict: the request was valid, but the
@@ -51,13 +56,30 @@ def chat_error_response(exc: ChatError) -> Response:
     field = getattr(exc, "field", None) or "detail"
     message = str(exc)  # the translated message with its parameters filled in
     status_code = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+    body = {field: [str(message)], "code": code}
     if code in FORBIDDEN_CODES:
         status_code = status.HTTP_403_FORBIDDEN
     elif code == "gone":
         status_code = status.HTTP_410_GONE
     elif code == "not_found" and field in {"detail", "token", "chat", "chat_id"}:
         status_code = status.HTTP_404_NOT_FOUND
-    return Response({field: [str(message)], "code": code}, status=status_code)
+    elif code == "too_large":
+        # The same answer as a body refused before it was read (too_large_response).
+        status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        if getattr(exc, "limit_bytes", None) is not None:
+            body["limit_bytes"] = exc.limit_bytes
+    return Response(body, status=status_code)
+
+
+def too_large_response(exc: RequestDataTooBig) -> Response:
+    """413 for a body over its ceiling: ours (BodyTooLarge, with its field and limit) or
+    Django's own (form fields over ``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
+    if not isinstance(exc, BodyTooLarge):
+        exc = BodyTooLarge(limit_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return Response(
+        {exc.field: [str(exc.message)], "code": exc.code, "limit_bytes": exc.limit_bytes},
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
 
 
 def is_gone(exc: Exception) -> bool:
@@ -76,6 +98,11 @@ def throttled_message(wait: int | None) -> str:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        return too_large_response(exc)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        message = _("The request has too many form fields or files.")
+        return Response({"detail": [str(message)], "code": "too_many_fields"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ChatError):
         if is_gone(exc):
             return Response({"detail": [str(exc)], "code": "gone"}, status=410)

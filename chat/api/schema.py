@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+
+from chat.api.serializers import ErrorOutput
+
+FILE_TOO_LARGE_EXAMPLE = OpenApiExample(
+    "Too large",
+    value={"file": ["The file is too large: the limit is 8 MB."], "code": "too_large", "limit_bytes": 8388608},
+    response_only=True,
+    status_codes=["413"],
+)
+FILE_TOO_LARGE_RESPONSE = OpenApiResponse(
+    ErrorOutput,
+    description="The file is over the card's limit: refused before the body is read, or when its bytes pass "
+    "the limit; nothing is stored.",
+)
 
 
 class ParleyAutoSchema(AutoSchema):
@@ -29,6 +44,10 @@ ERROR_RESPONSES = {
     "404": "Unknown id, or not visible to this user.",
     "429": "Throttled; see Retry-After.",
 }
+# Only operations that take a body: over its ceiling it is refused before it is read.
+BODY_ERROR_RESPONSES = {
+    "413": "The request body is over its limit (`limit_bytes`); nothing was read or stored.",
+}
 
 
 def add_error_responses(result, generator, request, public):
@@ -46,5 +65,10 @@ def add_error_responses(result, generator, request, public):
                 operation["responses"].setdefault(
                     status, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+            if "requestBody" in operation:
+                for status, description in BODY_ERROR_RESPONSES.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": {"application/json": {"schema": ref}}}
+                    )
     return result
 

@@ -28,6 +28,9 @@ class ErrorOutput(serializers.Serializer):
 
     detail = ErrorDetailField(required=False)
     code = serializers.CharField(required=False, help_text="A short stable code of a service's refusal.")
+    limit_bytes = serializers.IntegerField(
+        required=False, help_text="413 only: the limit, in bytes, that the body or the file passed."
+    )
 
 
 class PauseTypeOutput(serializers.ModelSerializer):

@@ -10,13 +10,14 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.models import PauseType, Presence, User
 from chat.api.pagination import max_page_size
 from chat.api.permissions import IsStaffOrReadOnly
+from chat.api.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
 from chat.api.selectors import (
     attachment_get_for,
     chat_get_assignable_for,
@@ -36,6 +37,7 @@ from chat.api.serializers import (
     QueueMemberOutput,
     QueueOutput,
 )
+from chat.bodies import ParleyJSONParser
 from chat.downloads import attachment_file_response
 from chat.models import (
     AGENT_STRATEGY_CHOICES,
@@ -664,7 +666,7 @@ class ChatDetailApi(APIView):
 
 
 class ChatMessagesApi(APIView):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [ParleyJSONParser, FormParser]
 
     class FilterSerializer(serializers.Serializer):
         since = serializers.IntegerField(min_value=0, required=False, default=0,
@@ -862,11 +864,15 @@ class AttachmentUploadApi(APIView):
     @extend_schema(
         tags=["attachments"],
         operation_id="attachments_upload",
-        summary="Send a file in a chat (multipart/form-data); over the card's limit -> 400, nothing stored",
+        summary="Send a file in a chat (multipart/form-data); over the card's limit -> 413, nothing stored",
+        description=(
+            "A body whose Content-Length is over the card's file limit plus 64 KiB (the other fields and the "
+            "multipart framing) is refused before it is read; a file over the limit is stopped when its bytes "
+            "pass the limit. Both answer 413 with `code` `too_large` and `limit_bytes`, and store nothing."
+        ),
         request={"multipart/form-data": InputSerializer},
-        responses={201: AttachmentOutput, 400: ErrorOutput, 409: ErrorOutput},
-        examples=[OpenApiExample("Too large", response_only=True, status_codes=["400"],
-                                 value={"file": ["The file is too large: the limit is 8 MB."], "code": "too_large"})],
+        responses={201: AttachmentOutput, 400: ErrorOutput, 409: ErrorOutput, 413: FILE_TOO_LARGE_RESPONSE},
+        examples=[FILE_TOO_LARGE_EXAMPLE],
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)

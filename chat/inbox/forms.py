@@ -28,6 +28,14 @@ class ReplyForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
+    @classmethod
+    def refused(cls, message) -> UploadForm:
+        """The form showing ``message`` on its file (a body refused before it was read)."""
+        form = cls(data={}, files={})
+        form.full_clean()
+        form.errors["file"] = form.error_class([message])
+        return form
+
 
 class TransferForm(forms.Form):
     target = forms.CharField(label=_("Transfer to"))

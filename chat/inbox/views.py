@@ -12,20 +12,24 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from agents.login import LoginForm
 from agents.services import presence_login, presence_logout, presence_update
+from chat.bodies import BodyTooLarge
 from chat.downloads import attachment_file_response
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, PresenceForm, ReplyForm, TransferForm, UploadForm
@@ -331,20 +335,37 @@ def message_create(request, chat_id: int):
     return _composer_response(request, chat, reply_form=form)
 
 
+@csrf_exempt  # checked by _file_upload, once the body was read here (below)
 @require_POST
 @agent_view
 def file_upload(request, chat_id: int):
+    """The body is read here rather than by the CSRF middleware, so that a body over the card's
+    limit (refused by chat.bodies.CardLimitUploadHandler before it is read, or stopped at the
+    limit) answers 413 with the form's message instead of Django's 400 page."""
     chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    try:
+        request.FILES  # noqa: B018 - parse the body now
+    except RequestDataTooBig as exc:  # the file (BodyTooLarge), or the other fields (Django's own)
+        if not isinstance(exc, BodyTooLarge):
+            exc = BodyTooLarge(limit_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return _composer_response(request, chat, upload_form=UploadForm.refused(exc.message), status=413)
+    return _file_upload(request, chat)
+
+
+@csrf_protect
+def _file_upload(request, chat: Chat):
     form = UploadForm(request.POST, request.FILES)
+    status = 200
     if form.is_valid():
         try:
             attachment_create(uploaded_file=form.cleaned_data["file"], chat_id=chat.pk,
                               sender=Message.Sender.AGENT, author_id=request.user.pk)
         except ChatError as exc:
             form.add_error("file", _error_text(exc))
+            status = 413 if exc.code == "too_large" else 200
         else:
             form = UploadForm()
-    return _composer_response(request, chat, upload_form=form)
+    return _composer_response(request, chat, upload_form=form, status=status)
 
 
 @require_POST
@@ -369,7 +390,7 @@ def message_resend(request, chat_id: int, message_id: int):
     return response
 
 
-def _composer_response(request, chat: Chat, *, reply_form=None, upload_form=None):
+def _composer_response(request, chat: Chat, *, reply_form=None, upload_form=None, status: int = 200):
     ok = not ((reply_form and reply_form.errors) or (upload_form and upload_form.errors))
     if not _is_htmx(request):
         for form in (reply_form, upload_form):
@@ -382,7 +403,7 @@ def _composer_response(request, chat: Chat, *, reply_form=None, upload_form=None
         ctx["reply_form"] = reply_form
     if upload_form is not None:
         ctx["upload_form"] = upload_form
-    response = render(request, "inbox/_composer.html", ctx)
+    response = render(request, "inbox/_composer.html", ctx, status=status)
     if ok:
         response["HX-Trigger"] = "parley:poll"  # fetch the new message at once
     return response

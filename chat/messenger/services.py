@@ -11,10 +11,11 @@ or out of order, store one message, and a burst opens one chat.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from chat.models import Chat, Message, Queue
 from chat.services.errors import ChatError
@@ -30,6 +31,30 @@ class IncomingMessage:
     text: str
 
 
+@dataclass
+class SkippedEvent:
+    """An event that could not be read: where it was and why, in fixed words (never its text)."""
+
+    where: str
+    reason: str
+
+
+@dataclass
+class ParsedPayload:
+    messages: list[IncomingMessage] = field(default_factory=list)
+    skipped: list[SkippedEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    stored: int
+    skipped: int
+
+
+class EventRefused(Exception):
+    """One event of a payload has the wrong shape; the reason is a fixed phrase."""
+
+
 def messenger_default_queue_id() -> int | None:
     """``MESSENGER_DEFAULT_QUEUE`` (a queue name) when it names an active queue, else the first active queue."""
     queues = Queue.objects.filter(active=True)
@@ -40,36 +65,118 @@ def messenger_default_queue_id() -> int | None:
     return queues.order_by("id").values_list("pk", flat=True).first()
 
 
-def messenger_events_parse(payload) -> list[IncomingMessage]:
-    """The text messages of a webhook payload (``object == "page"``); echoes,
-    reads, deliveries and other events are ignored."""
-    found: list[IncomingMessage] = []
-    if not isinstance(payload, dict) or payload.get("object") != "page":
-        return found
-    for entry in payload.get("entry") or []:
+# PostgreSQL stores neither NUL bytes nor unpaired surrogates (JSON's "\\ud800" decodes to one).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean_text(value: str) -> str:
+    """Text as PostgreSQL can keep it: NUL bytes removed, unpaired surrogates replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+
+
+def _event_id(value, *, name: str, max_length: int) -> str:
+    """An id (sender, mid) exactly as sent, or the event is refused: never repaired, never shortened,
+    since a changed id would be another sender or another message."""
+    if not isinstance(value, str):
+        raise EventRefused(f"{name} is not a string")
+    value = value.strip()
+    if not value:
+        raise EventRefused(f"{name} is empty")
+    if "\x00" in value or _SURROGATE.search(value):
+        raise EventRefused(f"{name} contains a NUL byte or an unpaired surrogate")
+    if len(value) > max_length:
+        raise EventRefused(f"{name} is longer than {max_length} characters")
+    return value
+
+
+def _attachments_text(attachments) -> str:
+    """One line per attachment: its URL, or its type when it has none (a location, a fallback)."""
+    if attachments is None:
+        return ""
+    if not isinstance(attachments, list):
+        raise EventRefused("attachments is not a list")
+    lines = []
+    for attachment in attachments:
+        if not isinstance(attachment, dict):
+            raise EventRefused("an attachment is not an object")
+        payload = attachment.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            raise EventRefused("an attachment payload is not an object")
+        url = (payload or {}).get("url")
+        kind = attachment.get("type")
+        if url is not None and not isinstance(url, str):
+            raise EventRefused("an attachment url is not a string")
+        if kind is not None and not isinstance(kind, str):
+            raise EventRefused("an attachment type is not a string")
+        line = _clean_text(url or kind or "")
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _event_message(event) -> IncomingMessage | None:
+    """The client's message of one ``messaging`` event; ``None`` for events Parley does not
+    store (reads, deliveries, postbacks, the page's own echoes); :class:`EventRefused` when a
+    part has the wrong type, an id holds a NUL byte, or there is nothing to store."""
+    if not isinstance(event, dict):
+        raise EventRefused("the event is not an object")
+    if "message" not in event:
+        return None
+    message = event["message"]
+    if not isinstance(message, dict):
+        raise EventRefused("message is not an object")
+    if message.get("is_echo"):
+        return None
+    sender = event.get("sender")
+    if not isinstance(sender, dict):
+        raise EventRefused("sender is not an object")
+    sender_id = _event_id(sender.get("id"), name="sender id", max_length=64)
+    mid = _event_id(message.get("mid"), name="mid", max_length=255)
+    text = message.get("text")
+    if text is not None and not isinstance(text, str):
+        raise EventRefused("text is not a string")
+    text = _clean_text(text or "") or _attachments_text(message.get("attachments"))
+    if not text:
+        raise EventRefused("the message has neither text nor attachments")
+    # Never refuse a client's words for their length: keep what fits in a message.
+    return IncomingMessage(sender_id=sender_id, mid=mid, text=text[:MAX_BODY])
+
+
+def messenger_events_parse(payload) -> ParsedPayload:
+    """The client messages of a webhook payload (``object == "page"``), and the events that
+    could not be read. Each ``entry[].messaging[]`` event is read on its own: one of the wrong
+    shape is skipped, the others are kept. Payloads of other objects are ignored."""
+    parsed = ParsedPayload()
+    if not isinstance(payload, dict):
+        parsed.skipped.append(SkippedEvent("payload", "the payload is not an object"))
+        return parsed
+    if payload.get("object") != "page":
+        return parsed
+    entries = payload.get("entry")
+    if entries is None:
+        return parsed
+    if not isinstance(entries, list):
+        parsed.skipped.append(SkippedEvent("entry", "entry is not a list"))
+        return parsed
+    for e, entry in enumerate(entries):
         if not isinstance(entry, dict):
+            parsed.skipped.append(SkippedEvent(f"entry {e}", "the entry is not an object"))
             continue
-        for event in entry.get("messaging") or []:
-            if not isinstance(event, dict):
+        events = entry.get("messaging")
+        if events is None:
+            continue
+        if not isinstance(events, list):
+            parsed.skipped.append(SkippedEvent(f"entry {e}", "messaging is not a list"))
+            continue
+        for n, event in enumerate(events):
+            try:
+                incoming = _event_message(event)
+            except EventRefused as exc:
+                parsed.skipped.append(SkippedEvent(f"entry {e} event {n}", str(exc)))
                 continue
-            message = event.get("message")
-            sender = (event.get("sender") or {}).get("id") if isinstance(event.get("sender"), dict) else None
-            if not isinstance(message, dict) or not sender or message.get("is_echo"):
-                continue
-            mid = str(message.get("mid") or "")
-            text = message.get("text")
-            if not isinstance(text, str) or not text:
-                urls = [
-                    str((a.get("payload") or {}).get("url") or a.get("type") or "")
-                    for a in message.get("attachments") or []
-                    if isinstance(a, dict)
-                ]
-                text = "\n".join(u for u in urls if u)
-            if not mid or not text:
-                continue
-            # Never refuse a client's words for their length: keep what fits in a message.
-            found.append(IncomingMessage(sender_id=str(sender)[:64], mid=mid[:255], text=text[:MAX_BODY]))
-    return found
+            if incoming is not None:
+                parsed.messages.append(incoming)
+    return parsed
 
 
 def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message:
@@ -103,13 +210,27 @@ def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message
     raise last_error
 
 
-def messenger_webhook_handle(*, payload) -> int:
-    """Store every text message of a (signature-checked) webhook payload; returns how many."""
-    stored = 0
-    for incoming in messenger_events_parse(payload):
+def messenger_webhook_handle(*, payload) -> WebhookOutcome:
+    """Store every client message of a (signature-checked) webhook payload, each in its own
+    savepoint: an event that cannot be read or stored is skipped with one log line (ids and a
+    reason, never the text) and counted, and the others are stored. Only a database that is
+    unavailable stops the batch (Meta redelivers it; each message is stored once)."""
+    parsed = messenger_events_parse(payload)
+    for skipped in parsed.skipped:
+        logger.warning("messenger webhook: %s skipped: %s", skipped.where, skipped.reason)
+    stored, refused = 0, len(parsed.skipped)
+    for incoming in parsed.messages:
         try:
-            messenger_message_receive(sender_id=incoming.sender_id, mid=incoming.mid, text=incoming.text)
+            with transaction.atomic():
+                messenger_message_receive(sender_id=incoming.sender_id, mid=incoming.mid, text=incoming.text)
             stored += 1
         except ChatError as exc:
+            refused += 1
             logger.warning("messenger event %s from %s refused: %s", incoming.mid, incoming.sender_id, exc)
-    return stored
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:  # one event's failure never blocks the others (nor makes Meta retry them)
+            refused += 1
+            logger.error("messenger event %s from %s not stored: %s", incoming.mid, incoming.sender_id,
+                         type(exc).__name__)
+    return WebhookOutcome(stored=stored, skipped=refused)

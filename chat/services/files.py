@@ -40,6 +40,16 @@ class AttachmentGone(ChatError):
         super().__init__(message or _("This file is no longer available."), field=field, code=code)
 
 
+class FileTooLarge(ChatError):
+    """A file over the card's limit (code "too_large"): the API answers 413 with ``limit_bytes``."""
+
+    def __init__(self, *, limit_mb: int):
+        self.limit_bytes = limit_mb * 1024 * 1024
+        super().__init__(
+            _("The file is too large: the limit is %(mb)s MB.") % {"mb": limit_mb}, field="file", code="too_large"
+        )
+
+
 # --- storage helpers -------------------------------------------------------
 
 # The folder of every attachment in storage; nothing outside it is ever removed by this module.
@@ -154,11 +164,7 @@ def attachment_create(
     if size <= 0:
         raise ChatError(_("The file is empty."), field="file", code="empty")
     if size > card.file_max_size_bytes:
-        raise ChatError(
-            _("The file is too large: the limit is %(mb)s MB.") % {"mb": card.file_max_size_mb},
-            field="file",
-            code="too_large",
-        )
+        raise FileTooLarge(limit_mb=card.file_max_size_mb)
     now = now or timezone.now()
     original_name = os.path.basename(getattr(uploaded_file, "name", "") or "file")[:255] or "file"
     try:

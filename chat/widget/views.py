@@ -14,13 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chat.api.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
 from chat.api.serializers import ErrorOutput
 from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
+from chat.bodies import ParleyJSONParser
 from chat.downloads import attachment_file_response
 from chat.models import Attachment, Chat, ChatSettings, Message
 from chat.services.errors import ChatError
@@ -189,7 +191,7 @@ class WidgetChatDetailApi(WidgetApi):
 
 
 class WidgetMessagesApi(WidgetApi):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [ParleyJSONParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=10000, trim_whitespace=True)
@@ -269,9 +271,14 @@ class WidgetFileUploadApi(WidgetApi):
     @extend_schema(
         tags=["widget"],
         operation_id="widget_file_upload",
-        summary="Upload a file (multipart/form-data); over the card's limit -> 400, nothing stored",
+        summary="Upload a file (multipart/form-data); over the card's limit -> 413, nothing stored",
+        description=(
+            "A body whose Content-Length is over the card's file limit plus 64 KiB is refused before it is "
+            "read; a file over the limit is stopped when its bytes pass the limit (413, `too_large`)."
+        ),
         request={"multipart/form-data": InputSerializer},
-        responses={201: WidgetMessageOutput},
+        responses={201: WidgetMessageOutput, 413: FILE_TOO_LARGE_RESPONSE},
+        examples=[FILE_TOO_LARGE_EXAMPLE],
     )
     def post(self, request, chat_id: int):
         data = self.InputSerializer(data=request.data)

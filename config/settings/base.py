@@ -161,10 +161,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Uploads are checked against the card's limit by the files service; this is
-# only the ceiling Django reads into memory before spilling to a temp file.
+# Request bodies (chat/bodies.py, docs/decisions.md "Request bodies"). A multipart body may
+# carry the card's file limit plus this margin (the other fields, part headers, boundaries);
+# CardLimitUploadHandler refuses a larger Content-Length before reading and stops a file at
+# the card's limit as its bytes arrive. The files service checks the limit again.
+UPLOAD_MULTIPART_MARGIN_BYTES = 64 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "chat.bodies.CardLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# What Django keeps in memory before spilling an upload to a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Every other body (JSON on the API and the widget, form fields everywhere): a message of
+# 10,000 characters is at most 120 KB even with every character escaped.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PARLEY_BODY_MAX_BYTES", str(1024 * 1024)))
 
 # --- Cache ----------------------------------------------------------------
 # The throttles count here, so every web process must see the same cache: Redis when CACHE_URL
@@ -250,7 +261,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "chat.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "chat.bodies.ParleyJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -325,6 +336,9 @@ MESSENGER_GRAPH_URL = os.environ.get("MESSENGER_GRAPH_URL", "https://graph.faceb
 MESSENGER_DEFAULT_QUEUE = os.environ.get("MESSENGER_DEFAULT_QUEUE", "")
 MESSENGER_SEND_TIMEOUT_SECONDS = float(os.environ.get("MESSENGER_SEND_TIMEOUT_SECONDS", "10"))
 MESSENGER_SEND_MAX_RETRIES = int(os.environ.get("MESSENGER_SEND_MAX_RETRIES", "5"))
+# Meta batches up to 1,000 events in one POST: 1,000 messages of 2,000 characters, every one
+# \u-escaped, with attachment URLs, is about 14 MB.
+MESSENGER_BODY_MAX_BYTES = int(os.environ.get("MESSENGER_BODY_MAX_BYTES", str(20 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -22,6 +22,36 @@
     if (empty && document.querySelector("#messages .msg")) { empty.remove(); }
   });
 
+  // A file over the limit the page knows is refused before a byte is sent, as in the widget
+  // (the server refuses it too, before reading it, when the card changed since).
+  document.addEventListener("htmx:confirm", function (evt) {
+    var form = evt.target;
+    if (!form || !form.matches || !form.matches("form.upload[data-max-mb]")) { return; }
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    var max = (parseInt(form.getAttribute("data-max-mb"), 10) || 0) * 1024 * 1024;
+    if (!file || !max || file.size <= max) { return; }
+    evt.preventDefault();
+    input.value = "";
+    var error = form.querySelector("[data-testid=upload-error]");
+    if (!error) {
+      error = document.createElement("p");
+      error.className = "error";
+      error.setAttribute("data-testid", "upload-error");
+      form.appendChild(error);
+    }
+    error.textContent = form.getAttribute("data-too-large");
+  });
+
+  // A file over the card's limit answers 413 with the composer and its message (htmx
+  // swaps no 4xx by default): show it like any other refusal of the form.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 413 && evt.detail.target && evt.detail.target.id === "composer") {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (evt) {
     var t = evt.target;

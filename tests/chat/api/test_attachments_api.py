@@ -43,8 +43,9 @@ def test_an_oversized_file_is_refused_and_nothing_is_stored(agent_api, my_chat, 
     chat_settings.file_max_size_mb = 1
     chat_settings.save()
     response = upload(agent_api, my_chat, content=b"x" * (1024 * 1024 + 1))
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert response.json()["code"] == "too_large"
+    assert response.json()["limit_bytes"] == 1024 * 1024
     assert "file" in response.json()
     assert not Attachment.objects.exists()
     assert not Message.objects.filter(chat=my_chat, sender="agent").exists()

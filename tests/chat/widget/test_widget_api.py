@@ -174,8 +174,9 @@ def test_an_oversized_upload_is_refused_and_nothing_is_stored(visitor, started, 
     chat_settings.file_max_size_mb = 1
     chat_settings.save()
     response = upload(visitor, started, content=b"x" * (1024 * 1024 + 1))
-    assert response.status_code == 400
-    assert "file" in response.json()
+    assert response.status_code == 413
+    assert response.json() == {"file": ["Plik jest za duży: limit to 1 MB."], "code": "too_large",
+                               "limit_bytes": 1024 * 1024}
     assert not Attachment.objects.exists()
 
 

@@ -1,0 +1,1 @@
+from tests.chat.api.fixtures import *  # noqa: F401,F403
