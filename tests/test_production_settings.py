@@ -271,7 +271,7 @@ def test_gunicorn_without_settings_module_refuses_a_webhook_signed_with_the_old_
         status, _headers, body = http("POST", f"{url}/webhooks/messenger", body=real, headers={
             **proxy, "Content-Type": "application/json",
             "X-Hub-Signature-256": signed(real, GOOD["MESSENGER_APP_SECRET"])})
-        assert (status, json.loads(body)) == (200, {"stored": 1})
+        assert (status, json.loads(body)) == (200, {"stored": 1, "skipped": 0})
         assert Message.objects.filter(chat=chat, external_id="m_real", body="Hello").exists()
         # DEBUG is off: an unknown page is the JSON 404, not Django's debug page; HTTPS is enforced.
         status, headers, body = http("GET", f"{url}/no-such-page/", headers=proxy)
