@@ -101,7 +101,8 @@ def check_close(*, actor, chat: Chat, reason: str) -> None:
             _("You cannot close a chat with the reason “%(reason)s”."),
             field="reason",
             code=FORBIDDEN,
-            params={"reason": reason},
+            # The reason's label, translated when the message is rendered (it is lazy).
+            params={"reason": Chat.CloseReason(reason).label if reason in Chat.CloseReason.values else reason},
         )
     if not may_close(user=actor, chat=chat):
         raise ChatError(
