@@ -17,28 +17,12 @@ from django.utils import translation
 from chat.models import ChatSettings
 from chat.services.errors import ChatError
 from chat.services.settings import chat_settings_update
+from tests.chat.card_bounds import MAXIMUM, TOO_LARGE
 
 from .test_admin_card import CARD_URL, card_post_data, card_state
 
 pytestmark = pytest.mark.django_db
 
-# The documented bounds (docs/admin.md, docs/api.md), written out so that a changed bound is a visible change.
-MAXIMUM = {
-    "inactivity_timeout_website": 31_536_000,
-    "inactivity_timeout_messenger": 31_536_000,
-    "inactivity_timeout_internal": 31_536_000,
-    "no_reply_transfer_after": 86_400,
-    "max_concurrent_chats": 100,
-    "delete_chats_after_days": 3650,
-    "stop_auto_assign_after_hours": 8760,
-    "file_max_size_mb": 100,
-    "file_download_hours": 8760,
-}
-# name, refused value, the largest accepted value: one past each maximum, and the reproductions.
-TOO_LARGE = [pytest.param(name, high + 1, high, id=f"{name}-max+1") for name, high in MAXIMUM.items()] + [
-    pytest.param("stop_auto_assign_after_hours", 20_000_000, 8760, id="reproduction-stop-auto-assign-20000000"),
-    pytest.param("file_download_hours", 100_000_000, 8760, id="reproduction-download-hours-100000000"),
-]
 
 
 def too_large_message(high: int) -> str:

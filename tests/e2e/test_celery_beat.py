@@ -20,13 +20,13 @@ import pytest
 import redis
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from agents.models import Presence
 from chat.models import Chat, ChatEvent, Message
 from tests import factories
+from tests.processes import process_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -36,16 +36,9 @@ periodic_tasks_migration = importlib.import_module("chat.migrations.0003_periodi
 
 
 def _env(tmp_path: Path) -> dict:
-    db = connection.settings_dict
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": REDIS_URL,
-        "TEST_CELERY_BROKER_URL": REDIS_URL,
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "PYTHONUNBUFFERED": "1",
-    }
+    return process_env(
+        CELERY_BROKER_URL=REDIS_URL, TEST_CELERY_BROKER_URL=REDIS_URL, MEDIA_ROOT=str(tmp_path / "media")
+    )
 
 
 def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:

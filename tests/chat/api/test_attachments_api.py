@@ -88,16 +88,13 @@ def test_upload_when_file_transfer_is_off_is_refused(agent_api, my_chat, chat_se
 def test_an_upload_answers_201_with_every_number_of_the_card_at_its_maximum(agent_api, my_chat):
     """Issue 11, point 10: ``file_download_hours = 100000000`` made every upload answer 500 (OverflowError)."""
     from chat.services.settings import chat_settings_update
+    from tests.chat.card_bounds import MAXIMUM
 
-    chat_settings_update(
-        inactivity_timeout_website=31_536_000, inactivity_timeout_messenger=31_536_000,
-        inactivity_timeout_internal=31_536_000, no_reply_transfer_after=86_400, max_concurrent_chats=100,
-        delete_chats_after_days=3650, stop_auto_assign_after_hours=8760, file_max_size_mb=100,
-        file_download_hours=8760,
-    )
+    chat_settings_update(**MAXIMUM)
     before = timezone.now()
     response = upload(agent_api, my_chat)
     assert response.status_code == 201
     attachment = Attachment.objects.get(pk=response.json()["id"])
-    assert before + timedelta(hours=8760) <= attachment.expires_at <= timezone.now() + timedelta(hours=8760)
+    hours = timedelta(hours=MAXIMUM["file_download_hours"])
+    assert before + hours <= attachment.expires_at <= timezone.now() + hours
     assert agent_api.get(response.json()["download_url"]).status_code == 200

@@ -2,6 +2,7 @@ import pytest
 from django.forms.models import model_to_dict
 
 from chat.models import DEFAULT_AGENT_STRATEGY_ORDER, DEFAULT_CHAT_STRATEGY_ORDER, ChatSettings
+from tests.chat.card_bounds import MAXIMUM, TOO_LARGE
 
 CONTRACT_KEYS = {
     "inactivity_timeout_website", "inactivity_timeout_messenger", "inactivity_timeout_internal",
@@ -127,21 +128,6 @@ def test_anonymous_request_is_refused(client, db):
 
 # --- bounds of the numbers (issue 11, point 10): the serializer's are the model's --------------------------------
 
-MAXIMUM = {
-    "inactivity_timeout_website": 31_536_000,
-    "inactivity_timeout_messenger": 31_536_000,
-    "inactivity_timeout_internal": 31_536_000,
-    "no_reply_transfer_after": 86_400,
-    "max_concurrent_chats": 100,
-    "delete_chats_after_days": 3650,
-    "stop_auto_assign_after_hours": 8760,
-    "file_max_size_mb": 100,
-    "file_download_hours": 8760,
-}
-TOO_LARGE = [pytest.param(name, high + 1, high, id=f"{name}-max+1") for name, high in MAXIMUM.items()] + [
-    pytest.param("stop_auto_assign_after_hours", 20_000_000, 8760, id="reproduction-stop-auto-assign-20000000"),
-    pytest.param("file_download_hours", 100_000_000, 8760, id="reproduction-download-hours-100000000"),
-]
 
 
 def test_every_number_at_its_maximum_is_saved(staff_api):

@@ -5,7 +5,10 @@ import pytest
 from django.utils import timezone
 
 from chat.messenger.signature import sign
+from chat.models import Message
+from chat.services.chats import chat_assign, chat_start
 from tests.chat.api.fixtures import *  # noqa: F401,F403
+from tests.chat.api.fixtures import token_client
 from tests.chat.messenger.graph_server import GraphServer
 
 
@@ -64,5 +67,26 @@ def deliver():
         elif signature is not None:
             headers["HTTP_X_HUB_SIGNATURE_256"] = signature
         return (client or Client()).post("/webhooks/messenger", data=raw, content_type="application/json", **headers)
+
+    return post
+
+
+@pytest.fixture
+def messenger_chat(queue, agent):
+    chat = chat_start(channel="messenger", visitor_messenger_id="PSID-42", queue_id=queue.pk)
+    return chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+
+
+@pytest.fixture
+def reply(agent, messenger_chat, django_capture_on_commit_callbacks, eager_celery):
+    """The agent replies through the REST API; the commit hooks (the delivery task, eager) run."""
+
+    def post(body="Good morning!"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = token_client(agent).post(
+                f"/api/v1/chats/{messenger_chat.pk}/messages/", {"body": body}, format="json"
+            )
+        assert response.status_code == 201, response.content
+        return Message.objects.get(pk=response.json()["id"])
 
     return post

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
+
+from tests.processes import process_env
 
 ROOT = Path(settings.BASE_DIR)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -49,19 +51,14 @@ def closed_port() -> int:
 
 def worker_env(graph_url: str, **extra: str) -> dict:
     """The environment of a worker process: the test database, the Redis broker, the Graph stand-in."""
-    db = connection.settings_dict
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": REDIS_URL,
-        "TEST_CELERY_BROKER_URL": REDIS_URL,
-        "MESSENGER_GRAPH_URL": graph_url,
-        "MESSENGER_PAGE_ACCESS_TOKEN": "page-token",
-        "MESSENGER_APP_SECRET": settings.MESSENGER_APP_SECRET,
-        "PYTHONUNBUFFERED": "1",
+    return process_env(
+        CELERY_BROKER_URL=REDIS_URL,
+        TEST_CELERY_BROKER_URL=REDIS_URL,
+        MESSENGER_GRAPH_URL=graph_url,
+        MESSENGER_PAGE_ACCESS_TOKEN="page-token",
+        MESSENGER_APP_SECRET=settings.MESSENGER_APP_SECRET,
         **extra,
-    }
+    )
 
 
 def start_worker(env: dict, log: Path) -> subprocess.Popen:

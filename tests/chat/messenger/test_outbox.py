@@ -17,33 +17,12 @@ from chat.messenger.outbox import (
     messenger_outbox_sweep,
 )
 from chat.models import ChatEvent, Message
-from chat.services.chats import chat_assign, chat_close, chat_start
+from chat.services.chats import chat_assign, chat_close
 from chat.services.errors import ChatError
 from tests.chat.api.fixtures import token_client
 from tests.chat.messenger.processes import broker, closed_port, in_thread
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def messenger_chat(queue, agent):
-    chat = chat_start(channel="messenger", visitor_messenger_id="PSID-42", queue_id=queue.pk)
-    return chat_assign(chat_id=chat.pk, agent_id=agent.pk)
-
-
-@pytest.fixture
-def reply(agent, messenger_chat, django_capture_on_commit_callbacks, eager_celery):
-    """The agent replies through the REST API; the commit hooks (the delivery task, eager) run."""
-
-    def post(body="Good morning!"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = token_client(agent).post(
-                f"/api/v1/chats/{messenger_chat.pk}/messages/", {"body": body}, format="json"
-            )
-        assert response.status_code == 201, response.content
-        return Message.objects.get(pk=response.json()["id"])
-
-    return post
 
 
 @pytest.fixture

@@ -5,29 +5,8 @@ import pytest
 from django.conf import settings
 
 from chat.models import Chat, Message
-from chat.services.chats import chat_assign, chat_start
+from chat.services.chats import chat_assign
 from tests.chat.api.fixtures import token_client
-
-
-@pytest.fixture
-def messenger_chat(queue, agent):
-    chat = chat_start(channel="messenger", visitor_messenger_id="PSID-42", queue_id=queue.pk)
-    return chat_assign(chat_id=chat.pk, agent_id=agent.pk)
-
-
-@pytest.fixture
-def reply(agent, messenger_chat, django_capture_on_commit_callbacks, eager_celery):
-    """The agent replies through the REST API; the commit hooks (the Send API task) run."""
-
-    def post(body="Good morning!"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = token_client(agent).post(
-                f"/api/v1/chats/{messenger_chat.pk}/messages/", {"body": body}, format="json"
-            )
-        assert response.status_code == 201, response.content
-        return Message.objects.get(pk=response.json()["id"])
-
-    return post
 
 
 def test_an_agents_reply_goes_out_through_the_send_api(graph, reply):

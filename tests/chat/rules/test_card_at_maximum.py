@@ -14,22 +14,12 @@ from chat.models import Attachment, Chat, ChatSettings
 from chat.services.files import attachment_create
 from chat.services.rules import RULES
 from chat.services.settings import chat_settings_update
+from tests.chat.card_bounds import MAXIMUM
 
 from .conftest import reload
 
 pytestmark = pytest.mark.django_db
 
-MAXIMUM = {
-    "inactivity_timeout_website": 31_536_000,
-    "inactivity_timeout_messenger": 31_536_000,
-    "inactivity_timeout_internal": 31_536_000,
-    "no_reply_transfer_after": 86_400,
-    "max_concurrent_chats": 100,
-    "delete_chats_after_days": 3650,
-    "stop_auto_assign_after_hours": 8760,
-    "file_max_size_mb": 100,
-    "file_download_hours": 8760,
-}
 
 
 def run_rules() -> list[str]:

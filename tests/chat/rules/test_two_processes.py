@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from agents.models import Presence
 from chat.models import Chat, ChatEvent, Message
 from tests import factories
+from tests.processes import process_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -27,13 +27,7 @@ ROOT = Path(settings.BASE_DIR)
 
 def run_rule_in_processes(rule: str, tmp_path: Path, processes: int = 2) -> list[int]:
     """Start ``processes`` OS processes, release them together, return what each rule run returned."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "RULE_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
+    env = process_env(RULE_MEDIA_ROOT=str(settings.MEDIA_ROOT))
     go = tmp_path / "go"
     readies = [tmp_path / f"ready{i}" for i in range(processes)]
     procs = [

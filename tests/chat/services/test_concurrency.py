@@ -10,7 +10,6 @@ chat at the same moment: exactly one gets it.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from agents.models import Presence, User
@@ -30,6 +29,7 @@ from chat.selectors import agents_eligible_for
 from chat.services.chats import chat_assign
 from chat.services.errors import ChatError
 from crm.models import Customer
+from tests.processes import process_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -40,13 +40,8 @@ CHATS = 400
 MAX = 3
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def _run_processes(args_list: list[list[str]]) -> list[dict]:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env = process_env()
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.chat.services.routing_worker", *args], cwd=ROOT, env=env,

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from chat.models import Chat
 from tests import factories
+from tests.processes import process_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -52,15 +52,7 @@ class WebProcesses:
     """``count`` gunicorn processes of Parley on the test database, each on its own port."""
 
     def __init__(self, tmp_path: Path, *, count: int, threads: int, extra_env: dict):
-        db = connection.settings_dict
-        self.env = {
-            **{name: value for name, value in os.environ.items() if name != "TEST_CACHE_URL"},
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "PYTHONUNBUFFERED": "1",
-            **extra_env,
-        }
+        self.env = process_env(without=("TEST_CACHE_URL",), MEDIA_ROOT=str(tmp_path / "media"), **extra_env)
         self.ports = [free_port() for _ in range(count)]
         self.logs = [tmp_path / f"web{i}.log" for i in range(count)]
         self.procs = [

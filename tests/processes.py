@@ -1,0 +1,25 @@
+"""What a test gives the OS processes it starts (workers, web servers, rule runners): the test settings
+and the test database, so that they see the rows the test wrote (transactional tests commit them)."""
+
+from __future__ import annotations
+
+import os
+
+from django.db import connection
+
+
+def test_database_url() -> str:
+    """The URL of the database this test process uses (pytest-django's test database)."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def process_env(*, without: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    """This process's environment with the test settings and the test database, plus ``extra``."""
+    return {
+        **{name: value for name, value in os.environ.items() if name not in without},
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": test_database_url(),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
