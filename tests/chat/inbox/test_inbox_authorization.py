@@ -45,7 +45,7 @@ def test_an_agent_cannot_transfer_a_waiting_chat_of_his_queue(agent_client, coll
                                  {"target": f"agent:{colleague.pk}"}, **HTMX)
     assert response["HX-Redirect"] == reverse("inbox:chat", args=[chat.pk])
     assert (Chat.objects.get(pk=chat.pk).status, Chat.objects.get(pk=chat.pk).agent_id) == ("waiting", None)
-    assert any("transfer" in text for text in flashes(response))
+    assert "Czat może przekazać tylko obsługujący go agent lub personel." in flashes(response)  # pl, the default
     page = agent_client.get(reverse("inbox:chat", args=[chat.pk])).content.decode()
     assert 'data-testid="transfer-target"' not in page
     assert 'data-testid="close-chat"' not in page
