@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.login import AdminLoginForm
 from agents.models import PauseType, Presence, PresenceEvent, User
-from chat.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
+from agents.services import pause_type_create, pause_type_delete, pause_type_update
 from chat.models import QueueMembership
-from chat.services.queues import pause_type_create, pause_type_delete, pause_type_update
+from core.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
 
 # The admin's login says when django-axes locked the user or the address out (agents/login.py).
 admin.site.login_form = AdminLoginForm
@@ -85,7 +85,7 @@ class PauseTypeAdmin(ServiceDeleteMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    # Writes go through the services (chat.services.queues), like the API's.
+    # Writes go through the services (agents.services), like the API's.
     def save_model(self, request, obj, form, change):
         if change:
             saved = pause_type_update(pause_type_id=obj.pk, actor=request.user, name=form.cleaned_data["name"])

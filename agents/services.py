@@ -1,35 +1,43 @@
-"""Presence services: log in, log out, pause, resume, phone calls.
+"""Agents' services: presence (log in, log out, pause, resume, phone calls) and pause types.
 
-Every change appends a PresenceEvent and, when the agent may have become able
-to take chats, queues dispatch after commit. Each change is one conditional
-UPDATE of the agent's Presence row, so repeating it changes nothing and writes
-no second event. What happens to open chats at log-out: docs/routing.md.
+Every presence change appends a PresenceEvent. Each change is one conditional UPDATE of the
+agent's Presence row, so repeating it changes nothing and writes no second event.
+
+This app knows nothing of chats: when an agent may have become able to take chats, or has
+logged out, it calls a hook (:data:`agent_may_take_chats`, :data:`agent_logged_out`) that the
+chat app registers in its ``AppConfig.ready()`` (a dispatch after commit; his open chats back
+to their queues: docs/routing.md). Refusals are :class:`core.errors.ApplicationError`.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import PauseType, Presence, PresenceEvent, User
-from chat.services.errors import ChatError
+from chat.models import Chat
+from core.errors import ApplicationError
+from core.hooks import Hook
+from core.services import model_edit, model_save_unique
 
 UNSET = object()
+
+# Called inside the transaction of a change after which the agent may take chats (logged in, resumed, phone
+# call ended): chat's answer is a dispatch after commit.
+agent_may_take_chats = Hook("agents.agent_may_take_chats")
+# Called with ``agent_id`` and ``actor`` once the agent's log-out has committed: chat's answer puts his open
+# customer chats back at the head of their queues, each in its own transaction.
+agent_logged_out = Hook("agents.agent_logged_out")
 
 
 def _agent(agent_id) -> User:
     try:
         return User.objects.get(pk=int(agent_id))
     except (User.DoesNotExist, TypeError, ValueError):
-        raise ChatError(_("There is no such agent."), field="agent", code="unknown_agent")
-
-
-def _dispatch_soon() -> None:
-    from chat.services.dispatch import dispatch_soon
-
-    dispatch_soon()
+        raise ApplicationError(_("There is no such agent."), field="agent", code="unknown_agent")
 
 
 def presence_get(*, agent_id) -> Presence:
@@ -53,7 +61,7 @@ def presence_login(*, agent_id, actor: User | None = None) -> Presence:
             logged_in=True, pause_type=None, changed_at=now
         ):
             _event(presence.pk, PresenceEvent.Kind.LOGGED_IN, actor, now)
-            _dispatch_soon()
+            agent_may_take_chats()
     presence.refresh_from_db()
     return presence
 
@@ -62,14 +70,12 @@ def presence_logout(*, agent_id, actor: User | None = None) -> Presence:
     """Log the agent out; his open customer chats go back to the head of their queues.
 
     Step 1 marks him logged out (from then on no dispatch can give him a chat:
-    the capacity guard requires ``logged_in``). Step 2 requeues every customer
-    chat still assigned to him, each in its own transaction (chat lock, then his
-    Presence row: the global lock order), recording TRANSFERRED with reason
-    "agent_logged_out", and dispatches them to others. Internal chats stay.
+    the capacity guard requires ``logged_in``). Step 2, after that commit, calls
+    :data:`agent_logged_out`: chat requeues every customer chat still assigned to
+    him, each in its own transaction (chat lock, then his Presence row: the global
+    lock order), recording TRANSFERRED with reason "agent_logged_out", and
+    dispatches them to others. Internal chats stay.
     """
-    from chat.models import Chat
-    from chat.services.chats import REQUEUE_LOGGED_OUT, chat_requeue
-
     presence = presence_get(agent_id=agent_id)
     now = timezone.now()
     with transaction.atomic():
@@ -77,17 +83,7 @@ def presence_logout(*, agent_id, actor: User | None = None) -> Presence:
             logged_in=False, pause_type=None, changed_at=now
         ):
             _event(presence.pk, PresenceEvent.Kind.LOGGED_OUT, actor, now)
-    open_ids = list(
-        Chat.objects.filter(agent_id=presence.pk, status=Chat.Status.ASSIGNED)
-        .exclude(channel=Chat.Channel.INTERNAL)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for chat_id in open_ids:
-        try:
-            chat_requeue(chat_id=chat_id, reason=REQUEUE_LOGGED_OUT, actor=actor, agent_id=presence.pk)
-        except ChatError:
-            pass  # closed or moved meanwhile: nothing left to free
+    agent_logged_out(agent_id=presence.pk, actor=actor)
     presence.refresh_from_db()
     return presence
 
@@ -96,7 +92,7 @@ def _pause_type(pause_type_id) -> PauseType:
     try:
         return PauseType.objects.get(pk=int(pause_type_id))
     except (PauseType.DoesNotExist, TypeError, ValueError):
-        raise ChatError(_("There is no such pause type."), field="pause_type", code="unknown_pause_type")
+        raise ApplicationError(_("There is no such pause type."), field="pause_type", code="unknown_pause_type")
 
 
 def presence_pause(*, agent_id, pause_type_id, actor: User | None = None, reason: str = "") -> Presence:
@@ -113,7 +109,9 @@ def presence_pause(*, agent_id, pause_type_id, actor: User | None = None, reason
         if updated:
             _event(presence.pk, PresenceEvent.Kind.PAUSED, actor, now, pause_type_id=pause_type.pk, reason=reason)
         elif not Presence.objects.filter(pk=presence.pk, logged_in=True).exists():
-            raise ChatError(_("A logged-out agent cannot be put on a pause."), field="pause_type", code="logged_out")
+            raise ApplicationError(
+                _("A logged-out agent cannot be put on a pause."), field="pause_type", code="logged_out"
+            )
     presence.refresh_from_db()
     return presence
 
@@ -125,7 +123,7 @@ def presence_resume(*, agent_id, actor: User | None = None) -> Presence:
     with transaction.atomic():
         if Presence.objects.filter(pk=presence.pk, pause_type__isnull=False).update(pause_type=None, changed_at=now):
             _event(presence.pk, PresenceEvent.Kind.RESUMED, actor, now)
-            _dispatch_soon()
+            agent_may_take_chats()
     presence.refresh_from_db()
     return presence
 
@@ -142,7 +140,7 @@ def presence_set_phone_call(*, agent_id, on_call: bool, actor: User | None = Non
             kind = PresenceEvent.Kind.PHONE_CALL_STARTED if on_call else PresenceEvent.Kind.PHONE_CALL_ENDED
             _event(presence.pk, kind, actor, now)
             if not on_call:
-                _dispatch_soon()
+                agent_may_take_chats()
     presence.refresh_from_db()
     return presence
 
@@ -154,7 +152,7 @@ def presence_update(
     """The PATCH the API and the PBX call: log in first, then the pause (None = resume), then the phone
     call, then log out. Only the given fields change."""
     if logged_in is False and pause_type_id not in (UNSET, None):
-        raise ChatError(_("A logged-out agent cannot be put on a pause."), field="pause_type", code="logged_out")
+        raise ApplicationError(_("A logged-out agent cannot be put on a pause."), field="pause_type", code="logged_out")
     presence = presence_get(agent_id=agent_id)
     if pause_type_id not in (UNSET, None):
         _pause_type(pause_type_id)  # refuse an unknown pause type before changing anything
@@ -174,11 +172,6 @@ def presence_update(
 
 def presence_recount(*, agent_id=None) -> int:
     """Repair tool: set ``open_chats`` to the real count of assigned customer chats. Returns rows fixed."""
-    from django.db.models import Count, OuterRef, Q, Subquery
-    from django.db.models.functions import Coalesce
-
-    from chat.models import Chat
-
     real = (
         Chat.objects.filter(agent_id=OuterRef("agent_id"), status=Chat.Status.ASSIGNED)
         .exclude(channel=Chat.Channel.INTERNAL)
@@ -197,3 +190,39 @@ def presence_recount(*, agent_id=None) -> int:
         unchanged = Presence.objects.filter(pk=presence.pk, open_chats=presence.open_chats)
         fixed += unchanged.update(open_chats=presence.real)
     return fixed
+
+
+# --- pause types ------------------------------------------------------------------------------------------------
+
+PAUSE_TYPE_FIELDS = {"name"}
+PAUSE_TYPE_TAKEN = _("A pause type with this name already exists.")
+
+
+def pause_type_create(*, name: str, actor=None) -> PauseType:
+    pause_type = PauseType(name=name)
+    model_save_unique(pause_type, taken_message=PAUSE_TYPE_TAKEN)
+    return pause_type
+
+
+def pause_type_update(*, pause_type_id: int, actor=None, **fields) -> PauseType:
+    with transaction.atomic():
+        return model_edit(
+            PauseType, pk=pause_type_id, fields=fields, allowed=PAUSE_TYPE_FIELDS, field="pause_type",
+            missing_message=_("This pause type does not exist."), taken_message=PAUSE_TYPE_TAKEN,
+        )
+
+
+def pause_type_delete(*, pause_type_id: int, actor=None) -> None:
+    """Delete a pause type of one's own. Built-ins, and pause types in use, are refused. A card whose
+    "pause on no reply" it was is left with none (the foreign key's ``SET_NULL``)."""
+    with transaction.atomic():
+        pause_type = PauseType.objects.select_for_update().filter(pk=pause_type_id).first()
+        if pause_type is None:
+            raise ApplicationError(_("This pause type does not exist."), field="pause_type", code="not_found")
+        if pause_type.built_in:
+            raise ApplicationError(_("Built-in pause types cannot be deleted."), field="pause_type", code="built_in")
+        if Presence.objects.filter(pause_type=pause_type).exists():
+            raise ApplicationError(
+                _("Agents are on this pause now; it cannot be deleted."), field="pause_type", code="protected"
+            )
+        pause_type.delete()

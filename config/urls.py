@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from django.views.generic import RedirectView
 
-from chat.api.docs import ParleySchemaView, ParleySwaggerView
+from core.rest.docs import ParleySchemaView, ParleySwaggerView
 
 # Swagger UI draws its icons as data: images: its page alone allows them (docs/operations.md).
 api_docs = csp_override({**settings.SECURE_CSP, "img-src": [*settings.SECURE_CSP["img-src"], "data:"]})(
@@ -17,7 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("inbox/", include("chat.inbox.urls")),
     path("api/v1/", include("config.api_router")),
-    # Public only with API_DOCS_PUBLIC (local settings); otherwise a login is needed (chat/api/docs.py).
+    # Public only with API_DOCS_PUBLIC (local settings); otherwise a login is needed (core/rest/docs.py).
     path("api/schema/", ParleySchemaView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("widget/v1/", include("chat.widget.urls")),
@@ -35,5 +35,5 @@ else:
 # No route serves MEDIA_ROOT, not even under DEBUG: a stored file leaves the server only through the download
 # views, which check who asks and the file's download hours (chat.downloads.attachment_file_response).
 
-handler404 = "chat.api.exceptions.json_not_found"
-handler500 = "chat.api.exceptions.json_server_error"
+handler404 = "core.rest.exceptions.json_not_found"
+handler500 = "core.rest.exceptions.json_server_error"

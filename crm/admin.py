@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from chat.admin_base import ReadOnlyInline
 from chat.models import Chat
+from core.admin_base import ReadOnlyInline
 from crm.models import Customer
 from crm.services import customer_create, customer_update
 

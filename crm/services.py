@@ -1,4 +1,5 @@
-"""CRM services: find, create and update customers; link chats to them."""
+"""CRM services: find, create and update customers; link chats to them; who may make whom a customer's
+owner or VIP. Refusals are :class:`core.errors.ApplicationError` (this app does not import chat)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,26 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import User
-from chat.services.errors import ChatError
-from chat.services.permissions import check_owner_and_vip
+from core.errors import ApplicationError
 from crm.models import Customer
 
 EDITABLE_FIELDS = ("name", "email", "phone", "messenger_id", "owner_id", "vip")
+
+
+def may_set_owner_or_vip(user) -> bool:
+    """Only staff make an agent a customer's owner or a customer VIP: both change who gets whose chats and
+    what he may read (an owner sees the customer's waiting chats in every queue). ``None`` is the system
+    (the seed, admin commands, a chat adding its visitor to the CRM)."""
+    return user is None or bool(user.is_staff)
+
+
+def check_owner_and_vip(*, actor, changes: dict) -> None:
+    """``changes``: the owner/VIP fields the caller would change (only those whose value differs)."""
+    if changes and not may_set_owner_or_vip(actor):
+        field = "owner" if "owner" in changes else "vip"
+        raise ApplicationError(
+            _("Only staff can change a customer's owner or VIP flag."), field=field, code="forbidden"
+        )
 
 
 def customer_match(*, email: str = "", messenger_id: str = "") -> Customer | None:
@@ -35,11 +51,11 @@ def _owner(owner_id) -> User | None:
     try:
         return User.objects.get(pk=int(owner_id))
     except (User.DoesNotExist, TypeError, ValueError):
-        raise ChatError(_("There is no such agent."), field="owner", code="unknown_agent")
+        raise ApplicationError(_("There is no such agent."), field="owner", code="unknown_agent")
 
 
 def _save(customer: Customer) -> Customer:
-    """Validate (field rules and the case-insensitive unique e-mail) and save; a race ends in ChatError too."""
+    """Validate (field rules and the case-insensitive unique e-mail) and save; a race ends in ApplicationError too."""
     customer.email = (customer.email or "").strip() or None
     customer.messenger_id = (customer.messenger_id or "").strip() or None
     try:
@@ -47,12 +63,12 @@ def _save(customer: Customer) -> Customer:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         field = "email" if field == "__all__" else field
-        raise ChatError(messages[0], field=field, code="invalid" if field != "email" else "invalid_email")
+        raise ApplicationError(messages[0], field=field, code="invalid" if field != "email" else "invalid_email")
     try:
         with transaction.atomic():
             customer.save()
     except IntegrityError:
-        raise ChatError(_("A customer with this e-mail or Messenger id already exists."), field="email",
+        raise ApplicationError(_("A customer with this e-mail or Messenger id already exists."), field="email",
                         code="duplicate")
     return customer
 
@@ -83,11 +99,11 @@ def customer_update(*, customer_id, actor: User | None = None, **fields) -> Cust
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
     if unknown:
         field = sorted(unknown)[0]
-        raise ChatError(_("This field cannot be changed."), field=field, code="unknown_field")
+        raise ApplicationError(_("This field cannot be changed."), field=field, code="unknown_field")
     try:
         customer = Customer.objects.get(pk=int(customer_id))
     except (Customer.DoesNotExist, TypeError, ValueError):
-        raise ChatError(_("There is no such customer."), field="customer", code="not_found")
+        raise ApplicationError(_("There is no such customer."), field="customer", code="not_found")
     if "owner" in fields:
         fields["owner_id"] = fields.pop("owner")
     changes = {}
@@ -122,7 +138,7 @@ def customer_link_or_create(
         return customer
     try:
         customer = customer_create(name=name, email=email, messenger_id=messenger_id)
-    except ChatError:
+    except ApplicationError:
         # Created by a simultaneous chat start meanwhile: use that one.
         customer = customer_match(email=email, messenger_id=messenger_id)
         if customer is None:

@@ -1,4 +1,4 @@
-"""Output serializers shared by the API's views (inputs are nested in each view)."""
+"""Output serializers shared by chat's API views (inputs are nested in each view)."""
 
 from __future__ import annotations
 
@@ -8,37 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agents.models import PauseType, Presence, User
 from chat.models import Attachment, Chat, Message, Queue, QueueMembership
-from crm.models import Customer
-
-
-@extend_schema_field(
-    {
-        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-        "description": "A message (401, 403, 404, 429, malformed JSON) or a list of messages (a service's refusal).",
-    }
-)
-class ErrorDetailField(serializers.JSONField):
-    pass
-
-
-class ErrorOutput(serializers.Serializer):
-    """Every error. Field errors add ``"<field>": ["message", ...]`` keys beside these."""
-
-    detail = ErrorDetailField(required=False)
-    code = serializers.CharField(required=False, help_text="A short stable code of a service's refusal.")
-    limit_bytes = serializers.IntegerField(
-        required=False, help_text="413 only: the limit, in bytes, that the body or the file passed."
-    )
-
-
-class PauseTypeOutput(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True, help_text="The name in the interface language.")
-
-    class Meta:
-        model = PauseType
-        fields = ["id", "code", "name", "label", "built_in"]
 
 
 class QueueMemberOutput(serializers.ModelSerializer):
@@ -55,57 +25,6 @@ class QueueOutput(serializers.ModelSerializer):
     class Meta:
         model = Queue
         fields = ["id", "name", "description", "active", "members"]
-
-
-class PresenceOutput(serializers.ModelSerializer):
-    username = serializers.CharField(source="agent.username", read_only=True)
-    status = serializers.SerializerMethodField()
-    available = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = Presence
-        fields = [
-            "agent",
-            "username",
-            "logged_in",
-            "pause_type",
-            "on_phone_call",
-            "available",
-            "status",
-            "open_chats",
-            "last_assigned_at",
-            "changed_at",
-        ]
-
-    def get_status(self, obj: Presence) -> str:
-        """``logged_out``, ``paused`` or ``available``."""
-        if not obj.logged_in:
-            return "logged_out"
-        return "paused" if obj.pause_type_id else "available"
-
-
-class AgentOutput(serializers.ModelSerializer):
-    presence = serializers.SerializerMethodField()
-    queues = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "is_staff", "is_active", "presence", "queues"]
-
-    @extend_schema_field(PresenceOutput(allow_null=True))
-    def get_presence(self, obj: User):
-        presence = getattr(obj, "presence", None)
-        return PresenceOutput(presence).data if presence is not None else None
-
-    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
-    def get_queues(self, obj: User) -> list[int]:
-        return sorted(m.queue_id for m in obj.memberships.all())
-
-
-class CustomerOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Customer
-        fields = ["id", "name", "email", "phone", "messenger_id", "owner", "vip", "created_at", "updated_at"]
 
 
 class AttachmentOutput(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from agents.models import PauseType, Presence, User
 from chat.models import Attachment, Chat, ChatSettings, Message, Queue
+from chat.routing.chat_order import chat_order_by as routing_order
 from chat.selectors import chats_assignable_by, chats_visible_to, queue_ids_of
 
 WAITING_LIST_LIMIT = 200
@@ -47,8 +48,6 @@ def inbox_assignable_chat_get(*, user, chat_id: int) -> Chat:
 
 def chat_order_by() -> list:
     """The configured chat order as ORDER BY expressions (routing package), FIFO as the fallback."""
-    from chat.routing.chat_order import chat_order_by as routing_order
-
     return list(routing_order(ChatSettings.load().chat_strategy_order))
 
 

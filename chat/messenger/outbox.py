@@ -88,6 +88,7 @@ def messenger_reply_queue(*, message_id: int, countdown: float | None = None) ->
 
     A broker that is down is not the reply's failure: it stays ``pending``, marked as queued by nobody,
     and the sweep queues it once the broker is back. Returns whether the task was queued."""
+    # Imported here: chat.messenger.tasks imports this module's services at its top (the task calls them).
     from chat.messenger.tasks import messenger_send_reply
 
     try:

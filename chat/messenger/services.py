@@ -18,8 +18,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from chat.models import Chat, Message, Queue
+from chat.services.chats import chat_start
 from chat.services.errors import ChatError
-from chat.services.messages import MAX_BODY
+from chat.services.messages import MAX_BODY, message_post
+from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -182,9 +184,6 @@ def messenger_events_parse(payload) -> ParsedPayload:
 def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message:
     """Store one incoming Messenger message: in the sender's open chat, or a
     chat started for him. The same ``mid`` again returns the stored message."""
-    from chat.services.chats import chat_start
-    from chat.services.messages import message_post
-
     stored = Message.objects.filter(external_id=mid).first()
     if stored is not None:
         return stored
@@ -224,7 +223,7 @@ def messenger_webhook_handle(*, payload) -> WebhookOutcome:
             with transaction.atomic():
                 messenger_message_receive(sender_id=incoming.sender_id, mid=incoming.mid, text=incoming.text)
             stored += 1
-        except ChatError as exc:
+        except ApplicationError as exc:  # chat's refusal, or the CRM's when the sender became a customer
             refused += 1
             logger.warning("messenger event %s from %s refused: %s", incoming.mid, incoming.sender_id, exc)
         except (OperationalError, InterfaceError):

@@ -12,10 +12,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from chat.api.throttles import MessengerThrottle
-from chat.bodies import body_read
 from chat.messenger.services import messenger_webhook_handle
 from chat.messenger.signature import signature_valid
+from core.bodies import body_read
+from core.rest.throttles import MessengerThrottle
 
 logger = logging.getLogger(__name__)
 

@@ -1,43 +1,15 @@
-"""The one error type the services raise.
+"""The error the chat services raise: :class:`ChatError`, chat's :class:`core.errors.ApplicationError`.
 
-Every service raises :class:`ChatError` on bad input and changes nothing (the
-transaction is rolled back). The message is translatable and meant for people;
-``code`` is a short stable string for programs; ``field`` names the offending
-input when there is one, so that the API can answer ``{"<field>": ["<message>"]}``.
+Every service raises it on bad input and changes nothing (the transaction is rolled back); its
+message, ``field`` and ``code`` are those of ``ApplicationError``. Being a subclass, every
+``except ApplicationError`` (the API's error handler, the admin, the inbox) handles it too; the
+services of ``agents`` and ``crm`` raise ``ApplicationError`` itself (they do not import chat).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from core.errors import ApplicationError
 
 
-class ChatError(Exception):
-    """A refused request: clear message, optional field, stable code."""
-
-    def __init__(self, message: Any, *, field: str | None = None, code: str = "invalid", params: dict | None = None):
-        self.message = message
-        self.field = field
-        self.code = code
-        self.params = params or {}
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        text = str(self.message)
-        return text % self.params if self.params else text
-
-    def __repr__(self) -> str:
-        return f"ChatError({str(self)!r}, field={self.field!r}, code={self.code!r})"
-
-    # The shapes of django.core.exceptions.ValidationError, for code that
-    # handles both the same way (the admin, DRF exception handlers).
-    @property
-    def messages(self) -> list[str]:
-        return [str(self)]
-
-    @property
-    def message_dict(self) -> dict[str, list[str]]:
-        return {self.field or "detail": [str(self)]}
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON body for the API: ``{"<field or detail>": ["message"], "code": "..."}``."""
-        return {**self.message_dict, "code": self.code}
+class ChatError(ApplicationError):
+    """A refused request of a chat service: clear message, optional field, stable code."""

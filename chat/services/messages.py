@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Chat, Message
+from core.hooks import Hook
 
 from .assignment import get_agent
 from .chats import lock_chat
@@ -16,12 +17,10 @@ from .errors import ChatError
 
 MAX_BODY = 10000
 
-
-def _messenger_send(message_id: int) -> None:
-    """After commit: queue the Send API delivery of an agent's reply (chat/messenger/outbox.py)."""
-    from chat.messenger.outbox import messenger_reply_queue
-
-    messenger_reply_queue(message_id=message_id)
+# Called after commit with ``message_id`` when an agent's reply on a Messenger chat was stored (pending in the
+# outbox): the Messenger channel queues its delivery (chat/messenger/outbox.py, registered in ChatConfig.ready).
+# The services do not import that way in; docs/decisions.md "Import layers".
+messenger_reply_stored = Hook("chat.messenger_reply_stored")
 
 
 def message_post(*, chat_id, sender: str, body: str = "", author_id=None, external_id=None) -> Message:
@@ -99,6 +98,6 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
         if updates:
             Chat.objects.filter(pk=chat.pk).update(**updates)
         if outgoing_messenger:
-            transaction.on_commit(partial(_messenger_send, message.pk))
+            transaction.on_commit(partial(messenger_reply_stored, message_id=message.pk))
     message.created = True
     return message

@@ -1,4 +1,4 @@
-"""Who may do what to a chat or a customer: each rule written once.
+"""Who may do what to a chat: each rule written once (a customer's owner and VIP flag: crm.services).
 
 The services check these with their ``actor`` (under the chat's row lock, so a
 chat that changed hands meanwhile is judged as it is now); the inbox uses the same
@@ -75,12 +75,6 @@ def may_confirm_customer(*, user, chat: Chat) -> bool:
     return is_staff(user) or _handles(user, chat)
 
 
-def may_set_owner_or_vip(user) -> bool:
-    """Only staff make an agent a customer's owner or a customer VIP: both change who gets whose chats and
-    what he may read (an owner sees the customer's waiting chats in every queue)."""
-    return user is None or is_staff(user)
-
-
 def check_assign(*, actor, agent_id) -> None:
     if actor is not None and not may_assign_to(user=actor, agent_id=agent_id):
         raise ChatError(_("Only staff can assign a chat to someone else."), field="agent", code=FORBIDDEN)
@@ -116,10 +110,3 @@ def check_confirm_customer(*, actor, chat: Chat) -> None:
             _("Only the agent handling this chat, or staff, can confirm its customer."), field="chat",
             code=FORBIDDEN,
         )
-
-
-def check_owner_and_vip(*, actor, changes: dict) -> None:
-    """``changes``: the owner/VIP fields the caller would change (only those whose value differs)."""
-    if changes and not may_set_owner_or_vip(actor):
-        field = "owner" if "owner" in changes else "vip"
-        raise ChatError(_("Only staff can change a customer's owner or VIP flag."), field=field, code=FORBIDDEN)

@@ -19,16 +19,18 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.api.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
-from chat.api.serializers import ErrorOutput
-from chat.api.throttles import WidgetIPThrottle, WidgetVisitorThrottle
-from chat.bodies import ParleyJSONParser
 from chat.downloads import attachment_file_response
 from chat.models import Attachment, Chat, ChatSettings, Message
+from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from chat.services.files import attachment_create
+from chat.services.messages import message_post
 from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
 from chat.widget.authentication import VisitorTokenAuthentication
+from core.bodies import ParleyJSONParser
+from core.rest.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
+from core.rest.serializers import ErrorOutput
+from core.rest.throttles import WidgetIPThrottle, WidgetVisitorThrottle
 
 VISITOR_KEY_HELP = "A random key the widget keeps in the browser's localStorage (16-64 characters)."
 
@@ -227,8 +229,6 @@ class WidgetMessagesApi(WidgetApi):
         examples=[OpenApiExample("Message", value={"body": "Hello, I need help with my order."}, request_only=True)],
     )
     def post(self, request, chat_id: int):
-        from chat.services.messages import message_post
-
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = message_post(chat_id=self.chat.pk, sender=Message.Sender.CLIENT, body=data.validated_data["body"])
@@ -255,8 +255,6 @@ class WidgetChatCloseApi(WidgetApi):
     @extend_schema(tags=["widget"], operation_id="widget_chat_close", request=None, responses=WidgetChatOutput,
                    summary="The visitor ends the chat")
     def post(self, request, chat_id: int):
-        from chat.services.chats import chat_close
-
         chat = chat_close(chat_id=self.chat.pk, reason=Chat.CloseReason.CLIENT)
         return Response(WidgetChatOutput(chat).data)
 

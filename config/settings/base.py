@@ -161,7 +161,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Request bodies (chat/bodies.py, docs/decisions.md "Request bodies"). A multipart body may
+# Request bodies (core/bodies.py and chat/bodies.py, docs/decisions.md "Request bodies"). A multipart body may
 # carry the card's file limit plus this margin (the other fields, part headers, boundaries);
 # CardLimitUploadHandler refuses a larger Content-Length before reading and stops a file at
 # the card's limit as its bytes arrive. The files service checks the limit again.
@@ -205,7 +205,7 @@ PARLEY_TRUSTED_PROXIES = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
 AXES_FAILURE_LIMIT = int(os.environ.get("PARLEY_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PARLEY_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "agents.login.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # failures are kept (AccessAttempt); successful logins are not logged
 
@@ -255,21 +255,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "chat.api.schema.ParleyAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "chat.api.pagination.ParleyPagination",
+    "DEFAULT_SCHEMA_CLASS": "core.rest.schema.ParleyAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.rest.pagination.ParleyPagination",
     "PAGE_SIZE": int(os.environ.get("API_PAGE_SIZE", "50")),
-    "EXCEPTION_HANDLER": "chat.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.rest.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "chat.bodies.ParleyJSONParser",
+        "core.bodies.ParleyJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "chat.api.throttles.AnonThrottle",
-        "chat.api.throttles.UserThrottle",
+        "core.rest.throttles.AnonThrottle",
+        "core.rest.throttles.UserThrottle",
     ],
-    # DRF's own client address rule agrees with config.client_ip (which the throttles use).
+    # DRF's own client address rule agrees with core.client_ip (which the throttles use).
     "NUM_PROXIES": PARLEY_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         scope: os.environ.get(variable, default) for scope, (variable, default) in THROTTLE_RATE_VARIABLES.items()
@@ -292,7 +292,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "chat.api.schema.add_error_responses",
+        "core.rest.schema.add_error_responses",
     ],
     "SCHEMA_PATH_PREFIX": r"/(api/v1|widget/v1)",
     "ENUM_NAME_OVERRIDES": {

@@ -19,7 +19,7 @@ from agents.services import (
 from chat.models import Chat, ChatEvent
 from chat.services.chats import chat_assign, chat_start
 from chat.services.dispatch import dispatch
-from chat.services.errors import ChatError
+from core.errors import ApplicationError
 from tests import factories
 from tests.chat.routing.helpers import set_card, waiting_chat
 
@@ -49,7 +49,7 @@ def test_presence_get_creates_a_logged_out_row():
 
 
 def test_presence_of_an_unknown_agent_is_refused():
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         presence_login(agent_id=987654)
 
     assert (error.value.field, error.value.code) == ("agent", "unknown_agent")
@@ -106,7 +106,7 @@ def test_pause_keeps_the_agents_open_chats(agent_factory, queue, break_type):
 def test_pause_type_that_does_not_exist_is_refused(agent_factory):
     agent = agent_factory()
 
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         presence_pause(agent_id=agent.pk, pause_type_id=424242)
 
     assert (error.value.field, error.value.code) == ("pause_type", "unknown_pause_type")
@@ -117,7 +117,7 @@ def test_pause_type_that_does_not_exist_is_refused(agent_factory):
 def test_logged_out_agent_cannot_be_paused(agent_factory, break_type):
     agent = agent_factory(logged_in=False)
 
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         presence_pause(agent_id=agent.pk, pause_type_id=break_type.pk)
 
     assert error.value.code == "logged_out"
@@ -230,7 +230,7 @@ def test_update_with_pause_none_resumes(agent_factory, break_type):
 def test_update_with_an_unknown_pause_type_changes_nothing(agent_factory):
     agent = agent_factory(logged_in=False)
 
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         presence_update(agent_id=agent.pk, logged_in=True, pause_type_id=999999)
 
     assert error.value.field == "pause_type"
@@ -240,7 +240,7 @@ def test_update_with_an_unknown_pause_type_changes_nothing(agent_factory):
 def test_update_refuses_a_pause_together_with_logging_out(agent_factory, break_type):
     agent = agent_factory()
 
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         presence_update(agent_id=agent.pk, logged_in=False, pause_type_id=break_type.pk)
 
     assert error.value.code == "logged_out"

@@ -7,7 +7,7 @@ import pytest
 from chat.models import Chat, ChatEvent
 from chat.services.chats import chat_start
 from chat.services.dispatch import dispatch
-from chat.services.errors import ChatError
+from core.errors import ApplicationError
 from crm.models import Customer
 from crm.services import customer_create, customer_match, customer_update
 from tests import factories
@@ -114,7 +114,7 @@ def test_linked_customers_owner_gets_the_chat(agent_factory, queue):
 def test_customer_create_refuses_an_email_differing_only_in_case():
     customer_create(name="A", email="a@x.pl")
 
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         customer_create(name="B", email="A@X.PL")
 
     assert error.value.field == "email"
@@ -122,7 +122,7 @@ def test_customer_create_refuses_an_email_differing_only_in_case():
 
 
 def test_customer_create_refuses_an_unknown_owner():
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         customer_create(name="A", owner_id=999999)
 
     assert error.value.field == "owner"
@@ -140,7 +140,7 @@ def test_customer_update_changes_the_given_fields(agent_factory):
 def test_customer_update_refuses_an_unknown_field():
     customer = customer_create(name="A")
 
-    with pytest.raises(ChatError) as error:
+    with pytest.raises(ApplicationError) as error:
         customer_update(customer_id=customer.pk, created_at=None)
 
     assert error.value.field == "created_at"

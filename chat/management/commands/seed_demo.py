@@ -21,20 +21,16 @@ so it refuses to run when DEBUG is off (a production database) unless given
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
-from agents.models import PauseType, User
-from agents.services import presence_get, presence_login, presence_pause, presence_set_phone_call
-from chat.models import Chat, ChatEvent, Message, Queue
-from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start
-from chat.services.messages import message_post
+from agents.models import User
+from agents.services import presence_get
+from chat.management.demo import DEMO_KEY, SALES, SUPPORT, demo_activity
+from chat.models import Chat, Queue
 from chat.services.queues import queue_create, queue_member_set
-from chat.services.rules import chats_stop_auto_assign
 from crm.models import Customer
 from crm.services import customer_create, customer_update
 
@@ -48,7 +44,6 @@ AGENTS = [
     ("dawid", "Dawid", "Kamiński"),
     ("ewa", "Ewa", "Dąbrowska"),
 ]
-SALES, SUPPORT = "Sprzedaż", "Wsparcie"
 QUEUES = {
     SALES: "Pytania o ofertę i zamówienia (Sales).",
     SUPPORT: "Pomoc techniczna i reklamacje (Support).",
@@ -66,7 +61,6 @@ CUSTOMERS = [
     ("Katarzyna Wójcik", "katarzyna.wojcik@example.com", "+48 603 400 500", "", "celina", False),
     ("Tomasz Mazur", "tomasz.mazur@example.com", "", "demo-psid-1001", None, False),
 ]
-DEMO_KEY = "demo-"
 
 
 class Command(BaseCommand):
@@ -94,7 +88,7 @@ class Command(BaseCommand):
             if self.has_demo_chats():
                 self.stdout.write("Demo chats already exist: nothing added.")
             else:
-                self.activity(users, queues)
+                demo_activity(users=users, queues=queues)
                 self.stdout.write(self.style.SUCCESS("Demo data created."))
         self.stdout.write(self.summary())
 
@@ -151,164 +145,6 @@ class Command(BaseCommand):
         return Chat.objects.filter(
             Q(visitor_key__startswith=DEMO_KEY) | Q(visitor_messenger_id__startswith=DEMO_KEY)
         ).exists()
-
-    # --- activity (once) ------------------------------------------------------------------------------------------
-
-    def activity(self, users, queues) -> None:
-        anna, bartek, celina, dawid = (users[name] for name in ("anna", "bartek", "celina", "dawid"))
-        # Presence: anna and bartek available, celina on a break, dawid on a phone call, ewa logged out.
-        for agent in (anna, bartek, celina, dawid):
-            presence_login(agent_id=agent.pk)
-        presence_pause(agent_id=celina.pk, pause_type_id=PauseType.objects.get(code="break").pk, reason="demo")
-        presence_set_phone_call(agent_id=dawid.pk, on_call=True)
-
-        sales, support = queues[SALES].pk, queues[SUPPORT].pk
-        n = iter(range(1, 1000))
-
-        def website(queue_id, name, email=""):
-            return chat_start(
-                channel=Chat.Channel.WEBSITE,
-                queue_id=queue_id,
-                visitor_name=name,
-                visitor_email=email,
-                visitor_key=f"{DEMO_KEY}{next(n)}",
-                page_url="https://www.example.com/oferta",
-            )
-
-        def talk(chat, agent, lines):
-            for sender, body in lines:
-                message_post(
-                    chat_id=chat.pk,
-                    sender=sender,
-                    body=body,
-                    author_id=agent.pk if sender == Message.Sender.AGENT else None,
-                )
-
-        # Closed chats, moved back in time: the customers' history.
-        chat = website(sales, "Maria Nowak", "maria.nowak@example.com")
-        chat_assign(chat_id=chat.pk, agent_id=bartek.pk)
-        talk(
-            chat,
-            bartek,
-            [
-                ("client", "Dzień dobry, czy zamówienie 1234 zostało już wysłane?"),
-                ("agent", "Dzień dobry! Tak, paczka wyszła wczoraj, numer przesyłki jest w e-mailu."),
-                ("client", "Dziękuję, to wszystko."),
-            ],
-        )
-        self.close_in_the_past(chat, reason=Chat.CloseReason.AGENT, actor=bartek, days=3)
-
-        chat = website(support, "Piotr Wiśniewski", "piotr.wisniewski@example.com")
-        chat_assign(chat_id=chat.pk, agent_id=anna.pk)
-        talk(
-            chat,
-            anna,
-            [
-                ("client", "Aplikacja nie chce się zalogować po aktualizacji."),
-                ("agent", "Proszę wylogować się na wszystkich urządzeniach i spróbować ponownie."),
-            ],
-        )
-        self.close_in_the_past(chat, reason=Chat.CloseReason.INACTIVITY, actor=None, days=2)
-
-        chat = website(sales, "Jan Kowalski", "jan.kowalski@example.com")
-        chat_assign(chat_id=chat.pk, agent_id=anna.pk)
-        talk(
-            chat,
-            anna,
-            [
-                ("client", "Poproszę ofertę na 20 licencji."),
-                ("agent", "Oczywiście, przygotuję ją jeszcze dziś i wyślę e-mailem."),
-            ],
-        )
-        self.close_in_the_past(chat, reason=Chat.CloseReason.CLIENT, actor=None, days=1)
-
-        # Assigned chats: anna holds three (the maximum), bartek one. The agent spoke last in each.
-        for name, email, queue_id, agent, lines in [
-            (
-                "Tomasz Mazur",
-                "tomasz.mazur@example.com",
-                sales,
-                anna,
-                [("client", "Czy macie rabaty dla firm?"), ("agent", "Tak, od 10 stanowisk. Ile osób u Państwa?")],
-            ),
-            (
-                "Ola",
-                "",
-                support,
-                anna,
-                [("client", "Nie dostałam faktury."), ("agent", "Sprawdzam, proszę o numer zamówienia.")],
-            ),
-            (
-                "Katarzyna Wójcik",
-                "katarzyna.wojcik@example.com",
-                support,
-                anna,
-                [("client", "Jak zmienić adres dostawy?"), ("agent", "Zmienię go za Panią, jaki jest nowy adres?")],
-            ),
-            (
-                "Maria Nowak",
-                "maria.nowak@example.com",
-                sales,
-                bartek,
-                [("client", "Chcę dokupić drugą licencję."), ("agent", "Świetnie, przygotowuję zamówienie.")],
-            ),
-        ]:
-            chat = website(queue_id, name, email)
-            chat_assign(chat_id=chat.pk, agent_id=agent.pk)
-            talk(chat, agent, lines)
-            if name == "Maria Nowak":
-                # A verified link: bartek confirmed who he talks to, so his card shows her details and history.
-                # The other typed e-mails stay claims (the card says "unverified").
-                chat_customer_confirm(chat_id=chat.pk, actor=bartek)
-
-        # An internal chat between colleagues (takes no slot).
-        chat = chat_start(channel=Chat.Channel.INTERNAL, initiator_id=anna.pk, peer_id=bartek.pk)
-        message_post(chat_id=chat.pk, sender="agent", author_id=anna.pk, body="Bartek, przejmiesz klienta VIP?")
-        message_post(chat_id=chat.pk, sender="agent", author_id=bartek.pk, body="Jasne, jak tylko skończę rozmowę.")
-
-        # Waiting chats. Support: celina is on a break, ewa logged out, anna full, so they wait;
-        # the VIP's owner is anna (full) too.
-        chat = website(support, "Jan Kowalski", "jan.kowalski@example.com")
-        message_post(chat_id=chat.pk, sender="client", body="Pilne: nie działa eksport raportów.")
-        chat = chat_start(
-            channel=Chat.Channel.MESSENGER,
-            queue_id=support,
-            visitor_name="Zofia",
-            visitor_messenger_id=f"{DEMO_KEY}psid-2002",
-            visitor_key=f"{DEMO_KEY}{next(n)}",
-        )
-        message_post(chat_id=chat.pk, sender="client", body="Hej, do której jesteście dziś dostępni?")
-        # Sales: a chat from last night, waiting longer than the card's 24 hours: automatic assignment
-        # stops and the inbox shows the "Assign" button.
-        chat = website(sales, "Gość", "")
-        message_post(chat_id=chat.pk, sender="client", body="Dobry wieczór, czy mogę zamówić na jutro?")
-        self.shift(chat, timedelta(hours=30))
-        chats_stop_auto_assign()
-
-    @staticmethod
-    def shift(chat: Chat, delta: timedelta) -> None:
-        """Move a chat's whole history back in time by ``delta``."""
-        times = [
-            "created_at",
-            "queued_at",
-            "assigned_at",
-            "page_closed_at",
-            "last_heartbeat_at",
-            "last_client_message_at",
-            "last_message_at",
-            "awaiting_reply_since",
-            "agent_replied_at",
-            "agent_read_at",
-            "welcome_sent_at",
-            "closed_at",
-        ]
-        Chat.objects.filter(pk=chat.pk).update(**{name: F(name) - delta for name in times})
-        Message.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
-        ChatEvent.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
-
-    def close_in_the_past(self, chat: Chat, *, reason: str, actor, days: int) -> None:
-        chat_close(chat_id=chat.pk, reason=reason, actor=actor)
-        self.shift(chat, timedelta(days=days))
 
     # --- output ---------------------------------------------------------------------------------------------------
 

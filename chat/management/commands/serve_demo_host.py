@@ -10,10 +10,13 @@ served by the standard library's http.server; nothing of Django runs in it.
 from __future__ import annotations
 
 import html
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.core.management.base import BaseCommand
+
+from chat.models import Queue
 
 PAGE = """<!doctype html>
 <html lang="pl">
@@ -106,13 +109,9 @@ class Command(BaseCommand):
         parser.add_argument("--queue", default="", help="queue id (default: the first active queue)")
 
     def handle(self, *args, **options):
-        import os
-
         server_url = options["server"] or f"http://127.0.0.1:{os.environ.get('PARLEY_PORT', '8000')}"
         queue = options["queue"]
         if not queue:
-            from chat.models import Queue
-
             first = Queue.objects.filter(active=True).order_by("id").first()
             queue = str(first.pk) if first else ""
         httpd = make_server(host=options["host"], port=options["port"], server_url=server_url, queue=queue)

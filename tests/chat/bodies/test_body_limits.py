@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 import pytest
 from django.core.handlers.asgi import ASGIRequest
 
-from chat.bodies import BodyTooLarge
 from chat.models import ChatSettings, Message
 from chat.services.chats import chat_assign
+from core.bodies import BodyTooLarge
 from tests.chat.bodies.rawhttp import multipart
 
 MIB = 1024 * 1024

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from agents.models import PauseType
-from chat.api import views as api_views
+from chat.api.views.chats import ChatConfirmCustomerApi
+from chat.api.views.messages import ChatMessageResendApi
 from chat.messenger.signature import sign
 from chat.services.chats import chat_assign
 from chat.services.files import attachment_create
@@ -29,7 +30,7 @@ WRITE_METHODS = ("post", "put", "patch")
 # Views that read no body: they answer by their own rules (a refusal of the service is fine), never with a
 # parse error or a 500.
 NO_BODY = {widget_views.WidgetHeartbeatApi, widget_views.WidgetPageClosedApi, widget_views.WidgetChatCloseApi,
-           api_views.ChatConfirmCustomerApi, api_views.ChatMessageResendApi}
+           ChatConfirmCustomerApi, ChatMessageResendApi}
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 

@@ -8,8 +8,9 @@ test settings and calls the real services:
   chat, as web and worker processes would at once;
 * ``dispatch``: one dispatch run.
 
-It prints one JSON line with what it did. ChatError is an expected answer (a
-refused request); any other exception fails the process.
+It prints one JSON line with what it did. An ApplicationError (ChatError, or the
+agents' refusal) is an expected answer (a refused request); any other exception
+fails the process.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def main() -> int:
     from chat.models import Chat
     from chat.services.chats import chat_assign, chat_close
     from chat.services.dispatch import dispatch
-    from chat.services.errors import ChatError
+    from core.errors import ApplicationError
 
     mode, seed, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     rng = random.Random(seed)
@@ -78,7 +79,7 @@ def main() -> int:
                 if chat_id:
                     chat_assign(chat_id=chat_id, agent_id=agent_id)
                     done["manual"] += 1
-        except ChatError:
+        except ApplicationError:
             done["refused"] += 1
     print(json.dumps(done))
     return 0

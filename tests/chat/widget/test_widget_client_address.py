@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from chat.models import Chat
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 
 def start(queue, n: int, **headers):

@@ -1,14 +1,14 @@
-"""The API's error shape.
+"""The error shape of every JSON way in (the REST APIs, the widget; ``EXCEPTION_HANDLER``).
 
 Every error is JSON. Validation errors keep DRF's shape, the offending field
 named: ``{"body": ["This field is required."]}``. A refusal of a service
-(:class:`chat.services.errors.ChatError`) becomes
+(:class:`core.errors.ApplicationError`, chat's ``ChatError`` among them) becomes
 ``{"<field>" or "detail": ["message"], "code": "<code>"}`` with status 400,
 403 Forbidden when the user may see the thing but not do this to it
 (``"code": "forbidden"``), or 409 Conflict when the chat is closed or was taken
 by someone else; an expired file is 410 Gone; a throttled request is 429 with
 ``Retry-After`` and ``{"detail": ["message"], "code": "throttled"}``.
-A body over its ceiling (chat/bodies.py), or a file over the card's limit, is 413
+A body over its ceiling (core/bodies.py), or a file over the card's limit, is 413
 ``{"<field>" or "detail": ["message"], "code": "too_large", "limit_bytes": n}``.
 """
 
@@ -19,23 +19,24 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-from chat.bodies import BodyTooLarge
-from chat.services.errors import ChatError
+from core.bodies import BodyTooLarge
+from core.errors import ApplicationError
 
-# ChatError codes answered with 409 Conflict: the request was valid, but the
+# Refusal codes answered with 409 Conflict: the request was valid, but the
 # state of the chat forbids it now (closed, taken by another agent).
 CONFLICT_CODES = frozenset(
     {"closed", "taken", "already_assigned", "already_closed", "already_verified", "conflict"}
 )
-# ChatError codes answered with 403 Forbidden: the user may see it, but not do this (chat.services.permissions).
+# Refusal codes answered with 403 Forbidden: the user may see it, but not do this (chat.services.permissions).
 FORBIDDEN_CODES = frozenset({"forbidden"})
 
 
@@ -51,7 +52,7 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def chat_error_response(exc: ChatError) -> Response:
+def application_error_response(exc: ApplicationError) -> Response:
     code = getattr(exc, "code", None) or "invalid"
     field = getattr(exc, "field", None) or "detail"
     message = str(exc)  # the translated message with its parameters filled in
@@ -103,10 +104,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         message = _("The request has too many form fields or files.")
         return Response({"detail": [str(message)], "code": "too_many_fields"}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ChatError):
+    if isinstance(exc, ApplicationError):
         if is_gone(exc):
             return Response({"detail": [str(exc)], "code": "gone"}, status=410)
-        return chat_error_response(exc)
+        return application_error_response(exc)
     if is_gone(exc) and not isinstance(exc, exceptions.APIException):
         exc = Gone()
     if isinstance(exc, DjangoValidationError):
@@ -128,9 +129,6 @@ def api_exception_handler(exc, context):
 
 def json_not_found(request, exception=None):
     """404 for URLs that match no route: JSON under /api/ and /widget/, Django's page elsewhere."""
-    from django.http import JsonResponse
-    from django.views.defaults import page_not_found
-
     if request.path.startswith(("/api/", "/widget/", "/webhooks/")):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return page_not_found(request, exception)
@@ -138,9 +136,6 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request):
     """500: JSON under /api/ and /widget/, Django's page elsewhere."""
-    from django.http import JsonResponse
-    from django.views.defaults import server_error
-
     if request.path.startswith(("/api/", "/widget/", "/webhooks/")):
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
     return server_error(request)

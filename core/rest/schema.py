@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
-from chat.api.serializers import ErrorOutput
+from core.rest.serializers import ErrorOutput
 
 FILE_TOO_LARGE_EXAMPLE = OpenApiExample(
     "Too large",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db import transaction
 
-from chat.services.errors import ChatError
+from core.errors import ApplicationError
 
 
 class ReadOnlyAdminMixin:
@@ -45,5 +45,5 @@ class ServiceDeleteMixin:
             with transaction.atomic():
                 for obj in queryset:
                     self.service_delete(request, obj)
-        except ChatError as exc:
+        except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)

@@ -4,7 +4,7 @@ Rates: ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (environment variables in th
 
 Every throttle here counts in Django's default cache, which all web processes share (Redis when
 ``CACHE_URL`` is set, the database cache otherwise), takes the client's address from
-``config.client_ip.client_ip`` (the same function as the login lockouts), and reads its rate when
+``core.client_ip.client_ip`` (the same function as the login lockouts), and reads its rate when
 it is built, i.e. once per request. Counting: docs/operations.md, "Abuse limits".
 """
 
@@ -19,7 +19,7 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 ATOMIC_INCREMENT_BACKENDS = (RedisCache, PyMemcacheCache, PyLibMCCache)
 

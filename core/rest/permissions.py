@@ -1,4 +1,4 @@
-"""Permissions of the REST API.
+"""Permissions of the REST APIs (chat's, agents', the CRM's).
 
 Authenticated users read; only staff change settings, pause types and queues.
 Which chats an agent may see is a selector (``chats_visible_to``): a chat

@@ -1,6 +1,6 @@
 """The client's address, as every abuse limit sees it (docs/operations.md, "Abuse limits").
 
-One function for the API and widget throttles (``chat.api.throttles``) and for the login lockouts
+One function for the API and widget throttles (``core.rest.throttles``) and for the login lockouts
 (django-axes' ``AXES_CLIENT_IP_CALLABLE``), so that both count the same address.
 
 ``PARLEY_TRUSTED_PROXIES`` says how many reverse proxies stand in front of the web processes. With 0

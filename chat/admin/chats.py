@@ -1,0 +1,94 @@
+"""Chats, read-only: they change only through the chat services (the "close" action calls ``chat_close``)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from chat.models import AGENT_STRATEGY_CHOICES, Chat, ChatEvent, Message
+from chat.services.chats import chat_close
+from chat.services.errors import ChatError
+from core.admin_base import ReadOnlyAdminMixin, ReadOnlyInline
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ("created_at", "sender", "author", "body", "attachment_list", "delivery_status")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").prefetch_related("attachments")
+
+    @admin.display(description=_("attachments"))
+    def attachment_list(self, obj):
+        return ", ".join(attachment.original_name for attachment in obj.attachments.all()) or "—"
+
+
+STRATEGY_LABELS = {**dict(AGENT_STRATEGY_CHOICES), "manual": _("Manual")}
+
+
+class ChatEventInline(ReadOnlyInline):
+    model = ChatEvent
+    fields = ("created_at", "kind", "agent", "from_agent", "queue", "decided_by", "reason", "actor")
+    readonly_fields = fields
+
+    @admin.display(description=_("decided by"))
+    def decided_by(self, obj):
+        return STRATEGY_LABELS.get(obj.strategy, obj.strategy) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agent", "from_agent", "queue", "actor")
+
+
+@admin.action(permissions=["close"], description=_("Close the selected chats"))
+def close_chats(modeladmin, request, queryset):
+    """Close open chats through ``chat_close`` (reason "admin"): system message, slot freed, history kept."""
+    closed = 0
+    for chat_id in queryset.exclude(status=Chat.Status.CLOSED).values_list("id", flat=True):
+        try:
+            chat_close(chat_id=chat_id, reason=Chat.CloseReason.ADMIN, actor=request.user)
+            closed += 1
+        except ChatError:
+            pass  # closed meanwhile by someone else: fine
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d chat was closed.", "%(n)d chats were closed.", closed) % {"n": closed},
+        messages.SUCCESS if closed else messages.WARNING,
+    )
+
+
+@admin.register(Chat)
+class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "channel", "status", "queue", "customer", "agent", "created_at", "closed_at")
+    list_filter = ("status", "channel", "queue")
+    search_fields = ("visitor_name", "visitor_email", "customer__name", "customer__email", "agent__username")
+    list_select_related = ("queue", "customer", "agent")
+    date_hierarchy = "created_at"
+    inlines = [MessageInline, ChatEventInline]
+    actions = [close_chats]
+
+    def has_close_permission(self, request):
+        # Closing is a change of the chat's state, done by the chat service.
+        return request.user.has_perm("chat.change_chat")
+    fieldsets = [
+        (None, {"fields": ["channel", "status", "queue", "customer", "customer_verified", "customer_verified_via",
+                           "agent", "initiator"]}),
+        (_("Visitor"), {"fields": ["visitor_name", "visitor_email", "visitor_messenger_id", "page_url"]}),
+        (
+            _("Times"),
+            {
+                "fields": [
+                    "created_at",
+                    "queued_at",
+                    "assigned_at",
+                    "auto_assign_stopped_at",
+                    "page_closed_at",
+                    "last_client_message_at",
+                    "last_message_at",
+                    "closed_at",
+                    "close_reason",
+                ]
+            },
+        ),
+    ]

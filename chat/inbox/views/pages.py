@@ -1,0 +1,212 @@
+"""The inbox page and its live parts: the sidebar (with the presence bar) and the open chat, each polled."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from chat.inbox import selectors
+from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
+from chat.inbox.presentation import waited
+from chat.inbox.views.common import agent_view, digest, htmx_redirect
+from chat.models import Chat, ChatSettings, Message
+from chat.services.chats import chat_mark_read
+from chat.services.permissions import may_close, may_confirm_customer, may_transfer
+
+
+def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
+    user = request.user
+    waiting, waiting_total = selectors.inbox_waiting_chats(user=user)
+    for chat in waiting:
+        chat.waited = waited(chat.queued_at)
+    my_chats = list(selectors.inbox_my_chats(user=user))
+    internal_chats = list(selectors.inbox_internal_chats(user=user))
+    return {
+        "presence": selectors.inbox_presence(user=user),
+        "pause_types": selectors.inbox_pause_types(),
+        "my_chats": my_chats,
+        "internal_chats": internal_chats,
+        "unread_total": sum(c.unread for c in my_chats + internal_chats),
+        "waiting_chats": waiting,
+        "waiting_total": waiting_total,
+        "current_chat_id": current_chat_id,
+        "max_chats": ChatSettings.load().max_concurrent_chats,
+    }
+
+
+def _render_sidebar(request, *, current_chat_id: int | None) -> tuple[str, str, str]:
+    """The sidebar and the presence bar as HTML (no CSRF tokens inside: htmx sends the header), and their digest."""
+    ctx = _sidebar_context(request, current_chat_id=current_chat_id)
+    presence_html = render_to_string("inbox/_presence.html", ctx, request=request)
+    body_html = render_to_string("inbox/_sidebar_body.html", ctx, request=request)
+    version = digest(presence_html + body_html)
+    ctx.update(version=version, sidebar_body=body_html, presence_html=presence_html)
+    sidebar_html = render_to_string("inbox/_sidebar.html", ctx, request=request)
+    return version, sidebar_html, presence_html
+
+
+def _delivery(chat: Chat) -> dict:
+    """The chat's Messenger replies that may still change: counts for the header, and what the open
+    page watches (from the oldest of them on; everything before it is settled)."""
+    states = selectors.inbox_delivery_states(chat=chat)
+    return {
+        "undelivered": sum(1 for _id, status in states if status == Message.Delivery.FAILED),
+        "unconfirmed": sum(1 for _id, status in states if status == Message.Delivery.UNKNOWN),
+        "watch_from": states[0][0] if states else 0,
+        "fingerprint": ",".join(f"{pk}:{status}" for pk, status in states),
+    }
+
+
+def _chat_state(chat: Chat, user, delivery: dict) -> str:
+    return digest(
+        f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
+        f"|{delivery['fingerprint']}"
+        f"|{chat.customer_id}|{chat.customer_verified}"
+    )
+
+
+def chat_context(request, chat: Chat, *, delivery: dict | None = None) -> dict:
+    user = request.user
+    msgs = selectors.inbox_messages(chat=chat)
+    agents, queues = selectors.inbox_transfer_targets(user=user)
+    card = ChatSettings.load()
+    delivery = delivery if delivery is not None else _delivery(chat)
+    return {
+        "chat": chat,
+        "chat_messages": msgs,
+        "last_message_id": msgs[-1].id if msgs else 0,
+        "chat_state": _chat_state(chat, user, delivery),
+        "undelivered": delivery["undelivered"],
+        "unconfirmed": delivery["unconfirmed"],
+        "watch_from": delivery["watch_from"],
+        "is_mine": chat.agent_id == user.pk,
+        "is_internal": chat.channel == Chat.Channel.INTERNAL,
+        # The buttons follow the services' own rules (chat.services.permissions).
+        "can_transfer": chat.is_open and chat.channel != Chat.Channel.INTERNAL and may_transfer(user=user, chat=chat),
+        "can_close": chat.is_open and may_close(user=user, chat=chat),
+        "can_confirm_customer": bool(chat.customer_id) and not chat.customer_verified
+        and may_confirm_customer(user=user, chat=chat),
+        # A typed e-mail is a claim: the customer's details wait for a verified link.
+        "customer_unverified": bool(chat.customer_id) and not chat.customer_verified,
+        "peer": _internal_peer(chat, user),
+        "history": selectors.inbox_customer_history(chat=chat),
+        "crm_url": _crm_url(chat),
+        "transfer_agents": agents,
+        "transfer_queues": queues,
+        "reply_form": ReplyForm(),
+        "upload_form": UploadForm(),
+        "files_enabled": card.file_upload_enabled,
+        "file_max_size_mb": card.file_max_size_mb,
+        "file_download_hours": card.file_download_hours,
+    }
+
+
+def _internal_peer(chat: Chat, user):
+    if chat.channel != Chat.Channel.INTERNAL:
+        return None
+    return chat.initiator if chat.agent_id == user.pk else chat.agent
+
+
+def _crm_url(chat: Chat) -> str:
+    """Open the customer in the CRM (admin change page) or create him there, prefilled from the chat.
+    None while the link is a claim: the CRM card waits until the link is verified."""
+    try:
+        if chat.customer_id:
+            if not chat.customer_verified:
+                return ""
+            return reverse("admin:crm_customer_change", args=[chat.customer_id])
+        if chat.channel == Chat.Channel.INTERNAL:
+            return ""
+        base = reverse("admin:crm_customer_add")
+    except NoReverseMatch:
+        return ""
+    initial = {"name": chat.visitor_name, "email": chat.visitor_email, "messenger_id": chat.visitor_messenger_id}
+    query = urlencode({k: v for k, v in initial.items() if v})
+    return f"{base}?{query}" if query else base
+
+
+def _page(request, *, chat: Chat | None, status: int = 200):
+    version, sidebar_html, presence_html = _render_sidebar(request, current_chat_id=chat.pk if chat else None)
+    ctx = {
+        "sidebar_html": sidebar_html,
+        "presence_html": presence_html,
+        "chat": chat,
+        "internal_form": InternalChatForm(),
+        "colleagues": selectors.inbox_colleagues(user=request.user),
+    }
+    if chat is not None:
+        ctx.update(chat_context(request, chat))
+    return render(request, "inbox/index.html", ctx, status=status)
+
+
+@require_GET
+@agent_view
+def index(request):
+    return _page(request, chat=None)
+
+
+@require_GET
+@agent_view
+def chat_detail(request, chat_id: int):
+    chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    if chat.agent_id == request.user.pk and chat.is_open:
+        chat_mark_read(chat_id=chat.pk, agent_id=request.user.pk)
+    return _page(request, chat=chat)
+
+
+@require_GET
+@agent_view
+def live(request):
+    """The sidebar poll: 204 when nothing changed, else the new sidebar and (out of band) the presence bar."""
+    current = request.GET.get("chat")
+    current_chat_id = int(current) if current and current.isdigit() else None
+    version, sidebar_html, presence_html = _render_sidebar(request, current_chat_id=current_chat_id)
+    if request.GET.get("v") == version:
+        return HttpResponse(status=204)
+    oob = presence_html.replace('id="presence-bar"', 'id="presence-bar" hx-swap-oob="true"', 1)
+    return HttpResponse(sidebar_html + oob)
+
+
+@require_GET
+@agent_view
+def chat_poll(request, chat_id: int):
+    """The open chat's poll: new messages after ``after``; the header and composer again when the chat changed,
+    and then also the Messenger replies from ``w`` on (the oldest one whose delivery could still change)."""
+    try:
+        chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    except Http404:
+        messages.info(request, _("This chat is no longer in your inbox."))
+        return htmx_redirect(request, reverse("inbox:index"))
+    after, watch_from = _int_param(request, "after"), _int_param(request, "w")
+    delivery = _delivery(chat)
+    state = _chat_state(chat, request.user, delivery)
+    new = selectors.inbox_messages(chat=chat, after_id=after)
+    state_changed = request.GET.get("s") != state
+    if not new and not state_changed:
+        return HttpResponse(status=204)
+    if new and chat.agent_id == request.user.pk and chat.is_open:
+        chat_mark_read(chat_id=chat.pk, agent_id=request.user.pk)
+    ctx = chat_context(request, chat, delivery=delivery)
+    ctx.update(
+        new_messages=new,
+        last_message_id=new[-1].id if new else after,
+        state_changed=state_changed,
+        redrawn_messages=(
+            selectors.inbox_outgoing_messages(chat=chat, from_id=watch_from, to_id=after)
+            if state_changed and watch_from and after else []
+        ),
+    )
+    return render(request, "inbox/_chat_poll.html", ctx)
+
+
+def _int_param(request, name: str) -> int:
+    try:
+        return max(int(request.GET.get(name, "0")), 0)
+    except ValueError:
+        return 0
