@@ -8,6 +8,9 @@ from django.db.models import ProtectedError
 from django.utils import translation
 
 from agents.models import PauseType
+from agents.services import pause_type_delete
+from chat.models import ChatSettings
+from chat.services.settings import chat_settings_update
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +106,16 @@ def test_admin_renames_a_custom_pause_type(admin, custom):
 def test_admin_adds_a_pause_type_of_ones_own(admin):
     assert admin.post(f"{CHANGELIST}add/", {"name": "Spotkanie"}).status_code == 302
     assert PauseType.objects.get(name="Spotkanie").built_in is False
+
+
+def test_deleting_the_cards_no_reply_pause_leaves_the_card_with_none(custom):
+    """The card's "pause on no reply" is the agents app's pause type; deleting it (through the agents' service,
+    which knows nothing of the card) leaves the card without one, and the card keeps its other values."""
+    card = ChatSettings.load()
+    chat_settings_update(no_reply_pause_type=custom.pk, max_concurrent_chats=4)
+
+    pause_type_delete(pause_type_id=custom.pk)
+
+    card.refresh_from_db()
+    assert (card.no_reply_pause_type_id, card.max_concurrent_chats) == (None, 4)
+    assert not PauseType.objects.filter(pk=custom.pk).exists()

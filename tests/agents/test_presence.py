@@ -83,6 +83,33 @@ def test_logged_in_agent_gets_waiting_chats_on_the_next_dispatch(agent_factory, 
     assert Chat.objects.get(pk=chat.pk).agent == agent
 
 
+@pytest.mark.parametrize(
+    ("before", "change"),
+    [
+        ({"logged_in": False}, lambda agent: presence_login(agent_id=agent.pk)),
+        ({"pause_type": "break"}, lambda agent: presence_resume(agent_id=agent.pk)),
+        ({"on_phone_call": True}, lambda agent: presence_set_phone_call(agent_id=agent.pk, on_call=False)),
+    ],
+    ids=["login", "resume", "phone_call_ended"],
+)
+def test_an_agent_who_may_take_chats_again_gets_a_waiting_chat_once_the_change_commits(
+    agent_factory, queue, settings, django_capture_on_commit_callbacks, before, change
+):
+    """No sweep needed: the change itself asks for a dispatch after its commit (chat answers the agents app's
+    hook ``agent_may_take_chats``)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    set_card(assign_during_phone_call=False)
+    if "pause_type" in before:
+        before = {"pause_type": PauseType.objects.get(code=before["pause_type"])}
+    agent = agent_factory(queue=queue, **before)
+    chat = waiting_chat(queue)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(agent)
+
+    assert Chat.objects.get(pk=chat.pk).agent == agent
+
+
 def test_pause_with_a_type_stops_new_chats(agent_factory, queue, break_type):
     agent = agent_factory(queue=queue)
     presence = presence_pause(agent_id=agent.pk, pause_type_id=break_type.pk, reason="lunch")
