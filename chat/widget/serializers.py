@@ -1,0 +1,73 @@
+"""What the widget API answers: a chat, its messages and their files, as the visitor may see them (an agent's
+first name, never his account)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import serializers
+
+from chat.models import Attachment, Chat, ChatSettings, Message
+
+
+class WidgetAttachmentOutput(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+    expired = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "expires_at", "expired", "download_url"]
+
+    def get_expired(self, obj) -> bool:
+        return obj.expired_at is not None or obj.expires_at <= timezone.now()
+
+    def get_download_url(self, obj) -> str:
+        return reverse("widget:file-download", kwargs={"chat_id": obj.message.chat_id, "attachment_id": obj.pk})
+
+
+class WidgetMessageOutput(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+    attachments = WidgetAttachmentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "sender", "author_name", "body", "created_at", "attachments"]
+
+    def get_author_name(self, obj) -> str:
+        if obj.sender == Message.Sender.AGENT and obj.author_id:
+            return obj.author.first_name or obj.author.username
+        return ""
+
+
+class WidgetChatOutput(serializers.ModelSerializer):
+    agent_name = serializers.SerializerMethodField()
+    file_upload_enabled = serializers.SerializerMethodField()
+    file_max_size_mb = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Chat
+        fields = [
+            "id",
+            "status",
+            "queue",
+            "visitor_name",
+            "visitor_email",
+            "agent_name",
+            "created_at",
+            "closed_at",
+            "close_reason",
+            "file_upload_enabled",
+            "file_max_size_mb",
+        ]
+
+    def get_agent_name(self, obj) -> str:
+        if obj.agent_id and obj.status == Chat.Status.ASSIGNED:
+            return obj.agent.first_name or obj.agent.username
+        return ""
+
+    def get_file_upload_enabled(self, obj) -> bool:
+        return ChatSettings.load().file_upload_enabled
+
+    def get_file_max_size_mb(self, obj) -> int:
+        return ChatSettings.load().file_max_size_mb
