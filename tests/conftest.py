@@ -13,6 +13,22 @@ from tests import factories
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects: a browser test is in the slow tier however it is marked
+def pytest_collection_modifyitems(config, items):
+    """The tiers (docs/testing.md): ``browser`` implies ``slow``; ``postgresql`` tests are skipped, with
+    their reason, when the tests run on another database (the SQLite leg, config.settings.test_sqlite)."""
+    from django.conf import settings
+
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+        marker = item.get_closest_marker("postgresql")
+        if marker and vendor != "postgresql":
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "PostgreSQL only")
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only ({vendor} here): {reason}"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(tmp_path, settings):
     """Each test writes uploads into its own folder."""
@@ -37,6 +53,17 @@ MIGRATION_DATA = [
 def restore_migration_data() -> None:
     for module, function in MIGRATION_DATA:
         getattr(importlib.import_module(module), function)(django_apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_data_of_a_kept_database(request):
+    """A test database kept from an earlier run (--reuse-db: the fast tier) may have been left emptied by the
+    flush of its last transactional test: its migration data come back before the first test."""
+    if request.config.getoption("reuse_db", False) and not request.config.getoption("create_db", False):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            restore_migration_data()
+    yield
 
 
 @pytest.fixture(autouse=True)
