@@ -185,7 +185,7 @@ def test_plan(argv: list[str], env: dict[str, str]) -> tuple[dict[str, str], lis
     """The environment and pytest's arguments of ``test``.
 
     By default: everything, on PostgreSQL (DATABASE_URL, default 127.0.0.1:5432/parley), config.settings.test.
-    ``--fast``: the same without the slow tier, on the test database of the previous run.
+    ``--fast``: the same without the slow tier, on the test databases of the previous run, on every core.
     ``--sqlite``: SQLITE_TESTS on SQLite with config.settings.test_sqlite (a sqlite:/// DATABASE_URL, or
     the embedded default of `start`)."""
     fast, sqlite = "--fast" in argv, "--sqlite" in argv
@@ -200,9 +200,14 @@ def test_plan(argv: list[str], env: dict[str, str]) -> tuple[dict[str, str], lis
         env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
         env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
     if fast:
-        # The fast tier keeps its test database between runs (pytest-django's --reuse-db: migrations still
-        # run, new ones are applied); --create-db builds it again.
-        args = with_marker_expression(args, FAST) + ([] if "--create-db" in args else ["--reuse-db"])
+        args = with_marker_expression(args, FAST)
+        # It keeps its test databases between runs (pytest-django's --reuse-db: migrations still run, new ones
+        # are applied; --create-db builds them again) ...
+        if "--create-db" not in args:
+            args.append("--reuse-db")
+        # ... and runs on every core (pytest-xdist, a file at a time per worker; -n 0 runs in one process).
+        if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+            args += ["-n", "auto", "--dist", "loadfile"]
     return env, args
 
 

@@ -55,6 +55,16 @@ def restore_migration_data() -> None:
         getattr(importlib.import_module(module), function)(django_apps, None)
 
 
+def is_transactional(item) -> bool:
+    """The test commits (pytest-django flushes every table after it): django_db(transaction=True), a live server."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+DB_BLOCKER = pytest.StashKey()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _migration_data_of_a_kept_database(request):
     """A test database kept from an earlier run (--reuse-db: the fast tier) may have been left emptied by the
@@ -68,11 +78,10 @@ def _migration_data_of_a_kept_database(request):
 
 @pytest.fixture(autouse=True)
 def _migration_data(request):
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
-    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+    if is_transactional(request.node):
         request.getfixturevalue("transactional_db")
         restore_migration_data()
+        request.node.stash[DB_BLOCKER] = request.getfixturevalue("django_db_blocker")
         yield
         # The flush empties the models' tables, not the database cache's: throttle counters and
         # anything else a transactional test committed there go here, before the flush.
@@ -81,6 +90,20 @@ def _migration_data(request):
         cache.clear()
         return
     yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """pytest-django runs the tests that commit last, so the flush after each empties the migration data
+    only for the next one, which restores them (``_migration_data``). When tests run in another order (a
+    file at a time on each worker of ``pytest -n``), a test that does not commit may come next: the rows
+    come back here, after the flush."""
+    result = yield
+    blocker = item.stash.get(DB_BLOCKER, None)
+    if blocker is not None and nextitem is not None and not is_transactional(nextitem):
+        with blocker.unblock():
+            restore_migration_data()
+    return result
 
 
 @pytest.fixture(autouse=True)

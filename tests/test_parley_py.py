@@ -41,11 +41,11 @@ def test_test_runs_everything_on_postgresql_by_default():
 
 def test_test_fast_leaves_the_slow_tier_out_and_keeps_a_marker_given_with_it():
     _env, args = parley.test_plan(["--fast", "tests/chat"], {"DATABASE_URL": "postgres://me@db/parley"})
-    assert args == ["tests/chat", "-m", "not slow", "--reuse-db"]
-    _env, args = parley.test_plan(["--fast", "-m", "browser or postgresql", "--create-db"], {})
-    assert args == ["-m", "(browser or postgresql) and (not slow)", "--create-db"]
-    _env, args = parley.test_plan(["-mbrowser", "--fast"], {})
-    assert args == ["-m", "(browser) and (not slow)", "--reuse-db"]
+    assert args == ["tests/chat", "-m", "not slow", "--reuse-db", "-n", "auto", "--dist", "loadfile"]
+    _env, args = parley.test_plan(["--fast", "-m", "browser or postgresql", "--create-db", "-n", "0"], {})
+    assert args == ["-m", "(browser or postgresql) and (not slow)", "--create-db", "-n", "0"]
+    _env, args = parley.test_plan(["-mbrowser", "--fast", "-n3"], {})
+    assert args == ["-m", "(browser) and (not slow)", "-n3", "--reuse-db"]
 
 
 def test_test_sqlite_runs_the_services_routing_and_rules_tests_on_sqlite_whatever_database_url_says():
