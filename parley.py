@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Parley's two commands, on a fresh clone with nothing but Python and pip.
 
-    python3 parley.py start   # web + Celery worker + Celery beat, demo data, SQLite, embedded broker
-    python3 parley.py test    # the whole test suite on PostgreSQL (DATABASE_URL, default 127.0.0.1:5432)
+    python3 parley.py start           # web + Celery worker + Celery beat, demo data, SQLite, embedded broker
+    python3 parley.py test            # the whole test suite on PostgreSQL (DATABASE_URL, default 127.0.0.1:5432)
+    python3 parley.py test --fast     # the fast tier: everything but the tests marked slow (-m "not slow")
+    python3 parley.py test --sqlite   # the SQLite leg: services, routing and rules tests on SQLite
+
+Extra arguments go to pytest. The tiers are described in docs/testing.md.
 
 Both install uv when it is missing and let it build the environment from uv.lock.
 Only the standard library is used here: this file runs before anything is installed.
@@ -151,18 +155,74 @@ def start(argv: list[str]) -> int:
     return code
 
 
+# The SQLite leg: the tests of what `start` runs on SQLite (its embedded default database).
+SQLITE_TESTS = ["tests/chat/services", "tests/chat/routing", "tests/chat/rules"]
+FAST = "not slow"  # the marker expression of the fast tier
+
+
+def with_marker_expression(args: list[str], expression: str) -> list[str]:
+    """pytest's arguments with ``-m expression`` added, and-ed with a ``-m`` they already give."""
+    out: list[str] = []
+    merged = False
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        given = None
+        if arg == "-m" and index + 1 < len(args):
+            given, index = args[index + 1], index + 2
+        elif arg.startswith("-m") and not arg.startswith("--") and len(arg) > 2:
+            given, index = arg[2:], index + 1
+        else:
+            out.append(arg)
+            index += 1
+            continue
+        out += ["-m", f"({given}) and ({expression})"]
+        merged = True
+    return out if merged else [*out, "-m", expression]
+
+
+def test_plan(argv: list[str], env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The environment and pytest's arguments of ``test``.
+
+    By default: everything, on PostgreSQL (DATABASE_URL, default 127.0.0.1:5432/parley), config.settings.test.
+    ``--fast``: the same without the slow tier, on the test databases of the previous run, on every core.
+    ``--sqlite``: SQLITE_TESTS on SQLite with config.settings.test_sqlite (a sqlite:/// DATABASE_URL, or
+    the embedded default of `start`)."""
+    fast, sqlite = "--fast" in argv, "--sqlite" in argv
+    args = [arg for arg in argv if arg not in ("--fast", "--sqlite")]
+    env = dict(env)
+    if sqlite:
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings.test_sqlite"
+        if not env.get("DATABASE_URL", "").startswith("sqlite:"):
+            env.pop("DATABASE_URL", None)  # the embedded default, as `start` has it
+        args = [*SQLITE_TESTS, *args]
+    else:
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+        env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
+    if fast:
+        args = with_marker_expression(args, FAST)
+        # It keeps its test databases between runs (pytest-django's --reuse-db: migrations still run, new ones
+        # are applied; --create-db builds them again) ...
+        if "--create-db" not in args:
+            args.append("--reuse-db")
+        # ... and runs on every core (pytest-xdist, a file at a time per worker; -n 0 runs in one process).
+        if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+            args += ["-n", "auto", "--dist", "loadfile"]
+    return env, args
+
+
 def test(argv: list[str]) -> int:
     uv = find_uv()
     sync(uv)
-    env = uv_env()
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
+    env, args = test_plan(argv, uv_env())
     say("checking migrations (makemigrations --check)")
     manage("makemigrations", "--check", "--dry-run", env=env)
     say("linting (ruff check)")
     subprocess.run([venv_bin("ruff"), "check", "."], cwd=ROOT, env=env, check=True)
-    say(f"running the test suite on {env['DATABASE_URL']}")
-    return subprocess.run([venv_bin("pytest"), *argv], cwd=ROOT, env=env, check=False).returncode
+    where = env.get("DATABASE_URL", "SQLite (the embedded default)")
+    tier = "the fast tier" if "--fast" in argv else ("the SQLite leg" if "--sqlite" in argv else "the test suite")
+    say(f"running {tier} on {where} ({env['DJANGO_SETTINGS_MODULE']})")
+    return subprocess.run([venv_bin("pytest"), *args], cwd=ROOT, env=env, check=False).returncode
 
 
 def main() -> int:

@@ -13,6 +13,22 @@ from tests import factories
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects: a browser test is in the slow tier however it is marked
+def pytest_collection_modifyitems(config, items):
+    """The tiers (docs/testing.md): ``browser`` implies ``slow``; ``postgresql`` tests are skipped, with
+    their reason, when the tests run on another database (the SQLite leg, config.settings.test_sqlite)."""
+    from django.conf import settings
+
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+        marker = item.get_closest_marker("postgresql")
+        if marker and vendor != "postgresql":
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "PostgreSQL only")
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only ({vendor} here): {reason}"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(tmp_path, settings):
     """Each test writes uploads into its own folder."""
@@ -39,13 +55,33 @@ def restore_migration_data() -> None:
         getattr(importlib.import_module(module), function)(django_apps, None)
 
 
+def is_transactional(item) -> bool:
+    """The test commits (pytest-django flushes every table after it): django_db(transaction=True), a live server."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+DB_BLOCKER = pytest.StashKey()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_data_of_a_kept_database(request):
+    """A test database kept from an earlier run (--reuse-db: the fast tier) may have been left emptied by the
+    flush of its last transactional test: its migration data come back before the first test."""
+    if request.config.getoption("reuse_db", False) and not request.config.getoption("create_db", False):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            restore_migration_data()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _migration_data(request):
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
-    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+    if is_transactional(request.node):
         request.getfixturevalue("transactional_db")
         restore_migration_data()
+        request.node.stash[DB_BLOCKER] = request.getfixturevalue("django_db_blocker")
         yield
         # The flush empties the models' tables, not the database cache's: throttle counters and
         # anything else a transactional test committed there go here, before the flush.
@@ -54,6 +90,20 @@ def _migration_data(request):
         cache.clear()
         return
     yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """pytest-django runs the tests that commit last, so the flush after each empties the migration data
+    only for the next one, which restores them (``_migration_data``). When tests run in another order (a
+    file at a time on each worker of ``pytest -n``), a test that does not commit may come next: the rows
+    come back here, after the flush."""
+    result = yield
+    blocker = item.stash.get(DB_BLOCKER, None)
+    if blocker is not None and nextitem is not None and not is_transactional(nextitem):
+        with blocker.unblock():
+            restore_migration_data()
+    return result
 
 
 @pytest.fixture(autouse=True)

@@ -54,6 +54,7 @@ def test_the_guide_has_a_curl_session():
     assert all("curl" in command for command, _kind, _expected in steps)
 
 
+@pytest.mark.slow  # curl, jq and openssl processes against a live server
 @pytest.mark.django_db(transaction=True)
 def test_every_curl_of_the_guide_answers_as_documented(live_server, tmp_path):
     for tool in ("curl", "jq", "openssl"):

@@ -27,3 +27,31 @@ def test_start_uses_the_local_settings_unless_told_otherwise(monkeypatch):
     assert parley.start_env()["DJANGO_SETTINGS_MODULE"] == "config.settings.local"
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.production")
     assert parley.start_env()["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+
+
+# ``python3 parley.py test``: the tiers (docs/testing.md), checked on the environment and arguments it builds.
+
+
+def test_test_runs_everything_on_postgresql_by_default():
+    env, args = parley.test_plan(["-k", "dispatch"], {"PATH": "/bin"})
+    assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.test"
+    assert env["DATABASE_URL"] == "postgres://postgres@127.0.0.1:5432/parley"
+    assert args == ["-k", "dispatch"]
+
+
+def test_test_fast_leaves_the_slow_tier_out_and_keeps_a_marker_given_with_it():
+    _env, args = parley.test_plan(["--fast", "tests/chat"], {"DATABASE_URL": "postgres://me@db/parley"})
+    assert args == ["tests/chat", "-m", "not slow", "--reuse-db", "-n", "auto", "--dist", "loadfile"]
+    _env, args = parley.test_plan(["--fast", "-m", "browser or postgresql", "--create-db", "-n", "0"], {})
+    assert args == ["-m", "(browser or postgresql) and (not slow)", "--create-db", "-n", "0"]
+    _env, args = parley.test_plan(["-mbrowser", "--fast", "-n3"], {})
+    assert args == ["-m", "(browser) and (not slow)", "-n3", "--reuse-db"]
+
+
+def test_test_sqlite_runs_the_services_routing_and_rules_tests_on_sqlite_whatever_database_url_says():
+    env, args = parley.test_plan(["--sqlite", "-x"], {"DATABASE_URL": "postgres://me@db/parley"})
+    assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.test_sqlite"
+    assert "DATABASE_URL" not in env  # config.settings.base's embedded default: SQLite in var/
+    assert args == ["tests/chat/services", "tests/chat/routing", "tests/chat/rules", "-x"]
+    env, _args = parley.test_plan(["--sqlite"], {"DATABASE_URL": "sqlite:////tmp/other.sqlite3"})
+    assert env["DATABASE_URL"] == "sqlite:////tmp/other.sqlite3"

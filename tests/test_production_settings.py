@@ -28,6 +28,9 @@ from chat.models import Chat, Message
 from chat.services.chats import chat_start
 from tests import factories
 
+# Every test here starts Python, manage.py or gunicorn in processes of their own: the slow tier.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(settings.BASE_DIR)
 GOOD = {
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -229,7 +232,6 @@ def signed(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-@pytest.mark.slow
 def test_gunicorn_without_settings_module_refuses_to_start_without_the_messenger_secret():
     server = Gunicorn(production_env(MESSENGER_APP_SECRET=None))
     try:
@@ -240,8 +242,8 @@ def test_gunicorn_without_settings_module_refuses_to_start_without_the_messenger
     assert code != 0
 
 
-@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql("a gunicorn process on the test database")
 def test_gunicorn_without_settings_module_refuses_a_webhook_signed_with_the_old_development_secret():
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -8,8 +8,6 @@ Playwright's sync API runs an event loop in the test's thread, so Django's
 from __future__ import annotations
 
 import os
-import threading
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,16 +23,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LAPTOP = {"width": 1366, "height": 768}
-
-
-def wait_until(predicate, *, timeout: float = 10.0, message: str = "condition") -> None:
-    """Poll ``predicate`` (a database check, say) until it is true or the deadline passes; no sleep."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        pause.wait(0.05)
 
 
 @pytest.fixture(scope="session")

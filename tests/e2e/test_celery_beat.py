@@ -11,8 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,9 +24,14 @@ from django_celery_beat.models import PeriodicTask
 from agents.models import Presence
 from chat.models import Chat, ChatEvent, Message
 from tests import factories
+from tests.polling import poll_until
 from tests.processes import process_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("Celery beat and worker processes on the test database"),
+]
 
 ROOT = Path(settings.BASE_DIR)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -90,17 +93,20 @@ def test_beat_and_worker_close_a_due_chat_without_anyone_calling_the_service(tmp
                      "--without-mingle", "-n", f"e2e-{os.getpid()}@%h"], env, tmp_path / "worker.log")
     beat = _start(["beat", "--loglevel=INFO", "-S", "django_celery_beat.schedulers:DatabaseScheduler"],
                   env, tmp_path / "beat.log")
+    def both_alive():
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+        assert beat.poll() is None, (tmp_path / "beat.log").read_text()
+
     try:
-        deadline = time.monotonic() + 90
-        pause = threading.Event()
-        while Chat.objects.filter(pk=due.pk).exclude(status="closed").exists():
-            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
-            assert beat.poll() is None, (tmp_path / "beat.log").read_text()
-            assert time.monotonic() < deadline, (
-                "the chat was not closed by the schedule\n--- worker\n" + (tmp_path / "worker.log").read_text()
-                + "\n--- beat\n" + (tmp_path / "beat.log").read_text()
-            )
-            pause.wait(0.2)
+        # Beat and the worker write to the database; nothing tells this process when: it looks again.
+        poll_until(
+            lambda: not Chat.objects.filter(pk=due.pk).exclude(status="closed").exists(),
+            timeout=90,
+            every=0.2,
+            alive=both_alive,
+            message=lambda: "the schedule to close the chat\n--- worker\n" + (tmp_path / "worker.log").read_text()
+            + "\n--- beat\n" + (tmp_path / "beat.log").read_text(),
+        )
     finally:
         _stop(beat)
         _stop(worker)

@@ -13,8 +13,8 @@ from chat.models import Chat, ChatEvent, Message
 from chat.services.chats import chat_assign, chat_start
 from chat.services.messages import message_post
 from tests import factories
-from tests.e2e.conftest import wait_until
 from tests.e2e.shots import SCREENSHOTS
+from tests.polling import poll_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -180,7 +180,7 @@ def test_the_inbox_stays_usable_on_a_laptop_with_three_open_chats_and_fifty_wait
     login = new_context().new_page()
     login.goto(page.url.split("/inbox/")[0] + "/inbox/login/")
     login.screenshot(path=str(SCREENSHOTS / "inbox-login.png"))
-    wait_until(lambda: Message.objects.exists())
+    poll_until(lambda: Message.objects.exists(), message="a message")
 
 
 def test_a_transfer_appears_in_the_colleagues_inbox_without_reloading(new_context, inbox_login, agent_factory, queue):

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from chat.models import Attachment, Chat, ChatSettings, Message
 from tests import factories
-from tests.e2e.conftest import wait_until
 from tests.e2e.shots import SCREENSHOTS
+from tests.polling import poll_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -167,7 +167,7 @@ def test_the_widget_welcomes_keeps_the_chat_across_page_loads_and_shows_when_it_
     assert Chat.objects.count() == 1
     chat = Chat.objects.get()
     # The previous page reported itself closed; the new page's heartbeat says the visitor is back.
-    wait_until(lambda: Chat.objects.get().page_closed_at is None, message="the heartbeat of the new page")
+    poll_until(lambda: Chat.objects.get().page_closed_at is None, message="the heartbeat of the new page")
 
     open_assigned_chat(agent_page, "Jan Kowal")
     agent_page.click("[data-testid=close-chat]")
@@ -184,7 +184,7 @@ def test_the_widget_reports_the_page_closed_when_the_visitor_leaves(visitor, que
     chat = Chat.objects.get()
     assert chat.page_closed_at is None
     visitor.goto("about:blank")  # pagehide: the widget sends page-closed with a keepalive request
-    wait_until(lambda: Chat.objects.get().page_closed_at is not None, message="the page-closed report")
+    poll_until(lambda: Chat.objects.get().page_closed_at is not None, message="the page-closed report")
 
 
 def test_the_host_pages_css_does_not_reach_the_widget(visitor):
@@ -215,7 +215,7 @@ def test_the_widget_sends_a_heartbeat_every_30_seconds(visitor):
     start_chat(visitor, name="Marta", email="")
     started = Chat.objects.get().last_heartbeat_at
     visitor.clock.fast_forward("00:31")
-    wait_until(lambda: Chat.objects.get().last_heartbeat_at > started, message="a heartbeat after 30 s")
+    poll_until(lambda: Chat.objects.get().last_heartbeat_at > started, message="a heartbeat after 30 s")
 
 
 def test_a_host_page_that_signs_its_logged_in_visitor_starts_a_verified_chat(visitor, settings):

@@ -26,7 +26,7 @@ from tests import factories
 
 MAX_EXAMPLES = 10
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
-STATS: dict = {"cases": collections.Counter(), "statuses": collections.Counter(), "operations": set()}
+STATS: dict = {"cases": collections.Counter(), "statuses": collections.Counter(), "operations": set()}  # of this run
 
 
 @pytest.fixture
@@ -53,8 +53,10 @@ def staff_token(db, keep_connection):
     return Token.objects.create(user=staff).key
 
 
-def load_schema():
-    """The schema exactly as /api/schema/ serves it (generated in-process at collection)."""
+@pytest.fixture(scope="module")
+def api_schema():
+    """The schema exactly as /api/schema/ serves it, generated when the property test runs (not at import:
+    collecting the suite, or running its fast tier, builds no schema)."""
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.renderers import OpenApiJsonRenderer
 
@@ -62,10 +64,21 @@ def load_schema():
     return schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(raw)))
 
 
-schema = load_schema()
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture
+def schemathesis_node_id(request):
+    """schemathesis 4.32's lazy loader reads and rewrites ``item._nodeid``, which pytest 9.2 no longer has (a
+    node's id lives in ``_id``): give it the attribute to read; pytest's own ``nodeid`` is left alone. Goes
+    when a schemathesis release reads ``nodeid``."""
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
 
 
 @pytest.mark.slow
+@pytest.mark.django_db  # the lazy test asks for staff_token's database only once it runs
+@pytest.mark.usefixtures("schemathesis_node_id")
 @schema.parametrize()
 @hypothesis_settings(
     max_examples=MAX_EXAMPLES,
@@ -82,14 +95,22 @@ def test_api_answers_every_generated_case_without_5xx_and_as_its_schema_says(cas
     STATS["cases"][case.operation.label] += 1
     STATS["statuses"][response.status_code] += 1
     STATS["operations"].add(case.operation.label)
-    STATS["all_operations"] = sum(1 for _ in schema.get_all_operations())
     case.validate_response(response, checks=CHECKS, headers={"Authorization": f"Token {staff_token}"})
 
 
-def test_report_schemathesis_figures():
-    """Runs after the property test (file order) and writes its figures to var/schemathesis-summary.json."""
+PROPERTY_TEST = "test_api_answers_every_generated_case_without_5xx_and_as_its_schema_says"
+
+
+@pytest.mark.slow
+def test_the_property_run_reached_every_operation_of_the_schema(request, api_schema):
+    """Runs after the property test (file order): every operation of the schema got generated cases (none was
+    left out by a filter, a schema it cannot read or a strategy that generates nothing), and no case was
+    answered with a 5xx. Writes the figures to var/schemathesis-summary.json."""
+    if not any(item.name == PROPERTY_TEST for item in request.session.items):
+        pytest.skip(f"{PROPERTY_TEST} is not part of this run")
+    every_operation = sorted(result.ok().label for result in api_schema.get_all_operations())
     summary = {
-        "operations_in_schema": STATS.get("all_operations", 0),
+        "operations_in_schema": len(every_operation),
         "operations": len(STATS["operations"]),
         "cases": sum(STATS["cases"].values()),
         "statuses": dict(sorted(STATS["statuses"].items())),
@@ -99,4 +120,7 @@ def test_report_schemathesis_figures():
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"schemathesis: {summary['operations']} operations, {summary['cases']} cases, statuses {summary['statuses']}")
-    assert all(status < 500 for status in STATS["statuses"])
+
+    assert len(every_operation) >= 25
+    assert sorted(STATS["operations"]) == every_operation
+    assert not [status for status in STATS["statuses"] if status >= 500]

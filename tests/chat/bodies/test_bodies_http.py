@@ -13,7 +13,7 @@ from chat.services.chats import chat_assign
 from chat.services.visitors import visitor_chat_start
 from tests.chat.bodies.rawhttp import RawConnection, multipart
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]  # a live server
 
 MIB = 1024 * 1024
 

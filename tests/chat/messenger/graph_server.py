@@ -61,7 +61,9 @@ class GraphServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v21.0"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # serve_forever looks at its shutdown flag between select() calls, every poll_interval (0.5 s by
+        # default): __exit__'s shutdown() waits for that look, so it is made often.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
 
     def hold(self) -> None:
         """Record the next requests at once but keep their answers until :meth:`release`."""

@@ -4,7 +4,6 @@ a worker killed mid-request, and a broker that was down when the agent replied."
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from datetime import timedelta
 
@@ -19,8 +18,13 @@ from chat.models import Message
 from chat.services.chats import chat_assign, chat_start
 from chat.services.messages import message_post
 from tests.chat.messenger.processes import REDIS_URL, broker, closed_port, start_worker, stop_worker, worker_env
+from tests.polling import poll_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("a Celery worker process on the test database"),
+]
 
 
 @pytest.fixture
@@ -47,14 +51,20 @@ def messenger_chat(queue, agent):
     return chat_assign(chat_id=chat.pk, agent_id=agent.pk)
 
 
-def wait_until(condition, worker, *, seconds: float = 90) -> None:
-    """Wait for another process (the worker) to do its part; fail with its log if it does not."""
+def wait_for_graph_requests(graph, count: int, worker, *, seconds: float = 90) -> None:
+    """Wait on the stand-in's Condition (notified as each request arrives) until the worker sent ``count``
+    requests; every second without one, check that the worker is still alive (fail with its log if not)."""
     deadline = time.monotonic() + seconds
-    pause = threading.Event()
-    while not condition():
+    while not graph.wait_for(count, timeout=1):
         assert worker.poll() is None, worker.log.read_text()
         assert time.monotonic() < deadline, "timed out\n--- worker\n" + worker.log.read_text()
-        pause.wait(0.2)
+
+
+def worker_alive(worker):
+    def check():
+        assert worker.poll() is None, worker.log.read_text()
+
+    return check
 
 
 def test_a_worker_killed_after_graph_accepted_leaves_the_reply_unknown_and_nothing_is_resent(
@@ -63,7 +73,7 @@ def test_a_worker_killed_after_graph_accepted_leaves_the_reply_unknown_and_nothi
     graph.hold()  # Graph records the reply, then keeps its answer
     with broker(REDIS_URL):
         message = message_post(chat_id=messenger_chat.pk, sender="agent", author_id=agent.pk, body="On its way")
-    wait_until(lambda: len(graph.requests) == 1, worker)
+    wait_for_graph_requests(graph, 1, worker)
     message.refresh_from_db()
     assert (message.delivery_status, message.delivery_attempts) == ("sending", 1)
 
@@ -95,7 +105,11 @@ def test_a_reply_written_while_the_broker_was_down_is_sent_once_by_the_worker_wh
 
     with broker(REDIS_URL):  # the broker is back; the sweep (beat's job) queues it, the worker sends it
         assert messenger_outbox_sweep() == 1
-        wait_until(lambda: Message.objects.get(pk=message.pk).delivery_status == "sent", worker)
+        # The worker writes "sent" once Graph's answer is back; nothing tells this process when: it looks again.
+        poll_until(
+            lambda: Message.objects.get(pk=message.pk).delivery_status == "sent", timeout=90, every=0.2,
+            alive=worker_alive(worker), message=lambda: "the reply to be sent\n--- worker\n" + worker.log.read_text(),
+        )
         assert messenger_outbox_sweep() == 0
     message.refresh_from_db()
     assert (message.delivery_status, message.delivery_attempts) == ("sent", 1)

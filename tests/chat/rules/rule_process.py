@@ -1,24 +1,24 @@
 """Run one timed rule in a separate OS process against the test database.
 
-    python -m tests.chat.rules.rule_process RULE READY_FILE GO_FILE
+    python -m tests.chat.rules.rule_process RULE
 
-It sets Django up, writes READY_FILE, waits (without sleep) for GO_FILE so that
-several processes start the rule at the same moment, runs the rule once and
-prints the number it returned. The test gives it the test database's name in
-DATABASE_URL (and its MEDIA_ROOT in RULE_MEDIA_ROOT).
+It sets Django up and connects, writes "ready" on its standard output, then blocks reading its standard
+input until the test writes "go" to every process, so that they start the rule at the same moment (a pipe
+is the barrier: nothing polls). It runs the rule once and prints the number it returned. The test gives it
+the test database's name in DATABASE_URL (and its MEDIA_ROOT in RULE_MEDIA_ROOT).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
-from pathlib import Path
+
+READY = "ready"
+GO = "go"
 
 
 def main() -> int:
-    rule, ready, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    rule = sys.argv[1]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
 
@@ -32,13 +32,9 @@ def main() -> int:
     from chat.services.rules import RULES
 
     connection.ensure_connection()
-    ready.write_text(str(os.getpid()))
-    deadline = time.monotonic() + 60
-    pause = threading.Event()
-    while not go.exists():
-        if time.monotonic() > deadline:
-            return 2
-        pause.wait(0.002)
+    print(READY, flush=True)
+    if sys.stdin.readline().strip() != GO:  # the test ended (its end of the pipe closed) without a go
+        return 2
     print(RULES[rule][0]())
     return 0
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,36 +17,44 @@ from django.utils import timezone
 from agents.models import Presence
 from chat.models import Chat, ChatEvent, Message
 from tests import factories
+from tests.chat.rules import rule_process
 from tests.processes import process_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("several OS processes on one database"),
+]
 
 ROOT = Path(settings.BASE_DIR)
 
 
-def run_rule_in_processes(rule: str, tmp_path: Path, processes: int = 2) -> list[int]:
-    """Start ``processes`` OS processes, release them together, return what each rule run returned."""
+def run_rule_in_processes(rule: str, processes: int = 2) -> list[int]:
+    """Start ``processes`` OS processes, release them together, return what each rule run returned.
+
+    Each process says "ready" on its standard output once connected and blocks reading its standard input:
+    the test waits for every "ready" (a blocking read, 60 s at most), then writes "go" to all of them."""
     env = process_env(RULE_MEDIA_ROOT=str(settings.MEDIA_ROOT))
-    go = tmp_path / "go"
-    readies = [tmp_path / f"ready{i}" for i in range(processes)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.chat.rules.rule_process", rule, str(ready), str(go)],
+            [sys.executable, "-m", "tests.chat.rules.rule_process", rule],
             cwd=ROOT,
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for ready in readies
+        for _ in range(processes)
     ]
     try:
-        deadline = time.monotonic() + 60
-        while not all(r.exists() for r in readies):
-            assert time.monotonic() < deadline, "the rule processes did not start"
-            assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
-            threading.Event().wait(0.01)
-        go.touch()
+        for proc in procs:
+            readable, _, _ = select.select([proc.stdout], [], [], 60)
+            line = proc.stdout.readline() if readable else ""
+            assert line.strip() == rule_process.READY, ("the rule process did not start", line, proc.stderr.read())
+        for proc in procs:
+            proc.stdin.write(rule_process.GO + "\n")
+            proc.stdin.flush()
         results = []
         for proc in procs:
             out, err = proc.communicate(timeout=120)
@@ -60,7 +67,7 @@ def run_rule_in_processes(rule: str, tmp_path: Path, processes: int = 2) -> list
                 proc.kill()
 
 
-def test_two_processes_closing_inactive_chats_at_once_close_each_chat_once(tmp_path):
+def test_two_processes_closing_inactive_chats_at_once_close_each_chat_once():
     long_ago = timezone.now() - timedelta(hours=3)
     queue = factories.QueueFactory(name="Race")
     agents = [factories.UserFactory() for _ in range(40)]
@@ -76,7 +83,7 @@ def test_two_processes_closing_inactive_chats_at_once_close_each_chat_once(tmp_p
                           page_closed_at=long_ago, last_heartbeat_at=long_ago))
     Chat.objects.bulk_create(chats)
 
-    results = run_rule_in_processes("close_inactive", tmp_path)
+    results = run_rule_in_processes("close_inactive")
 
     assert sum(results) == 300
     assert not Chat.objects.exclude(status="closed").exists()
@@ -88,7 +95,7 @@ def test_two_processes_closing_inactive_chats_at_once_close_each_chat_once(tmp_p
     assert set(Presence.objects.values_list("open_chats", flat=True)) == {0}
 
 
-def test_two_processes_stopping_auto_assignment_at_once_write_one_event_per_chat(tmp_path):
+def test_two_processes_stopping_auto_assignment_at_once_write_one_event_per_chat():
     long_ago = timezone.now() - timedelta(hours=30)
     queue = factories.QueueFactory(name="Race")
     Chat.objects.bulk_create(
@@ -96,7 +103,7 @@ def test_two_processes_stopping_auto_assignment_at_once_write_one_event_per_chat
          for _ in range(300)]
     )
 
-    results = run_rule_in_processes("stop_auto_assign", tmp_path)
+    results = run_rule_in_processes("stop_auto_assign")
 
     assert sum(results) == 300
     assert not Chat.objects.filter(auto_assign_stopped_at__isnull=True).exists()
@@ -104,7 +111,7 @@ def test_two_processes_stopping_auto_assignment_at_once_write_one_event_per_chat
     assert {row["n"] for row in per_chat} == {1} and per_chat.count() == 300
 
 
-def test_two_processes_transferring_unanswered_chats_at_once_transfer_each_chat_once(tmp_path):
+def test_two_processes_transferring_unanswered_chats_at_once_transfer_each_chat_once():
     from django.db.models import F
 
     from chat.models import ChatSettings, NoReplyExclusion, QueueMembership
@@ -128,7 +135,7 @@ def test_two_processes_transferring_unanswered_chats_at_once_transfer_each_chat_
     Chat.objects.bulk_create(chats)
     before = {c.pk: c.agent_id for c in Chat.objects.all()}
 
-    results = run_rule_in_processes("transfer_unanswered", tmp_path)
+    results = run_rule_in_processes("transfer_unanswered")
 
     assert sum(results) == 60
     per_chat = ChatEvent.objects.filter(kind="transferred", reason="no_reply").values("chat").annotate(n=Count("id"))
@@ -142,7 +149,7 @@ def test_two_processes_transferring_unanswered_chats_at_once_transfer_each_chat_
         assert presence.open_chats == held <= 3
 
 
-def test_two_processes_deleting_orphan_files_at_once_remove_every_orphan_and_nothing_else(tmp_path):
+def test_two_processes_deleting_orphan_files_at_once_remove_every_orphan_and_nothing_else():
     """Issue 11, point 9: the sweep is safe with two workers (a file or folder the other removed first is no
     error), removes every orphan with its folders and never a file an attachment names."""
     from django.core.files.base import ContentFile
@@ -166,7 +173,7 @@ def test_two_processes_deleting_orphan_files_at_once_remove_every_orphan_and_not
         Attachment.objects.create(message=message, token=f"live-{i}", file=name, original_name="f.txt", size=1,
                                   expires_at=timezone.now() + timedelta(days=1))
 
-    results = run_rule_in_processes("delete_orphan_files", tmp_path)
+    results = run_rule_in_processes("delete_orphan_files")
 
     assert sum(results) >= 300  # a file both reached is counted by both
     assert not any(path.exists() for path in orphans)

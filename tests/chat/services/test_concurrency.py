@@ -135,6 +135,7 @@ def _check_everything_servable_was_served() -> None:
         assert not agents_eligible_for(chat=chat, card=card).exists(), f"chat {chat.pk} could have been served"
 
 
+@pytest.mark.postgresql("several OS processes on one database")
 def test_many_processes_dispatching_and_changing_presence_keep_the_invariant():
     _build_scenario()
 
@@ -150,6 +151,7 @@ def test_many_processes_dispatching_and_changing_presence_keep_the_invariant():
     assert final  # every final dispatcher finished
 
 
+@pytest.mark.postgresql("several OS processes on one database")
 def test_four_processes_dispatching_the_same_queue_never_exceed_the_maximum():
     _build_scenario(seed=11)
     Presence.objects.update(logged_in=True, pause_type=None, on_phone_call=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import queue as queue_module
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -22,8 +21,12 @@ from chat.models import Chat, ChatEvent
 from chat.services.dispatch import dispatch
 from tests import factories
 from tests.chat.routing.helpers import set_agent_order, set_card, waiting_chat
+from tests.polling import poll_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("row locks held by a second connection: SKIP LOCKED, pg_locks, prepared statements"),
+]
 
 
 class HeldRows:
@@ -117,14 +120,11 @@ class DispatchThread:
         return self.result
 
 
-def _wait_until_blocked(holder: HeldRows) -> None:
+def poll_pg_locks_until_someone_waits_for(holder: HeldRows) -> None:
     """PostgreSQL tells nobody that a backend started waiting for a lock, so this one place polls its lock
     table (as PostgreSQL's own isolation tester does): every 20 ms, for 10 s at most. No assertion depends
     on how long anything takes."""
-    deadline = time.monotonic() + 10
-    while not holder.someone_waits() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert holder.someone_waits(), "dispatch did not wait for the held row"
+    poll_until(holder.someone_waits, timeout=10, every=0.02, message="dispatch to wait for the held row")
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ def test_an_agent_who_filled_up_meanwhile_is_not_kept_locked_while_dispatch_wait
         with HeldRows(Presence.objects.filter(agent=best), before_commit=fill_best) as best_held:
             worker = DispatchThread()
             assert worker.next_wait("agent") == ("agent", best.pk)
-            _wait_until_blocked(best_held)  # really waiting, so that the refusal comes after the wait
+            poll_pg_locks_until_someone_waits_for(best_held)  # really waiting, so that the refusal comes after the wait
         assert worker.next_wait("agent") == ("agent", other.pk)  # refused the full one, now waits for the next
 
         with transaction.atomic():  # the full agent's row is free: nobody holds it any more

@@ -10,8 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -25,16 +23,23 @@ from chat.models import Chat
 from tests import factories
 from tests.processes import process_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("gunicorn processes on the test database"),
+]
 
 ROOT = Path(settings.BASE_DIR)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """A socket listening on a free port of 127.0.0.1, opened before its server starts (handed to gunicorn as
+    ``fd://``): a connection made before the server is up waits in the kernel's queue until it is served."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
 
 
 def post_json(url: str, body: dict) -> int:
@@ -53,32 +58,34 @@ class WebProcesses:
 
     def __init__(self, tmp_path: Path, *, count: int, threads: int, extra_env: dict):
         self.env = process_env(without=("TEST_CACHE_URL",), MEDIA_ROOT=str(tmp_path / "media"), **extra_env)
-        self.ports = [free_port() for _ in range(count)]
+        sockets = [listening_socket() for _ in range(count)]
+        self.ports = [sock.getsockname()[1] for sock in sockets]
         self.logs = [tmp_path / f"web{i}.log" for i in range(count)]
         self.procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--threads", str(threads), "--timeout", "60"],
+                [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"fd://{sock.fileno()}", "--workers",
+                 "1", "--threads", str(threads), "--timeout", "60"],
                 cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+                pass_fds=[sock.fileno()],
             )
-            for port, log in zip(self.ports, self.logs, strict=True)
+            for sock, log in zip(sockets, self.logs, strict=True)
         ]
+        for sock in sockets:  # gunicorn holds them now: if it dies, its socket closes and requests fail at once
+            sock.close()
 
     def urls(self, path: str) -> list[str]:
         return [f"http://127.0.0.1:{port}{path}" for port in self.ports]
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        pause = threading.Event()
+        """One request to each process: it waits in the socket's queue until gunicorn is up and serves it
+        (60 s at most); a process that died has closed its socket, and the request fails at once."""
         for proc, log, url in zip(self.procs, self.logs, self.urls("/inbox/login/"), strict=True):
-            while True:
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "a web process did not start\n" + log.read_text()
-                try:
-                    with urllib.request.urlopen(url, timeout=5):
-                        break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pause.wait(0.1)
+            try:
+                with urllib.request.urlopen(url, timeout=60):
+                    pass
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+                raise AssertionError(f"a web process did not start ({error!r}, exit code {proc.poll()})\n"
+                                     + log.read_text()) from error
 
     def stop(self) -> None:
         for proc in self.procs:
