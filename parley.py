@@ -219,6 +219,8 @@ def test(argv: list[str]) -> int:
     manage("makemigrations", "--check", "--dry-run", env=env)
     say("linting (ruff check)")
     subprocess.run([venv_bin("ruff"), "check", "."], cwd=ROOT, env=env, check=True)
+    say("checking the import layers (lint-imports)")
+    subprocess.run([venv_bin("lint-imports")], cwd=ROOT, env=env, check=True)
     where = env.get("DATABASE_URL", "SQLite (the embedded default)")
     tier = "the fast tier" if "--fast" in argv else ("the SQLite leg" if "--sqlite" in argv else "the test suite")
     say(f"running {tier} on {where} ({env['DJANGO_SETTINGS_MODULE']})")
