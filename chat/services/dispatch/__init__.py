@@ -116,11 +116,9 @@ def _assign_next(run: Run, pending: list[int], now: datetime) -> tuple[int, str]
         return assign_waiting(run, pending, now, wait_for_chat=False)
     with transaction.atomic() if run.welcome_on_assign else nullcontext():
         with connection.cursor() as cursor:
-            values = {"ids": pending, "max": run.max_chats, "now": now, "data": "{}"}
-            if run.plpgsql:  # PROTOTYPE (issue 12, point 3)
-                values.update(codes=run.agent_codes, allow_phone=run.allow_phone_call,
-                              needs_last=run.needs_last_agent, **{"async": run.async_commit})
-            run.assign_statement.execute(cursor, values, prepared=run.prepared)
+            run.assign_statement.execute(
+                cursor, {"ids": pending, "max": run.max_chats, "now": now, "data": "{}"}, prepared=run.prepared
+            )
             found = cursor.fetchone()
         if found is None:
             return None

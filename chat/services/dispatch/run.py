@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from chat.models import AgentStrategyStep, ChatSettings, ChatStrategyStep
 from chat.models.strategies import AgentStrategyCode
 
 from .prepared import Prepared
-from .statements import PLPGSQL_ASSIGN, assign_statement, settings_statement
+from .statements import assign_statement, settings_statement
 
 
 def strategy_orders() -> tuple[list[str], list[str]]:
@@ -54,8 +53,6 @@ class Run:
         # the waiting path.
         self.one_statement = connection.vendor == "postgresql"
         self.prepared = self.one_statement and getattr(settings, "PARLEY_DISPATCH_PREPARED", True)
-        # PROTOTYPE (issue 12, point 3): the one statement as the PL/pgSQL function of migration 0010.
-        self.plpgsql = self.one_statement and os.environ.get("PARLEY_DISPATCH_PLPGSQL") == "1"
 
     @classmethod
     def load(cls) -> Run:
@@ -67,8 +64,6 @@ class Run:
 
     @cached_property
     def assign_statement(self) -> Prepared:
-        if self.plpgsql:
-            return PLPGSQL_ASSIGN
         return assign_statement(
             tuple(self.agent_codes), allow_phone_call=self.allow_phone_call, needs_last_agent=self.needs_last_agent,
             async_commit=self.async_commit,

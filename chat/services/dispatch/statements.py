@@ -272,13 +272,3 @@ def claim_sql(*, allow_phone_call: bool, wait: bool, async_commit: bool) -> str:
         async_commit=sql.SQL(", (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit")
         if async_commit else sql.SQL(""),
     ).as_string()
-
-
-# PROTOTYPE (issue 12, point 3): the same assignment as the PL/pgSQL function of migration 0010, for measuring.
-PLPGSQL_ASSIGN = Prepared(
-    "plpgsql",
-    "SELECT * FROM parley_assign_one(CAST(%(ids)s AS bigint[]), %(max)s, %(now)s, CAST(%(data)s AS jsonb), "
-    "CAST(%(codes)s AS text[]), %(allow_phone)s, %(needs_last)s, %(async)s)",
-    (("ids", "bigint[]"), ("max", "integer"), ("now", "timestamptz"), ("data", "jsonb"), ("codes", "text[]"),
-     ("allow_phone", "boolean"), ("needs_last", "boolean"), ("async", "boolean")),
-)
