@@ -180,51 +180,52 @@ class Where(Condition):
 
 
 @dataclass(frozen=True)
-class All(Condition):
-    parts: tuple[Condition, ...]
+class _Joined(Condition):
+    """Parts joined by AND (``All``) or OR (``AnyOf``)."""
 
-    def __and__(self, other: Condition) -> Condition:
-        return All((*self.parts, other))
+    parts: tuple[Condition, ...]
+    word = ""
+
+    def _combine(self, left: Q, right: Q) -> Q:
+        return left & right if self.word == "AND" else left | right
 
     def q(self, **values: Any) -> Q:
         result = Q()
         for part in self.parts:
-            result &= part.q(**values)
-        return result
-
-    def sql(self, alias: str = "", **bind: sql.Composable) -> sql.Composable:
-        return sql.SQL(" AND ").join(part.sql(alias, **bind) for part in self.parts)
-
-    def holds(self, row: Any, **values: Any) -> bool:
-        return all(part.holds(row, **values) for part in self.parts)
-
-
-@dataclass(frozen=True)
-class AnyOf(Condition):
-    parts: tuple[Condition, ...]
-
-    def __or__(self, other: Condition) -> Condition:
-        return AnyOf((*self.parts, other))
-
-    def q(self, **values: Any) -> Q:
-        result = Q()
-        for part in self.parts:
-            result |= part.q(**values)
+            result = self._combine(result, part.q(**values))
         return result
 
     def sql(self, alias: str = "", **bind: sql.Composable) -> sql.Composable:
         rendered = [
-            sql.SQL("({})").format(part.sql(alias, **bind)) if part.compound else part.sql(alias, **bind)
+            sql.SQL("({})").format(part.sql(alias, **bind))
+            if self.word == "OR" and part.compound
+            else part.sql(alias, **bind)
             for part in self.parts
         ]
-        return sql.SQL("({})").format(sql.SQL(" OR ").join(rendered))
+        joined = sql.SQL(f" {self.word} ").join(rendered)
+        return sql.SQL("({})").format(joined) if self.word == "OR" else joined
 
     def holds(self, row: Any, **values: Any) -> bool:
-        return any(part.holds(row, **values) for part in self.parts)
+        test = all if self.word == "AND" else any
+        return test(part.holds(row, **values) for part in self.parts)
 
     @property
     def compound(self) -> bool:
-        return False  # already in parentheses
+        return self.word == "AND"  # an OR is already in parentheses
+
+
+class All(_Joined):
+    word = "AND"
+
+    def __and__(self, other: Condition) -> Condition:  # a chain of ANDs stays flat
+        return All((*self.parts, other))
+
+
+class AnyOf(_Joined):
+    word = "OR"
+
+    def __or__(self, other: Condition) -> Condition:
+        return AnyOf((*self.parts, other))
 
 
 @dataclass(frozen=True)
