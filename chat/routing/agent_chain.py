@@ -26,25 +26,15 @@ from psycopg import sql
 from agents.models import Presence
 from chat.models import NoReplyExclusion, QueueMembership
 from chat.models.conditions import ACTIVE_AGENT, available_with_free_slot
-from chat.models.strategies import AgentStrategyCode, UnknownStrategy
+from chat.models.strategies import AgentStrategyCode
 
-AGENT_STRATEGY_REGISTRY: dict[str, type[AgentStrategy]] = {}
+from .registry import Registry
+
+AGENT_STRATEGY_REGISTRY = Registry("agent", AgentStrategyCode)
+agent_strategy = AGENT_STRATEGY_REGISTRY.register
 
 # An owner outside the chat's queue has no priority there: he ranks below every member.
 NO_PRIORITY = -(2**31)
-
-
-def agent_strategy(code: AgentStrategyCode):
-    """Class decorator: the behaviour of a declared strategy code (its label is the declaration's)."""
-
-    def register(cls):
-        if code in AGENT_STRATEGY_REGISTRY:
-            raise ValueError(f"agent strategy {code!r} is registered twice")
-        cls.code, cls.label = code.value, code.label
-        AGENT_STRATEGY_REGISTRY[code.value] = cls
-        return cls
-
-    return register
 
 
 class AgentStrategy:
@@ -107,19 +97,12 @@ class LongestUnassigned(AgentStrategy):
         return sql.SQL("p.last_assigned_at")
 
 
-_missing = set(AgentStrategyCode.values) - set(AGENT_STRATEGY_REGISTRY)
-if _missing:  # a declared code without behaviour would be refused at every dispatch
-    raise ImportError(f"agent strategy codes without a class: {sorted(_missing)}")
+AGENT_STRATEGY_REGISTRY.check_complete()
 
 
 def strategies_for(codes: Iterable[str]) -> list[AgentStrategy]:
     """The chain's steps for these codes, in order; an unknown code raises ``UnknownStrategy``."""
-    steps = []
-    for code in codes:
-        if code not in AGENT_STRATEGY_REGISTRY:
-            raise UnknownStrategy("agent", code)
-        steps.append(AGENT_STRATEGY_REGISTRY[code]())
-    return steps
+    return AGENT_STRATEGY_REGISTRY.steps(codes)
 
 
 def ranking_sql(

@@ -18,22 +18,12 @@ from collections.abc import Iterable
 from django.db.models import BooleanField, Case, F, OrderBy, Value, When
 from psycopg import sql
 
-from chat.models.strategies import ChatOrderCode, UnknownStrategy
+from chat.models.strategies import ChatOrderCode
 
-CHAT_ORDER_REGISTRY: dict[str, type[ChatOrderKey]] = {}
+from .registry import Registry
 
-
-def chat_order_key(code: ChatOrderCode):
-    """Class decorator: the behaviour of a declared chat-order code (its label is the declaration's)."""
-
-    def register(cls):
-        if code in CHAT_ORDER_REGISTRY:
-            raise ValueError(f"chat order key {code!r} is registered twice")
-        cls.code, cls.label = code.value, code.label
-        CHAT_ORDER_REGISTRY[code.value] = cls
-        return cls
-
-    return register
+CHAT_ORDER_REGISTRY = Registry("chat order", ChatOrderCode)
+chat_order_key = CHAT_ORDER_REGISTRY.register
 
 
 class ChatOrderKey:
@@ -78,25 +68,14 @@ class ShortestWaiting(ChatOrderKey):
         return [F("queued_at").desc(nulls_last=True)]
 
 
-_missing = set(ChatOrderCode.values) - set(CHAT_ORDER_REGISTRY)
-if _missing:  # a declared code without behaviour would be refused at every dispatch
-    raise ImportError(f"chat order codes without a class: {sorted(_missing)}")
-
-
-def _keys(codes: Iterable[str]) -> list[ChatOrderKey]:
-    keys = []
-    for code in codes:
-        if code not in CHAT_ORDER_REGISTRY:
-            raise UnknownStrategy("chat order", code)
-        keys.append(CHAT_ORDER_REGISTRY[code]())
-    return keys
+CHAT_ORDER_REGISTRY.check_complete()
 
 
 def chat_order_by(codes: Iterable[str]) -> list[OrderBy]:
     """ORDER BY terms for the configured keys, id last."""
-    return [term for key in _keys(codes) for term in key.order_by()] + [F("id").asc()]
+    return [term for key in CHAT_ORDER_REGISTRY.steps(codes) for term in key.order_by()] + [F("id").asc()]
 
 
 def chat_order_sql(codes: Iterable[str]) -> sql.Composable:
     """``chat_order_by`` as SQL over ``c``/``cu``, id last."""
-    return sql.SQL(", ").join([sql.SQL(key.sql) for key in _keys(codes)] + [sql.SQL("c.id ASC")])
+    return sql.SQL(", ").join([sql.SQL(key.sql) for key in CHAT_ORDER_REGISTRY.steps(codes)] + [sql.SQL("c.id ASC")])
