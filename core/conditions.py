@@ -31,6 +31,7 @@ the ORM and SQL select the same rows (tests/chat/services/test_conditions.py).
 from __future__ import annotations
 
 import enum
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ from psycopg import sql
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _OPERATORS = {"exact": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_COMPARE = {
+    "exact": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
+    "gte": operator.ge,
+}
 
 
 @dataclass(frozen=True)
@@ -162,18 +167,8 @@ class Where(Condition):
                 ok = (have is None) == (lookup == "exact")
             elif have is None or want is None:
                 ok = False  # SQL: a comparison with NULL is not true
-            elif lookup == "exact":
-                ok = have == want
-            elif lookup == "ne":
-                ok = have != want
-            elif lookup == "lt":
-                ok = have < want
-            elif lookup == "lte":
-                ok = have <= want
-            elif lookup == "gt":
-                ok = have > want
             else:
-                ok = have >= want
+                ok = _COMPARE[lookup](have, want)
             if not ok:
                 return False
         return True
