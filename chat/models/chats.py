@@ -8,10 +8,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.conditions import Where
+
+# An open chat: anything but closed. Defined here (not in ``conditions.py``, which re-exports it) because the
+# partial indexes and constraints below are over it.
+OPEN = Where(status__ne="closed")
+
 
 class ChatQuerySet(models.QuerySet):
     def open(self):
-        return self.exclude(status=Chat.Status.CLOSED)
+        return self.filter(OPEN.q())
 
     def waiting(self):
         return self.filter(status=Chat.Status.WAITING)
@@ -22,8 +28,6 @@ class ChatQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(status=Chat.Status.CLOSED)
 
-
-OPEN = ~Q(status="closed")
 
 
 class Chat(models.Model):
@@ -134,12 +138,12 @@ class Chat(models.Model):
             # sender: two simultaneous starts end in one chat.
             models.UniqueConstraint(
                 fields=["visitor_key"],
-                condition=OPEN & Q(channel="website") & ~Q(visitor_key=""),
+                condition=OPEN.q() & Q(channel="website") & ~Q(visitor_key=""),
                 name="chat_one_open_per_visitor_key",
             ),
             models.UniqueConstraint(
                 fields=["visitor_messenger_id"],
-                condition=OPEN & Q(channel="messenger") & ~Q(visitor_messenger_id=""),
+                condition=OPEN.q() & Q(channel="messenger") & ~Q(visitor_messenger_id=""),
                 name="chat_one_open_per_messenger_id",
             ),
             models.CheckConstraint(
@@ -163,7 +167,7 @@ class Chat(models.Model):
                 condition=Q(status="waiting", auto_assign_stopped_at__isnull=True),
             ),
             # Open chats per agent.
-            models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN),
+            models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN.q()),
             # A customer's chats, a visitor's earlier chats.
             models.Index(fields=["customer", "-created_at"], name="chat_customer_idx"),
             models.Index(fields=["visitor_email", "-created_at"], name="chat_visitor_email_idx"),
@@ -173,12 +177,12 @@ class Chat(models.Model):
             # Purge: closed chats by closing time.
             models.Index(fields=["closed_at"], name="chat_closed_at_idx", condition=Q(status="closed")),
             # Timed rules over open chats.
-            models.Index(fields=["channel", "page_closed_at"], name="chat_open_page_closed_idx", condition=OPEN),
-            models.Index(fields=["channel", "last_heartbeat_at"], name="chat_open_heartbeat_idx", condition=OPEN),
+            models.Index(fields=["channel", "page_closed_at"], name="chat_open_page_closed_idx", condition=OPEN.q()),
+            models.Index(fields=["channel", "last_heartbeat_at"], name="chat_open_heartbeat_idx", condition=OPEN.q()),
             models.Index(
-                fields=["channel", "last_client_message_at"], name="chat_open_client_msg_idx", condition=OPEN
+                fields=["channel", "last_client_message_at"], name="chat_open_client_msg_idx", condition=OPEN.q()
             ),
-            models.Index(fields=["channel", "last_message_at"], name="chat_open_last_msg_idx", condition=OPEN),
+            models.Index(fields=["channel", "last_message_at"], name="chat_open_last_msg_idx", condition=OPEN.q()),
             models.Index(
                 fields=["awaiting_reply_since"],
                 name="chat_awaiting_reply_idx",
@@ -192,7 +196,7 @@ class Chat(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status != self.Status.CLOSED
+        return OPEN.holds(self)
 
 
 class Message(models.Model):

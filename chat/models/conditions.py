@@ -12,11 +12,11 @@ from psycopg import sql
 
 from core.conditions import P, Spelled, Where, column
 
+from .chats import OPEN as OPEN  # anything but closed: defined with the model, whose partial indexes are over it
 from .chats import Chat
 
 # --- chats ---------------------------------------------------------------------------------------------
 
-OPEN = Where(status__ne=Chat.Status.CLOSED)
 WAITING = Where(status=Chat.Status.WAITING)
 # An assigned customer chat takes one of its agent's slots (``Presence.open_chats``); internal chats take none.
 HOLDS_SLOT = Where(status=Chat.Status.ASSIGNED, channel__ne=Chat.Channel.INTERNAL)
