@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.conditions import Where
+
 
 class User(AbstractUser):
     """An agent, supervisor or administrator. Custom from the first migration."""
@@ -27,10 +29,17 @@ class User(AbstractUser):
         return self.display_name
 
 
+# A pause type created by the data migration, with a stable code: it cannot be deleted. The one definition
+# (``core.conditions``: ``.q()``, ``.sql()``, ``.holds(pause_type)``) of what the model, the admin and the
+# services refuse to delete.
+BUILT_IN_PAUSE_TYPE = Where(built_in=True)
+
+
 class PauseTypeQuerySet(models.QuerySet):
     def delete(self):
-        if self.filter(built_in=True).exists():
-            raise ProtectedError(gettext("Built-in pause types cannot be deleted."), set(self.filter(built_in=True)))
+        built_ins = self.filter(BUILT_IN_PAUSE_TYPE.q())
+        if built_ins.exists():
+            raise ProtectedError(gettext("Built-in pause types cannot be deleted."), set(built_ins))
         return super().delete()
 
 
@@ -70,7 +79,7 @@ class PauseType(models.Model):
         return self.name
 
     def delete(self, *args, **kwargs):
-        if self.built_in:
+        if BUILT_IN_PAUSE_TYPE.holds(self):
             raise ProtectedError(gettext("Built-in pause types cannot be deleted."), {self})
         return super().delete(*args, **kwargs)
 

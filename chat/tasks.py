@@ -46,7 +46,7 @@ def stop_auto_assign() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def expire_attachments() -> int:
     """Parameter 14: files past their download hours are removed from storage."""
-    from chat.services.files import attachments_expire
+    from chat.services.rules import attachments_expire
 
     return attachments_expire()
 
@@ -62,6 +62,6 @@ def purge_closed_chats() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def delete_orphan_files() -> int:
     """Files in storage that no attachment names (a process died between a commit and its delete) are removed."""
-    from chat.services.files import orphan_files_delete
+    from chat.services.rules import orphan_files_delete
 
     return orphan_files_delete()

@@ -1,14 +1,14 @@
-from .chats import Attachment, Chat, ChatEvent, Message, NoReplyExclusion
+from .chats import Attachment, Chat, Message
+from .events import ChatEvent, NoReplyExclusion
 from .queues import Queue, QueueMembership
-from .settings import (
+from .settings import DEFAULT_WELCOME_TEXT, AgentStrategyStep, ChatSettings, ChatStrategyStep
+from .strategies import (
     AGENT_STRATEGY_CHOICES,
     CHAT_STRATEGY_CHOICES,
     DEFAULT_AGENT_STRATEGY_ORDER,
     DEFAULT_CHAT_STRATEGY_ORDER,
-    DEFAULT_WELCOME_TEXT,
-    AgentStrategyStep,
-    ChatSettings,
-    ChatStrategyStep,
+    AgentStrategyCode,
+    ChatOrderCode,
 )
 
 __all__ = [
@@ -17,10 +17,12 @@ __all__ = [
     "DEFAULT_AGENT_STRATEGY_ORDER",
     "DEFAULT_CHAT_STRATEGY_ORDER",
     "DEFAULT_WELCOME_TEXT",
+    "AgentStrategyCode",
     "AgentStrategyStep",
     "Attachment",
     "Chat",
     "ChatEvent",
+    "ChatOrderCode",
     "ChatSettings",
     "ChatStrategyStep",
     "Message",

@@ -1,4 +1,4 @@
-"""Chats, their messages, attachments and history."""
+"""Chats, their messages and attachments (their history: ``events.py``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.conditions import Where
+
+# An open chat: anything but closed. Defined here (not in ``conditions.py``, which re-exports it) because the
+# partial indexes and constraints below are over it.
+OPEN = Where(status__ne="closed")
+
 
 class ChatQuerySet(models.QuerySet):
     def open(self):
-        return self.exclude(status=Chat.Status.CLOSED)
+        return self.filter(OPEN.q())
 
     def waiting(self):
         return self.filter(status=Chat.Status.WAITING)
@@ -22,8 +28,6 @@ class ChatQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(status=Chat.Status.CLOSED)
 
-
-OPEN = ~Q(status="closed")
 
 
 class Chat(models.Model):
@@ -134,12 +138,12 @@ class Chat(models.Model):
             # sender: two simultaneous starts end in one chat.
             models.UniqueConstraint(
                 fields=["visitor_key"],
-                condition=OPEN & Q(channel="website") & ~Q(visitor_key=""),
+                condition=OPEN.q() & Q(channel="website") & ~Q(visitor_key=""),
                 name="chat_one_open_per_visitor_key",
             ),
             models.UniqueConstraint(
                 fields=["visitor_messenger_id"],
-                condition=OPEN & Q(channel="messenger") & ~Q(visitor_messenger_id=""),
+                condition=OPEN.q() & Q(channel="messenger") & ~Q(visitor_messenger_id=""),
                 name="chat_one_open_per_messenger_id",
             ),
             models.CheckConstraint(
@@ -163,7 +167,7 @@ class Chat(models.Model):
                 condition=Q(status="waiting", auto_assign_stopped_at__isnull=True),
             ),
             # Open chats per agent.
-            models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN),
+            models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN.q()),
             # A customer's chats, a visitor's earlier chats.
             models.Index(fields=["customer", "-created_at"], name="chat_customer_idx"),
             models.Index(fields=["visitor_email", "-created_at"], name="chat_visitor_email_idx"),
@@ -173,12 +177,12 @@ class Chat(models.Model):
             # Purge: closed chats by closing time.
             models.Index(fields=["closed_at"], name="chat_closed_at_idx", condition=Q(status="closed")),
             # Timed rules over open chats.
-            models.Index(fields=["channel", "page_closed_at"], name="chat_open_page_closed_idx", condition=OPEN),
-            models.Index(fields=["channel", "last_heartbeat_at"], name="chat_open_heartbeat_idx", condition=OPEN),
+            models.Index(fields=["channel", "page_closed_at"], name="chat_open_page_closed_idx", condition=OPEN.q()),
+            models.Index(fields=["channel", "last_heartbeat_at"], name="chat_open_heartbeat_idx", condition=OPEN.q()),
             models.Index(
-                fields=["channel", "last_client_message_at"], name="chat_open_client_msg_idx", condition=OPEN
+                fields=["channel", "last_client_message_at"], name="chat_open_client_msg_idx", condition=OPEN.q()
             ),
-            models.Index(fields=["channel", "last_message_at"], name="chat_open_last_msg_idx", condition=OPEN),
+            models.Index(fields=["channel", "last_message_at"], name="chat_open_last_msg_idx", condition=OPEN.q()),
             models.Index(
                 fields=["awaiting_reply_since"],
                 name="chat_awaiting_reply_idx",
@@ -192,23 +196,7 @@ class Chat(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status != self.Status.CLOSED
-
-
-class NoReplyExclusion(models.Model):
-    """An agent taken off this chat for not replying: never offered it again."""
-
-    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="no_reply_exclusions")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("agent excluded for no reply")
-        verbose_name_plural = _("agents excluded for no reply")
-        constraints = [models.UniqueConstraint(fields=["chat", "agent"], name="no_reply_exclusion_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.agent} x #{self.chat_id}"
+        return OPEN.holds(self)
 
 
 class Message(models.Model):
@@ -308,69 +296,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class ChatEvent(models.Model):
-    """The chat's history: who, when, and why."""
-
-    class Kind(models.TextChoices):
-        STARTED = "started", _("Started")
-        QUEUED = "queued", _("Queued")
-        ASSIGNED = "assigned", _("Assigned")
-        TRANSFERRED = "transferred", _("Transferred")
-        AGENT_PAUSED = "agent_paused", _("Agent paused")
-        AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _("Automatic assignment stopped")
-        CUSTOMER_LINKED = "customer_linked", _("Customer linked")
-        CUSTOMER_VERIFIED = "customer_verified", _("Customer link verified")
-        WELCOME_SENT = "welcome_sent", _("Welcome message sent")
-        REPLY_SENT_AGAIN = "reply_sent_again", _("Reply sent again")
-        CLOSED = "closed", _("Closed")
-
-    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
-    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("The user who did it; empty when the system did."),
-    )
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("agent"),
-    )
-    from_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("from agent"),
-    )
-    queue = models.ForeignKey(
-        "chat.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("queue")
-    )
-    # For assignments: the code of the strategy that decided ("why this agent"),
-    # or "manual"; for transfers and closes: the reason.
-    strategy = models.CharField(_("decided by"), max_length=32, blank=True)
-    reason = models.CharField(_("reason"), max_length=32, blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("chat event")
-        verbose_name_plural = _("chat events")
-        ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["chat", "created_at"], name="chat_event_chat_idx"),
-            models.Index(fields=["kind", "created_at"], name="chat_event_kind_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"

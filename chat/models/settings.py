@@ -1,4 +1,4 @@
-"""The parameter card ("Parametry czat") and the two strategy orders."""
+"""The parameter card ("Parametry czat") and the two strategy orders (their codes: ``strategies.py``)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from ordered_model.models import OrderedModel
 
-DEFAULT_WELCOME_TEXT = "Witam, w czym mogę pomóc?"
+from .strategies import AgentStrategyCode, ChatOrderCode
 
-# Stable codes (API and database contract) with their labels, in the seed's
-# default order.
-AGENT_STRATEGY_CHOICES = [
-    ("owner", _("Owner")),
-    ("queue_priority", _("Agent priority in queue")),
-    ("last_agent", _("Last talked with the client")),
-    ("fewest_open_chats", _("Fewest open chats")),
-    ("longest_unassigned", _("Longest unassigned")),
-]
-CHAT_STRATEGY_CHOICES = [
-    ("longest_waiting", _("Longest waiting in the queue")),
-    ("vip", _("VIP client")),
-    ("shortest_waiting", _("Shortest waiting in the queue")),
-]
-DEFAULT_AGENT_STRATEGY_ORDER = [code for code, _label in AGENT_STRATEGY_CHOICES]
-DEFAULT_CHAT_STRATEGY_ORDER = [code for code, _label in CHAT_STRATEGY_CHOICES]
+DEFAULT_WELCOME_TEXT = "Witam, w czym mogę pomóc?"
 
 # Upper bounds of the card's numbers, defined here once: each is a MaxValueValidator of its field (the admin
 # form and the API serializer read them from there: ``ChatSettings.limits``) and a check constraint of the
@@ -227,7 +212,7 @@ class StrategyStep(OrderedModel):
 
 
 class AgentStrategyStep(StrategyStep):
-    code = models.CharField(_("strategy"), max_length=32, choices=AGENT_STRATEGY_CHOICES, unique=True)
+    code = models.CharField(_("strategy"), max_length=32, choices=AgentStrategyCode.choices, unique=True)
 
     class Meta(StrategyStep.Meta):
         verbose_name = _("agent assignment strategy")
@@ -235,7 +220,7 @@ class AgentStrategyStep(StrategyStep):
 
 
 class ChatStrategyStep(StrategyStep):
-    code = models.CharField(_("strategy"), max_length=32, choices=CHAT_STRATEGY_CHOICES, unique=True)
+    code = models.CharField(_("strategy"), max_length=32, choices=ChatOrderCode.choices, unique=True)
 
     class Meta(StrategyStep.Meta):
         verbose_name = _("chat assignment strategy")

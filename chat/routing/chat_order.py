@@ -1,46 +1,41 @@
 """Which waiting chat goes first: the chat order (parameter 11).
 
-Each key is a small registered class that contributes ``ORDER BY`` terms; the
-configured keys are compared lexicographically, the chat id last, so the order is
-total and repeatable. The default order (longest waiting, VIP, shortest waiting)
-is plain FIFO; moving VIP first serves VIPs first, FIFO among them. A chat counts as
-a VIP's only when its customer link is verified (``Chat.customer_verified``).
+Each key is a small registered class (its code and label declared in ``chat.models.strategies``) that
+contributes ``ORDER BY`` terms; the configured keys are compared lexicographically, the chat id last, so the
+order is total and repeatable. The default order (longest waiting, VIP, shortest waiting) is plain FIFO;
+moving VIP first serves VIPs first, FIFO among them. A chat counts as a VIP's only when its customer link is
+verified (``Chat.customer_verified``).
+
+Each key speaks SQL (``sql``, over ``c``, the chat, and ``cu``, its customer: dispatch) and the ORM
+(``order_by()``: the inbox's waiting list); tests/chat/routing/test_chat_order.py checks that both order
+the same chats the same way. An unknown code raises ``UnknownStrategy``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import BooleanField, Case, F, OrderBy, QuerySet, Value, When
-from django.utils.translation import gettext_lazy as _
+from django.db.models import BooleanField, Case, F, OrderBy, Value, When
+from psycopg import sql
 
-CHAT_ORDER_REGISTRY: dict[str, type[ChatOrderKey]] = {}
+from chat.models.strategies import ChatOrderCode
 
+from .registry import Registry
 
-def chat_order_key(code: str, *, label):
-    """Class decorator: register a chat-order key under its stable code."""
-
-    def register(cls):
-        cls.code = code
-        cls.label = label
-        CHAT_ORDER_REGISTRY[code] = cls
-        return cls
-
-    return register
+CHAT_ORDER_REGISTRY = Registry("chat order", ChatOrderCode)
+chat_order_key = CHAT_ORDER_REGISTRY.register
 
 
 class ChatOrderKey:
     code: str = ""
     label = ""
+    sql: str = ""  # the same terms as ``order_by()``, as SQL over ``c``/``cu``
 
     def order_by(self) -> list[OrderBy]:
         raise NotImplementedError
 
-    # The same terms as SQL over ``c`` (the chat) and ``cu`` (its customer), for dispatch's hot path.
-    sql: str = ""
 
-
-@chat_order_key("longest_waiting", label=_("Longest waiting in the queue"))
+@chat_order_key(ChatOrderCode.LONGEST_WAITING)
 class LongestWaiting(ChatOrderKey):
     sql = "c.queued_at ASC NULLS LAST"
 
@@ -48,7 +43,7 @@ class LongestWaiting(ChatOrderKey):
         return [F("queued_at").asc(nulls_last=True)]
 
 
-@chat_order_key("vip", label=_("VIP client"))
+@chat_order_key(ChatOrderCode.VIP)
 class VipFirst(ChatOrderKey):
     """A VIP counts only through a verified link: an e-mail typed into the widget is a claim, and claiming
     a VIP's e-mail must not jump the queue (SPEC.md, "An e-mail typed into the widget is a claim")."""
@@ -65,7 +60,7 @@ class VipFirst(ChatOrderKey):
         ]
 
 
-@chat_order_key("shortest_waiting", label=_("Shortest waiting in the queue"))
+@chat_order_key(ChatOrderCode.SHORTEST_WAITING)
 class ShortestWaiting(ChatOrderKey):
     sql = "c.queued_at DESC NULLS LAST"
 
@@ -73,22 +68,14 @@ class ShortestWaiting(ChatOrderKey):
         return [F("queued_at").desc(nulls_last=True)]
 
 
+CHAT_ORDER_REGISTRY.check_complete()
+
+
 def chat_order_by(codes: Iterable[str]) -> list[OrderBy]:
-    """ORDER BY terms for the configured keys; unknown codes are ignored; id last."""
-    terms: list = []
-    for code in codes:
-        key = CHAT_ORDER_REGISTRY.get(code)
-        if key is not None:
-            terms.extend(key().order_by())
-    terms.append(F("id").asc())
-    return terms
+    """ORDER BY terms for the configured keys, id last."""
+    return [term for key in CHAT_ORDER_REGISTRY.steps(codes) for term in key.order_by()] + [F("id").asc()]
 
 
-def chat_order_sql(codes: Iterable[str]) -> str:
-    """``ORDER BY`` terms of ``chat_order_by`` as SQL over ``c``/``cu``; id last."""
-    terms = [CHAT_ORDER_REGISTRY[code].sql for code in codes if code in CHAT_ORDER_REGISTRY]
-    return ", ".join([*terms, "c.id ASC"])
-
-
-def order_chats(qs: QuerySet, codes: Iterable[str]) -> QuerySet:
-    return qs.order_by(*chat_order_by(codes))
+def chat_order_sql(codes: Iterable[str]) -> sql.Composable:
+    """``chat_order_by`` as SQL over ``c``/``cu``, id last."""
+    return sql.SQL(", ").join([sql.SQL(key.sql) for key in CHAT_ORDER_REGISTRY.steps(codes)] + [sql.SQL("c.id ASC")])

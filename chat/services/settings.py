@@ -17,7 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from chat.models import AGENT_STRATEGY_CHOICES, CHAT_STRATEGY_CHOICES, AgentStrategyStep, ChatSettings, ChatStrategyStep
+from chat.models import AgentStrategyCode, AgentStrategyStep, ChatOrderCode, ChatSettings, ChatStrategyStep
 from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
 
@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 # kind -> (step model, known codes, the field name errors are reported on)
 STRATEGY_KINDS: dict[str, tuple[type[models.Model], list[str], str]] = {
-    "agent": (AgentStrategyStep, [code for code, _label in AGENT_STRATEGY_CHOICES], "agent_strategy_order"),
-    "chat": (ChatStrategyStep, [code for code, _label in CHAT_STRATEGY_CHOICES], "chat_strategy_order"),
+    "agent": (AgentStrategyStep, list(AgentStrategyCode.values), "agent_strategy_order"),
+    "chat": (ChatStrategyStep, list(ChatOrderCode.values), "chat_strategy_order"),
 }
 
 # The card's parameters that can be changed (everything but the key and the timestamp).

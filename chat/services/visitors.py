@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Chat, Queue
+from chat.services.chats import chat_customer_verify, chat_start
 from chat.services.errors import ChatError
 
 logger = logging.getLogger(__name__)
@@ -108,8 +109,6 @@ def visitor_chat_start(
 
     With a valid ``email_signature`` the visitor's identity is verified; a resumed chat with the same e-mail
     that was a claim becomes verified too (the visitor logged in on the host page meanwhile)."""
-    from chat.services.chats import chat_customer_verify, chat_start
-
     verified = visitor_identity_check(email=visitor_email, signature=email_signature)
     via = Chat.Verification.SIGNED_EMAIL if verified else ""
     if queue_id is None:

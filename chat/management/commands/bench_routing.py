@@ -18,6 +18,7 @@ No timing is asserted anywhere; the figures are for people.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -33,6 +34,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
+
+from agents.models import Presence, PresenceEvent, User
+from chat.models import Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
+from chat.services.dispatch import dispatch
+from crm.models import Customer
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -108,10 +114,6 @@ class Command(BaseCommand):
     # --- scenario ------------------------------------------------------------------
 
     def _build(self, *, agents: int, queues: int, chats: int, max_chats: int, seed: int) -> None:
-        from agents.models import Presence, PresenceEvent, User
-        from chat.models import Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
-        from crm.models import Customer
-
         rng = random.Random(seed)
         Message.objects.all().delete()
         ChatEvent.objects.all().delete()
@@ -171,8 +173,6 @@ class Command(BaseCommand):
     # --- measurements -----------------------------------------------------------------
 
     def _event_driven(self, samples: int) -> tuple[list[float], list[int]]:
-        from chat.services.dispatch import dispatch
-
         latencies, queries = [], []
         counter = {"n": 0}
 
@@ -217,9 +217,6 @@ class Command(BaseCommand):
         )
 
     def _throughput(self, opts, processes: int) -> None:
-        from agents.models import Presence
-        from chat.models import Chat, ChatEvent, ChatSettings
-
         self._build(agents=opts["agents"], queues=opts["queues"], chats=opts["chats"], max_chats=opts["max_chats"],
                     seed=opts["seed"])
         env = {**os.environ, "DATABASE_URL": self._database_url(), "DEBUG": "0"}
@@ -252,8 +249,6 @@ class Command(BaseCommand):
         )
 
     def _worker(self, start_at: float) -> None:
-        from chat.services.dispatch import dispatch
-
         connection.ensure_connection()
         while time.time() < start_at:
             time.sleep(0.005)
@@ -276,6 +271,4 @@ class Command(BaseCommand):
 
 
 def argparse_suppress():
-    import argparse
-
     return argparse.SUPPRESS

@@ -18,11 +18,17 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.test.utils import override_settings
 from django.utils import timezone
+
+from agents.models import PauseType, Presence, User
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
+from chat.services.dispatch import dispatch
+from chat.services.rules import RULES, halting_due, inactive_due, unanswered_due
 
 SEQ_SCAN_MARK = "Seq Scan on chat_chat"
 
@@ -56,9 +62,6 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
 
     def _build(self, *, open_chats: int, due: int, agents: int, queues: int) -> dict:
-        from agents.models import PauseType, Presence, User
-        from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
-
         now = timezone.now()
         started = time.perf_counter()
         assigned_total = open_chats * 2 // 5  # 40 %
@@ -174,7 +177,6 @@ class Command(BaseCommand):
         )
         Message.objects.bulk_create(messages, batch_size=5000)
         ChatEvent.objects.bulk_create(events, batch_size=5000)
-        from django.core.files.storage import default_storage
 
         attachments = []
         for i, m in enumerate(file_messages):
@@ -234,12 +236,6 @@ class Command(BaseCommand):
             self._run(open_chats=open_chats, due=due, agents=agents, queues=queues, idle_runs=idle_runs)
 
     def _run(self, *, open_chats, due, agents, queues, idle_runs):
-        from django.core.files.storage import default_storage
-
-        from agents.models import Presence
-        from chat.models import Attachment, ChatSettings
-        from chat.services.dispatch import dispatch
-        from chat.services.rules import RULES, halting_due, inactive_due, unanswered_due
 
         self._build(open_chats=open_chats, due=due, agents=agents, queues=queues)
         files_before = sum(1 for p in Path(default_storage.location).rglob("*") if p.is_file())
@@ -301,7 +297,6 @@ class Command(BaseCommand):
         ok = self._explain("close inactive", inactive_due(card=card, now=now))
         ok &= self._explain("transfer unanswered", unanswered_due(card=card, now=now))
         ok &= self._explain("stop auto-assign", halting_due(card=card, now=now))
-        from chat.models import Chat
 
         ok &= self._explain(
             "purge",

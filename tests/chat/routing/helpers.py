@@ -16,6 +16,7 @@ from chat.models import (
     ChatSettings,
     ChatStrategyStep,
 )
+from chat.services.dispatch import dispatch
 from tests import factories
 
 
@@ -43,6 +44,21 @@ def set_card(**fields) -> ChatSettings:
 def waiting_chat(queue, *, customer=None, minutes_ago: float = 0, **fields) -> Chat:
     at = timezone.now() - timedelta(minutes=minutes_ago)
     return factories.ChatFactory(queue=queue, customer=customer, queued_at=at, created_at=at, **fields)
+
+
+def served_order(queue) -> list[int]:
+    """The ids of the chats waiting in ``queue``, in the order dispatch serves them: one more available agent,
+    with a slot for each, lets a single dispatch run take them all (the candidates' chat order, then one
+    assignment statement per chat); the order of the ASSIGNED events is the order they were served in."""
+    waiting = Chat.objects.filter(queue=queue, status=Chat.Status.WAITING)
+    set_card(max_concurrent_chats=max(waiting.count(), 1))
+    agent = factories.UserFactory()
+    factories.PresenceFactory(agent=agent, logged_in=True)
+    factories.MembershipFactory(agent=agent, queue=queue)
+    before = ChatEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    dispatch()
+    events = ChatEvent.objects.filter(kind=ChatEvent.Kind.ASSIGNED, id__gt=before).order_by("id")
+    return list(events.values_list("chat_id", flat=True))
 
 
 def presence(agent, **fields) -> None:

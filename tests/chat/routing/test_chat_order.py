@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chat.selectors import chats_dispatch_order
+from chat.models import Chat, ChatStrategyStep
+from chat.routing.chat_order import chat_order_by
 from chat.services.dispatch import dispatch
 from tests import factories
 
-from .helpers import agent_of, set_card, set_chat_order, waiting_chat
+from .helpers import agent_of, served_order, set_card, set_chat_order, waiting_chat
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,15 @@ def chats(queue):
 
 
 def _order(chats) -> list[str]:
+    """The order dispatch serves them in (the SQL of ``chat_order_sql``), checked against the inbox's waiting
+    list (the ORM's ``chat_order_by``): both speak the same keys."""
     names = {c.pk: name for name, c in chats.items()}
-    return [names[pk] for pk in chats_dispatch_order().values_list("id", flat=True)]
+    codes = list(ChatStrategyStep.objects.order_by("order").values_list("code", flat=True))
+    listed = list(Chat.objects.filter(pk__in=names).order_by(*chat_order_by(codes)).values_list("id", flat=True))
+    queue = next(iter(chats.values())).queue
+    served = served_order(queue)
+    assert served == listed
+    return [names[pk] for pk in served]
 
 
 def test_default_order_is_fifo(chats):
@@ -66,7 +74,7 @@ def test_equal_queue_times_fall_back_to_the_chat_id(queue):
     first = factories.ChatFactory(queue=queue, queued_at=at)
     second = factories.ChatFactory(queue=queue, queued_at=at)
 
-    assert list(chats_dispatch_order().values_list("id", flat=True)) == [first.pk, second.pk]
+    assert served_order(queue) == [first.pk, second.pk]
 
 
 def test_dispatch_gives_the_only_slot_to_the_first_chat_in_order(agent_factory, queue, chats):
@@ -101,7 +109,7 @@ def test_a_claimed_vip_email_is_served_fifo_and_a_verified_vip_first(queue):
     verified = waiting_chat(queue, minutes_ago=10, customer=vip, customer_verified=True,
                             customer_verified_via="signed_email")
 
-    assert list(chats_dispatch_order().values_list("id", flat=True)) == [verified.pk, plain.pk, claimed.pk]
+    assert served_order(queue) == [verified.pk, plain.pk, claimed.pk]
 
 
 def test_dispatch_serves_the_verified_vip_first_and_the_claim_in_its_fifo_turn(agent_factory, queue):

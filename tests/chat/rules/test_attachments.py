@@ -13,8 +13,8 @@ from chat.services.files import (
     attachment_create,
     attachment_download_check,
     attachment_for_download,
-    attachments_expire,
 )
+from chat.services.rules import attachments_expire
 from tests import factories
 
 from .conftest import T0, reload

@@ -12,7 +12,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from chat.models import Attachment
-from chat.services.files import ORPHAN_FILE_GRACE, attachment_create, attachments_expire, orphan_files_delete
+from chat.services.files import attachment_create
+from chat.services.rules import ORPHAN_FILE_GRACE, attachments_expire, orphan_files_delete
 from tests import factories
 
 from .conftest import T0

@@ -9,12 +9,11 @@ from django.utils import timezone, translation
 
 from agents.models import PauseType, Presence
 from chat.models import Chat, ChatEvent, Message, NoReplyExclusion
-from chat.selectors import chats_dispatch_order
 from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_requeue, chat_start, chat_transfer
 from chat.services.dispatch import dispatch
 from chat.services.errors import ChatError
 from tests import factories
-from tests.chat.routing.helpers import set_card, waiting_chat
+from tests.chat.routing.helpers import served_order, set_card, waiting_chat
 
 pytestmark = pytest.mark.django_db
 
@@ -298,7 +297,7 @@ def test_requeue_puts_the_chat_back_at_the_head_of_its_queue(agent_factory, queu
     stored = Chat.objects.get(pk=chat.pk)
     assert (stored.status, stored.agent, stored.queued_at) == ("waiting", None, queued_at)
     assert open_chats(agent) == 0
-    assert list(chats_dispatch_order().values_list("id", flat=True)) == [chat.pk, newer.pk]
+    assert served_order(queue) == [chat.pk, newer.pk]
     event = ChatEvent.objects.filter(chat=chat, kind="transferred").get()
     assert (event.reason, event.from_agent) == ("no_reply", agent)
 

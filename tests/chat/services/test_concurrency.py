@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from agents.models import Presence, User
 from chat.models import Chat, ChatEvent, ChatSettings, Queue, QueueMembership
-from chat.selectors import agents_eligible_for
+from chat.routing.choice import RoutingContext, choose_agent
 from chat.services.chats import chat_assign
 from chat.services.errors import ChatError
 from crm.models import Customer
@@ -130,9 +130,15 @@ def _check_counters_and_maximum() -> None:
 
 
 def _check_everything_servable_was_served() -> None:
+    """No chat left waiting has an eligible agent (the routing's eligibility: dispatch's own SQL, which the
+    plain model of tests/chat/routing/test_dispatch_model.py checks against SPEC.md)."""
     card = ChatSettings.load()
     for chat in Chat.objects.filter(status="waiting", auto_assign_stopped_at__isnull=True).select_related("customer"):
-        assert not agents_eligible_for(chat=chat, card=card).exists(), f"chat {chat.pk} could have been served"
+        ctx = RoutingContext(
+            chat_id=chat.pk, queue_id=chat.queue_id, owner_id=chat.customer.owner_id if chat.customer_id else None,
+            max_chats=card.max_concurrent_chats, allow_phone_call=card.assign_during_phone_call,
+        )
+        assert choose_agent(ctx, card.agent_strategy_order) is None, f"chat {chat.pk} could have been served"
 
 
 @pytest.mark.postgresql("several OS processes on one database")

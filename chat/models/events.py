@@ -1,0 +1,90 @@
+"""What happened to a chat: its events (who, when, why), and the agents the no-reply rule took off it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ChatEvent(models.Model):
+    """The chat's history: who, when, and why."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Started")
+        QUEUED = "queued", _("Queued")
+        ASSIGNED = "assigned", _("Assigned")
+        TRANSFERRED = "transferred", _("Transferred")
+        AGENT_PAUSED = "agent_paused", _("Agent paused")
+        AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _("Automatic assignment stopped")
+        CUSTOMER_LINKED = "customer_linked", _("Customer linked")
+        CUSTOMER_VERIFIED = "customer_verified", _("Customer link verified")
+        WELCOME_SENT = "welcome_sent", _("Welcome message sent")
+        REPLY_SENT_AGAIN = "reply_sent_again", _("Reply sent again")
+        CLOSED = "closed", _("Closed")
+
+    chat = models.ForeignKey("chat.Chat", on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("The user who did it; empty when the system did."),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    from_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from agent"),
+    )
+    queue = models.ForeignKey(
+        "chat.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("queue")
+    )
+    # For assignments: the code of the strategy that decided ("why this agent"),
+    # or "manual"; for transfers and closes: the reason.
+    strategy = models.CharField(_("decided by"), max_length=32, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("chat event")
+        verbose_name_plural = _("chat events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["chat", "created_at"], name="chat_event_chat_idx"),
+            models.Index(fields=["kind", "created_at"], name="chat_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NoReplyExclusion(models.Model):
+    """An agent taken off this chat for not replying: never offered it again."""
+
+    chat = models.ForeignKey("chat.Chat", on_delete=models.CASCADE, related_name="no_reply_exclusions")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agent excluded for no reply")
+        verbose_name_plural = _("agents excluded for no reply")
+        constraints = [models.UniqueConstraint(fields=["chat", "agent"], name="no_reply_exclusion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} x #{self.chat_id}"

@@ -1,0 +1,75 @@
+"""The state changes of SPEC.md, each defined once: the fields it sets and its guard.
+
+Every path that makes one of these changes uses this definition: the services through the ORM
+(``Chat.objects.filter(…).update(**ASSIGN.orm(agent=…, now=…))``), dispatch's statement and the timed rules'
+set-based updates in SQL (``ASSIGN.sql("c", agent=…)``). See ``core.conditions`` for the mechanics.
+"""
+
+from __future__ import annotations
+
+from core.conditions import Keep, MinusAtLeastZero, P, Plus, Transition, Where
+
+from .chats import Chat
+from .conditions import OPEN, WAITING
+
+# waiting -> assigned to ``agent``. A client message still unanswered keeps ``awaiting_reply_since`` (the no-reply
+# rule then counts from the assignment); the new agent has neither replied nor read. The guard decides a race
+# between claims; a transfer from one agent to another (the chat locked, its state checked) sets the same fields.
+ASSIGN = Transition(
+    "assign",
+    when=WAITING,
+    sets={
+        "status": Chat.Status.ASSIGNED,
+        "agent_id": P("agent"),
+        "assigned_at": P("now"),
+        "agent_replied_at": None,
+        "agent_read_at": None,
+    },
+)
+
+# assigned -> waiting at the head of its queue: no agent, the queue time kept (set to ``now`` if it had none).
+# ``awaiting_reply_since`` stays, so that the next agent's no-reply clock starts at his assignment.
+REQUEUE = Transition(
+    "requeue",
+    when=Where(status=Chat.Status.ASSIGNED),
+    sets={
+        "status": Chat.Status.WAITING,
+        "agent_id": None,
+        "assigned_at": None,
+        "agent_replied_at": None,
+        "queued_at": Keep("queued_at", P("now")),
+    },
+)
+
+# open -> closed with a reason; the agent stays for the history; nobody awaits a reply any more.
+CLOSE = Transition(
+    "close",
+    when=OPEN,
+    sets={
+        "status": Chat.Status.CLOSED,
+        "closed_at": P("now"),
+        "close_reason": P("reason"),
+        "awaiting_reply_since": None,
+    },
+)
+
+# Parameter 13: a chat waiting too long is left for a manual Assign (it stays waiting).
+STOP_AUTO_ASSIGN = Transition(
+    "stop automatic assignment",
+    when=Where(status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True),
+    sets={"auto_assign_stopped_at": P("now")},
+)
+
+# Presence: one more open chat for the agent. Its guard is the caller's: ``available_with_free_slot()`` for
+# dispatch, ``LOGGED_IN_WITH_FREE_SLOT`` for a person's assignment or transfer.
+TAKE_SLOT = Transition("take a slot", sets={"open_chats": Plus("open_chats", 1), "last_assigned_at": P("now")})
+
+# Presence: ``n`` open chats fewer, never below zero.
+FREE_SLOTS = Transition(
+    "free slots", when=Where(open_chats__gt=0), sets={"open_chats": MinusAtLeastZero("open_chats", P("n"))}
+)
+
+# Attachment: past its download hours, the file is retired (its stored name cleared; the row stays).
+RETIRE_FILE = Transition(
+    "retire a file", when=Where(expired_at__isnull=True), sets={"expired_at": P("now"), "file": ""}
+)

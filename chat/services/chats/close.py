@@ -1,0 +1,62 @@
+"""Closing a chat, and the system messages it leaves."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import User
+from chat.models import Chat, ChatEvent, Message
+from chat.models.conditions import HOLDS_SLOT
+from chat.models.transitions import CLOSE
+
+from ..assignment import free_slot
+from ..dispatch import dispatch_soon
+from ..errors import ChatError
+from ..permissions import check_close
+from .common import closed_error, lock_chat
+
+CLOSING_MESSAGES = {
+    Chat.CloseReason.INACTIVITY: _("The conversation was closed because of inactivity."),
+}
+DEFAULT_CLOSING_MESSAGE = _("The conversation was closed.")
+
+
+def system_text(text) -> str:
+    """System messages are stored in the site's language (LANGUAGE_CODE), not in the language of
+    whoever caused them: the client reads them, and his widget speaks the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
+def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
+    """Close an open chat with a reason (``CLOSE``): a system message, the slot freed, dispatch after commit.
+
+    A person (``actor``) closes only what ``permissions.may_close`` allows, with the reasons of people
+    ("agent"; staff also "admin"); "client", "inactivity" and "system" come only from the system."""
+    if reason not in Chat.CloseReason.values:
+        raise ChatError(_("Unknown close reason."), field="reason", code="invalid_reason")
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if not CLOSE.when.holds(chat):
+            raise closed_error()
+        check_close(actor=actor, chat=chat, reason=reason)
+        now = timezone.now()
+        held_slot = HOLDS_SLOT.holds(chat)
+        Chat.objects.filter(pk=chat.pk).update(**CLOSE.orm(now=now, reason=reason))
+        if held_slot:
+            free_slot(agent_id=chat.agent_id)
+        Message.objects.create(
+            chat=chat, sender=Message.Sender.SYSTEM, created_at=now,
+            body=system_text(CLOSING_MESSAGES.get(reason, DEFAULT_CLOSING_MESSAGE)),
+        )
+        ChatEvent.objects.create(
+            chat=chat, kind=ChatEvent.Kind.CLOSED, reason=reason, actor=actor, agent_id=chat.agent_id,
+            queue_id=chat.queue_id, created_at=now,
+        )
+        if held_slot:
+            dispatch_soon(queue_id=chat.queue_id)
+    chat.refresh_from_db()
+    return chat

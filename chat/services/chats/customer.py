@@ -1,0 +1,53 @@
+"""The chat's link to its CRM customer verified: by whoever proved it, or confirmed by an agent."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import User
+from chat.models import Chat, ChatEvent
+
+from ..dispatch import dispatch_soon
+from ..errors import ChatError
+from ..permissions import check_confirm_customer
+from .common import closed_error, lock_chat
+
+
+def chat_customer_verify(*, chat_id, via: str, actor: User | None = None) -> Chat:
+    """Mark the chat's identity verified (``via``: a ``Chat.Verification``) with a CUSTOMER_VERIFIED event.
+
+    The one writer of a verification after the start; the conditional update makes a second call
+    (or two at once) a clear refusal with one event."""
+    if via not in Chat.Verification.values or not via:
+        raise ChatError(_("Unknown verification."), field="via", code="invalid")
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if not Chat.objects.filter(pk=chat.pk, customer_verified=False).update(
+            customer_verified=True, customer_verified_via=via
+        ):
+            raise ChatError(_("This chat's customer is already verified."), field="chat", code="already_verified")
+        ChatEvent.objects.create(
+            chat=chat, kind=ChatEvent.Kind.CUSTOMER_VERIFIED, actor=actor, agent_id=chat.agent_id,
+            queue_id=chat.queue_id, reason=via, data={"customer": chat.customer_id, "via": via},
+        )
+        if chat.status == Chat.Status.WAITING:
+            dispatch_soon(queue_id=chat.queue_id)  # a verified VIP may now go first
+    chat.refresh_from_db()
+    return chat
+
+
+def chat_customer_confirm(*, chat_id, actor: User | None) -> Chat:
+    """An agent confirms that the visitor is the CRM customer the chat is linked to (he checked it in the
+    conversation): from now on the inbox shows the customer's details and earlier chats, and a VIP gets
+    his priority. Only the agent handling the chat, or staff (``permissions``)."""
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if chat.status == Chat.Status.CLOSED:
+            raise closed_error()
+        check_confirm_customer(actor=actor, chat=chat)
+        if chat.customer_id is None:
+            raise ChatError(
+                _("This chat is not linked to a customer in the CRM."), field="customer", code="no_customer"
+            )
+        return chat_customer_verify(chat_id=chat.pk, via=Chat.Verification.AGENT, actor=actor)

@@ -1,0 +1,168 @@
+"""Who holds a chat: a person assigns it, transfers it (to an agent or back to a queue), it is put back in its
+queue (log-out, the no-reply rule), and its agent marks it read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import User
+from chat.models import Chat, ChatEvent, ChatSettings, NoReplyExclusion
+from chat.models.strategies import MANUAL
+from chat.models.transitions import REQUEUE
+
+from ..assignment import free_slot, get_agent, mark_assigned, record_assigned, refuse_slot, send_welcome, take_slot
+from ..dispatch import dispatch_soon
+from ..errors import ChatError
+from ..permissions import check_assign, check_transfer
+from .common import check_customer_chat, lock_chat, resolve_queue
+
+REQUEUE_LOGGED_OUT = "agent_logged_out"
+TRANSFER_MANUAL = "manual"
+
+
+def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str = MANUAL) -> Chat:
+    """Give a waiting chat to an agent by hand (also the "Assign" of a halted chat).
+
+    The agent must be logged in and below the maximum (a pause or a phone call does
+    not stop a manual assignment; queue membership is not required). Among
+    simultaneous callers exactly one wins; the others get ChatError(code="taken").
+    A person (``actor``) other than staff assigns only to himself (``permissions``).
+    """
+    strategy = (strategy or MANUAL).strip()
+    if len(strategy) > 32:
+        raise ChatError(_("Give a strategy code of at most 32 characters."), field="strategy", code="invalid")
+    check_assign(actor=actor, agent_id=agent_id)
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        check_customer_chat(chat)
+        if chat.status == Chat.Status.ASSIGNED:
+            raise ChatError(
+                _("This chat has already been taken by %(agent)s."),
+                field="chat",
+                code="taken",
+                params={"agent": chat.agent.display_name if chat.agent_id else "?"},
+            )
+        agent = get_agent(agent_id)
+        card = ChatSettings.load()
+        now = timezone.now()
+        if not take_slot(agent_id=agent.pk, max_chats=card.max_concurrent_chats, now=now, require_available=False):
+            raise refuse_slot(agent=agent, max_chats=card.max_concurrent_chats)
+        mark_assigned(chat_id=chat.pk, agent_id=agent.pk, now=now)
+        record_assigned(
+            chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=strategy or MANUAL, now=now,
+            actor=actor,
+        )
+        send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now)
+    chat.refresh_from_db()
+    return chat
+
+
+def chat_transfer(*, chat_id, to_agent_id=None, to_queue_id=None, actor: User | None = None) -> Chat:
+    """Hand a chat to another agent (capacity applies) or put it back in a queue (keeping its queue time).
+
+    A person (``actor``) other than staff transfers only the chat assigned to him (``permissions``)."""
+    if (to_agent_id in (None, "")) == (to_queue_id in (None, "")):
+        raise ChatError(_("Choose either an agent or a queue to transfer to."), field="agent", code="required")
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        check_customer_chat(chat)
+        check_transfer(actor=actor, chat=chat)
+        now = timezone.now()
+        old_agent_id = chat.agent_id if chat.status == Chat.Status.ASSIGNED else None
+        if to_agent_id not in (None, ""):
+            _transfer_to_agent(chat, to_agent_id=to_agent_id, old_agent_id=old_agent_id, actor=actor, now=now)
+        else:
+            _transfer_to_queue(chat, to_queue_id=to_queue_id, old_agent_id=old_agent_id, actor=actor, now=now)
+        dispatch_soon(queue_id=chat.queue_id)
+    chat.refresh_from_db()
+    return chat
+
+
+def _transfer_to_agent(chat: Chat, *, to_agent_id, old_agent_id: int | None, actor, now: datetime) -> None:
+    """Another agent takes the chat: his slot (capacity applies, a pause does not), the old agent's freed,
+    TRANSFERRED and ASSIGNED (manual), and the welcome if it is due at assignment."""
+    agent = get_agent(to_agent_id)
+    if old_agent_id == agent.pk:
+        raise ChatError(
+            _("The chat is already assigned to %(agent)s."),
+            field="agent",
+            code="same_agent",
+            params={"agent": agent.display_name},
+        )
+    card = ChatSettings.load()
+    # Presence rows in ascending agent id: two crossing transfers cannot deadlock.
+    for agent_id in sorted({agent.pk, old_agent_id} - {None}):
+        if agent_id == agent.pk:
+            if not take_slot(agent_id=agent.pk, max_chats=card.max_concurrent_chats, now=now, require_available=False):
+                raise refuse_slot(agent=agent, max_chats=card.max_concurrent_chats)
+        else:
+            free_slot(agent_id=agent_id)
+    mark_assigned(chat_id=chat.pk, agent_id=agent.pk, now=now)
+    ChatEvent.objects.create(
+        chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, agent=agent,
+        queue_id=chat.queue_id, reason=TRANSFER_MANUAL, actor=actor, created_at=now,
+    )
+    record_assigned(chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=MANUAL, now=now, actor=actor)
+    send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now)
+
+
+def _transfer_to_queue(chat: Chat, *, to_queue_id, old_agent_id: int | None, actor, now: datetime) -> None:
+    """The chat goes back to waiting in that queue (``REQUEUE``, its queue time kept), the slot freed."""
+    queue = resolve_queue(to_queue_id)
+    if chat.status == Chat.Status.WAITING and chat.queue_id == queue.pk:
+        raise ChatError(_("The chat is already waiting in this queue."), field="queue", code="same_queue")
+    Chat.objects.filter(pk=chat.pk).update(**REQUEUE.orm(now=now), queue=queue)
+    free_slot(agent_id=old_agent_id)
+    ChatEvent.objects.create(
+        chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, queue=queue,
+        reason=TRANSFER_MANUAL, actor=actor, created_at=now,
+    )
+
+
+def chat_requeue(
+    *, chat_id, reason: str, exclude_agent: bool = False, actor: User | None = None, agent_id=None
+) -> Chat:
+    """Assigned -> waiting at the head of its queue (``REQUEUE``: ``queued_at`` kept), the slot freed,
+    TRANSFERRED recorded.
+
+    ``exclude_agent=True`` also writes a NoReplyExclusion so that the agent is not
+    offered this chat again (the no-reply rule). ``agent_id``, when given, must be
+    the chat's current agent (a guard for timed rules racing a manual transfer).
+    """
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 32:
+        raise ChatError(_("Give a reason of at most 32 characters."), field="reason", code="invalid_reason")
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        check_customer_chat(chat)
+        if not REQUEUE.when.holds(chat) or (agent_id is not None and chat.agent_id != int(agent_id)):
+            raise ChatError(_("This chat is not assigned to that agent."), field="chat", code="not_assigned")
+        now = timezone.now()
+        old_agent_id = chat.agent_id
+        Chat.objects.filter(pk=chat.pk).update(**REQUEUE.orm(now=now))
+        free_slot(agent_id=old_agent_id)
+        if exclude_agent:
+            NoReplyExclusion.objects.get_or_create(chat_id=chat.pk, agent_id=old_agent_id)
+        ChatEvent.objects.create(
+            chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, queue_id=chat.queue_id,
+            reason=reason, actor=actor, created_at=now,
+        )
+        dispatch_soon(queue_id=chat.queue_id)
+    chat.refresh_from_db()
+    return chat
+
+
+def chat_mark_read(*, chat_id, agent_id) -> None:
+    """The agent has read the chat up to now (unread counts start from here)."""
+    try:
+        chat = Chat.objects.get(pk=int(chat_id))
+    except (Chat.DoesNotExist, TypeError, ValueError):
+        raise ChatError(_("There is no such chat."), field="chat", code="not_found")
+    agent = get_agent(agent_id)
+    if agent.pk not in (chat.agent_id, chat.initiator_id):
+        raise ChatError(_("This chat is not yours."), field="agent", code="not_participant")
+    Chat.objects.filter(pk=chat.pk).update(agent_read_at=timezone.now())

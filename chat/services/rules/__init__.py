@@ -1,0 +1,68 @@
+"""Timed rules (SPEC.md "The rules", DESIGN.md "Timed rules"), one module per rule.
+
+Each rule is one function taking ``now=None`` that
+
+* reads the parameter card at every run (a changed setting acts at the next run),
+* finds what is due with ONE set-based query served by a partial index of
+  ``Chat`` / ``Attachment`` (see docs/timed-rules.md for each query and plan),
+* changes it with conditional updates (``… WHERE <still due>``) under row locks
+  taken with ``SKIP LOCKED`` (``base.lock_due_update``), so running it twice, or in two
+  workers at the same moment, changes nothing the second time and writes one event, not two,
+* returns how many chats (or files) it acted on.
+
+Celery beat runs them through ``chat.tasks``; ``manage.py run_chat_rules`` runs them once by hand, from
+``RULES``. A rule of a way in (the Messenger outbox sweep) is added to ``RULES`` by ``rule_register`` from
+``chat.apps.ChatConfig.ready``: the services do not import the ways in above them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ..dispatch import dispatch
+from .close_inactive import chats_close_inactive, inactive_due
+from .expire_attachments import attachments_expire
+from .orphan_files import ORPHAN_FILE_GRACE, orphan_files_delete
+from .purge_closed import chats_purge_closed
+from .stop_auto_assign import chats_stop_auto_assign, halting_due
+from .transfer_unanswered import NO_REPLY_REASON, chats_transfer_unanswered, unanswered_due
+
+__all__ = [
+    "NO_REPLY_REASON",
+    "ORPHAN_FILE_GRACE",
+    "RULES",
+    "attachments_expire",
+    "chats_close_inactive",
+    "chats_purge_closed",
+    "chats_stop_auto_assign",
+    "chats_transfer_unanswered",
+    "dispatch_sweep",
+    "halting_due",
+    "inactive_due",
+    "orphan_files_delete",
+    "rule_register",
+    "unanswered_due",
+]
+
+
+def dispatch_sweep(*, now: datetime | None = None) -> int:
+    """The safety net: a periodic dispatch of whatever can be assigned."""
+    return dispatch(now=now)
+
+
+# name -> (service, what its number means), in schedule order; used by run_chat_rules and the docs.
+RULES: dict[str, tuple[Callable[..., int], str]] = {
+    "transfer_unanswered": (chats_transfer_unanswered, "chats transferred for no reply"),
+    "close_inactive": (chats_close_inactive, "inactive chats closed"),
+    "stop_auto_assign": (chats_stop_auto_assign, "chats no longer auto-assigned"),
+    "expire_attachments": (attachments_expire, "attachments expired"),
+    "purge_closed": (chats_purge_closed, "closed chats deleted"),
+    "delete_orphan_files": (orphan_files_delete, "orphan files removed"),
+    "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
+}
+
+
+def rule_register(name: str, service: Callable[..., int], meaning: str) -> None:
+    """Add a timed rule that lives above the services (a way in's sweep), after the chat rules."""
+    RULES[name] = (service, meaning)
