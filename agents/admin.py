@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.login import AdminLoginForm
-from agents.models import PauseType, Presence, PresenceEvent, User
+from agents.models import BUILT_IN_PAUSE_TYPE, PauseType, Presence, PresenceEvent, User
 from agents.services import pause_type_create, pause_type_delete, pause_type_update
 from chat.models import QueueMembership
 from core.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
@@ -44,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
 @admin.action(permissions=["delete"], description=_("Delete selected %(verbose_name_plural)s"))
 def delete_selected(modeladmin, request, queryset):
     """Django's bulk delete, refusing the built-in pause types (with a message) before anything is deleted."""
-    built_ins = list(queryset.filter(built_in=True))
+    built_ins = list(queryset.filter(BUILT_IN_PAUSE_TYPE.q()))
     if built_ins:
         modeladmin.message_user(
             request,
@@ -70,18 +70,18 @@ class PauseTypeAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         return obj.label
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.built_in:
+        if obj is not None and BUILT_IN_PAUSE_TYPE.holds(obj):
             return ("name", *self.readonly_fields)
         return self.readonly_fields
 
     def has_change_permission(self, request, obj=None):
         # A built-in has nothing to change: its name and code are fixed.
-        if obj is not None and obj.built_in:
+        if obj is not None and BUILT_IN_PAUSE_TYPE.holds(obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.built_in:
+        if obj is not None and BUILT_IN_PAUSE_TYPE.holds(obj):
             return False
         return super().has_delete_permission(request, obj)
 

@@ -29,6 +29,12 @@ class User(AbstractUser):
         return self.display_name
 
 
+# A user who may be given chats at all: checked by eligibility (routing), by every chat service that looks an
+# agent up (``chat.services.assignment.get_agent``) and by every form and serializer that offers agents to
+# choose from; docs/decisions.md, "An inactive user is no agent".
+ACTIVE_AGENT = Where(is_active=True)
+
+
 # A pause type created by the data migration, with a stable code: it cannot be deleted. The one definition
 # (``core.conditions``: ``.q()``, ``.sql()``, ``.holds(pause_type)``) of what the model, the admin and the
 # services refuse to delete.

@@ -12,13 +12,10 @@ to their queues: docs/routing.md). Refusals are :class:`core.errors.ApplicationE
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import PauseType, Presence, PresenceEvent, User
-from chat.models import Chat
+from agents.models import BUILT_IN_PAUSE_TYPE, PauseType, Presence, PresenceEvent, User
 from core.errors import ApplicationError
 from core.hooks import Hook
 from core.services import model_edit, model_save_unique
@@ -170,28 +167,6 @@ def presence_update(
     return presence
 
 
-def presence_recount(*, agent_id=None) -> int:
-    """Repair tool: set ``open_chats`` to the real count of assigned customer chats. Returns rows fixed."""
-    real = (
-        Chat.objects.filter(agent_id=OuterRef("agent_id"), status=Chat.Status.ASSIGNED)
-        .exclude(channel=Chat.Channel.INTERNAL)
-        .order_by()
-        .values("agent_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    qs = Presence.objects.annotate(real=Coalesce(Subquery(real), 0)).filter(~Q(open_chats=F("real")))
-    if agent_id is not None:
-        qs = qs.filter(agent_id=agent_id)
-    fixed = 0
-    for presence in qs:
-        # Conditional: a chat assigned or closed meanwhile changed the counter; leave that row for the next run
-        # rather than write a count that is already stale (too low would let the agent over the maximum).
-        unchanged = Presence.objects.filter(pk=presence.pk, open_chats=presence.open_chats)
-        fixed += unchanged.update(open_chats=presence.real)
-    return fixed
-
-
 # --- pause types ------------------------------------------------------------------------------------------------
 
 PAUSE_TYPE_FIELDS = {"name"}
@@ -219,7 +194,7 @@ def pause_type_delete(*, pause_type_id: int, actor=None) -> None:
         pause_type = PauseType.objects.select_for_update().filter(pk=pause_type_id).first()
         if pause_type is None:
             raise ApplicationError(_("This pause type does not exist."), field="pause_type", code="not_found")
-        if pause_type.built_in:
+        if BUILT_IN_PAUSE_TYPE.holds(pause_type):
             raise ApplicationError(_("Built-in pause types cannot be deleted."), field="pause_type", code="built_in")
         if Presence.objects.filter(pause_type=pause_type).exists():
             raise ApplicationError(

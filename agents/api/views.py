@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.api.serializers import AgentOutput, PauseTypeOutput, PresenceOutput
-from agents.models import PauseType, Presence, User
+from agents.models import ACTIVE_AGENT, PauseType, Presence, User
 from agents.services import pause_type_create, pause_type_delete, pause_type_update, presence_get, presence_update
 from core.rest.permissions import IsStaffOrReadOnly
 from core.rest.serializers import ErrorOutput
@@ -113,7 +113,7 @@ class AgentListApi(GenericAPIView):
 
     @extend_schema(tags=["agents"], operation_id="agents_list", responses=AgentOutput(many=True))
     def get(self, request):
-        agents = User.objects.filter(is_active=True).select_related("presence").prefetch_related("memberships")
+        agents = User.objects.filter(ACTIVE_AGENT.q()).select_related("presence").prefetch_related("memberships")
         page = self.paginate_queryset(agents.order_by("username"))
         return self.get_paginated_response(AgentOutput(page, many=True).data)
 

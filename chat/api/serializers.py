@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import Attachment, Chat, Message, Queue, QueueMembership
+from chat.models.conditions import EXPIRED_FILE
 
 
 class QueueMemberOutput(serializers.ModelSerializer):
@@ -39,7 +40,7 @@ class AttachmentOutput(serializers.ModelSerializer):
         ]
 
     def get_expired(self, obj: Attachment) -> bool:
-        return obj.expired_at is not None or obj.expires_at <= timezone.now()
+        return EXPIRED_FILE.holds(obj, now=timezone.now())
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, obj: Attachment) -> str:

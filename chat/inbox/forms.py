@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import PauseType, User
+from agents.models import ACTIVE_AGENT, PauseType, User
 
 
 class ReplyForm(forms.Form):
@@ -70,6 +70,6 @@ class PresenceForm(forms.Form):
 
 class InternalChatForm(forms.Form):
     peer = forms.ModelChoiceField(
-        label=_("Colleague"), queryset=User.objects.filter(is_active=True), empty_label=_("Choose a colleague")
+        label=_("Colleague"), queryset=User.objects.filter(ACTIVE_AGENT.q()), empty_label=_("Choose a colleague")
     )
 

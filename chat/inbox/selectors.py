@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from agents.models import PauseType, Presence, User
+from agents.models import ACTIVE_AGENT, PauseType, Presence, User
 from chat.models import Attachment, Chat, ChatSettings, Message, Queue
 from chat.routing.chat_order import chat_order_by as routing_order
 from chat.selectors import chats_assignable_by, chats_visible_to, queue_ids_of
@@ -175,7 +175,7 @@ def inbox_pause_types() -> list[PauseType]:
 
 def inbox_transfer_targets(*, user) -> tuple[list[User], list[Queue]]:
     agents = list(
-        User.objects.filter(is_active=True, presence__isnull=False)
+        User.objects.filter(ACTIVE_AGENT.q(), presence__isnull=False)
         .exclude(pk=user.pk)
         .select_related("presence", "presence__pause_type")
         .order_by("first_name", "last_name", "username")
@@ -186,7 +186,7 @@ def inbox_transfer_targets(*, user) -> tuple[list[User], list[Queue]]:
 
 def inbox_colleagues(*, user) -> list[User]:
     return list(
-        User.objects.filter(is_active=True, presence__isnull=False)
+        User.objects.filter(ACTIVE_AGENT.q(), presence__isnull=False)
         .exclude(pk=user.pk)
         .select_related("presence")
         .order_by("first_name", "last_name", "username")

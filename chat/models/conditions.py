@@ -33,9 +33,8 @@ LOGGED_IN_WITH_FREE_SLOT = Where(logged_in=True, open_chats__lt=P("max"))
 # every automatic claim. Parameter 6 adds "off the phone": ``available_with_free_slot()``.
 AVAILABLE_WITH_FREE_SLOT = Where(logged_in=True, pause_type_id__isnull=True, open_chats__lt=P("max"))
 OFF_THE_PHONE = Where(on_phone_call=False)
-# A user who may be given chats at all: checked by eligibility (routing) and by every chat service that looks
-# an agent up (``assignment.get_agent``); docs/decisions.md, "An inactive user is no agent".
-ACTIVE_AGENT = Where(is_active=True)
+# A user who may be given chats at all is the agents app's own condition, defined with the user:
+# ``agents.models.ACTIVE_AGENT``.
 
 
 def available_with_free_slot(*, allow_phone_call: bool):

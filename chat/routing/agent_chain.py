@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from psycopg import sql
 
-from agents.models import Presence
+from agents.models import ACTIVE_AGENT, Presence
 from chat.models import NoReplyExclusion, QueueMembership
-from chat.models.conditions import ACTIVE_AGENT, available_with_free_slot
+from chat.models.conditions import available_with_free_slot
 from chat.models.strategies import AgentStrategyCode
 
 from .registry import Registry

@@ -22,9 +22,9 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Presence, User
+from agents.models import ACTIVE_AGENT, Presence, User
 from chat.models import Chat, ChatEvent, ChatSettings, Message
-from chat.models.conditions import ACTIVE_AGENT, LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
+from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
 from chat.models.transitions import ASSIGN, FREE_SLOTS, TAKE_SLOT
 
 from .errors import ChatError

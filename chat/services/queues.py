@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import User
+from agents.models import ACTIVE_AGENT, User
 from chat.models import Chat, Queue, QueueMembership
 from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
@@ -51,7 +51,7 @@ def queue_member_set(*, queue_id: int, agent_id: int, priority: int = 0, actor=N
     """Add an agent to a queue, or change his priority there."""
     if not Queue.objects.filter(pk=queue_id).exists():
         raise ChatError(_("This queue does not exist."), field="queue", code="not_found")
-    if not User.objects.filter(pk=agent_id, is_active=True).exists():
+    if not User.objects.filter(ACTIVE_AGENT.q(), pk=agent_id).exists():
         raise ChatError(_("This agent does not exist."), field="agent", code="not_found")
     with transaction.atomic():
         membership, _created = QueueMembership.objects.update_or_create(

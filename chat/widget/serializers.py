@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from chat.models import Attachment, Chat, ChatSettings, Message
+from chat.models.conditions import EXPIRED_FILE
 
 
 class WidgetAttachmentOutput(serializers.ModelSerializer):
@@ -20,7 +21,7 @@ class WidgetAttachmentOutput(serializers.ModelSerializer):
         fields = ["id", "name", "size", "content_type", "expires_at", "expired", "download_url"]
 
     def get_expired(self, obj) -> bool:
-        return obj.expired_at is not None or obj.expires_at <= timezone.now()
+        return EXPIRED_FILE.holds(obj, now=timezone.now())
 
     def get_download_url(self, obj) -> str:
         return reverse("widget:file-download", kwargs={"chat_id": obj.message.chat_id, "attachment_id": obj.pk})

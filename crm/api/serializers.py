@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from agents.models import User
+from agents.models import ACTIVE_AGENT, User
 from crm.models import Customer
 
 
@@ -19,7 +19,7 @@ class CustomerInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
     messenger_id = serializers.CharField(max_length=64, allow_blank=True, required=False)
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(ACTIVE_AGENT.q()), allow_null=True,
                                                required=False, help_text="Staff only (403 for an agent).")
     vip = serializers.BooleanField(required=False, help_text="Staff only (403 for an agent).")
 

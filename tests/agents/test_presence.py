@@ -11,7 +11,6 @@ from agents.services import (
     presence_login,
     presence_logout,
     presence_pause,
-    presence_recount,
     presence_resume,
     presence_set_phone_call,
     presence_update,
@@ -19,6 +18,7 @@ from agents.services import (
 from chat.models import Chat, ChatEvent
 from chat.services.chats import chat_assign, chat_start
 from chat.services.dispatch import dispatch
+from chat.services.presence import presence_recount
 from core.errors import ApplicationError
 from tests import factories
 from tests.chat.routing.helpers import set_card, waiting_chat

@@ -9,7 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents.models import User
+from agents.models import ACTIVE_AGENT, User
 from chat.api.examples import CLOSED_EXAMPLE, ERROR_EXAMPLE, FORBIDDEN_EXAMPLE, TAKEN_EXAMPLE
 from chat.api.selectors import chat_get_assignable_for, chat_get_for, chat_list
 from chat.api.serializers import ChatOutput
@@ -37,7 +37,7 @@ class ChatListApi(GenericAPIView):
         visitor_messenger_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         page_url = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
         peer = serializers.PrimaryKeyRelatedField(
-            queryset=User.objects.filter(is_active=True), required=False, allow_null=True,
+            queryset=User.objects.filter(ACTIVE_AGENT.q()), required=False, allow_null=True,
             help_text="Internal chats: the colleague to talk to (you are the initiator).",
         )
         customer_verified = serializers.BooleanField(
@@ -104,7 +104,7 @@ class ChatDetailApi(APIView):
 class ChatAssignApi(APIView):
     class InputSerializer(serializers.Serializer):
         agent = serializers.PrimaryKeyRelatedField(
-            queryset=User.objects.filter(is_active=True), required=False,
+            queryset=User.objects.filter(ACTIVE_AGENT.q()), required=False,
             help_text="Default: yourself. Only staff assign to someone else.",
         )
 
@@ -129,7 +129,7 @@ class ChatAssignApi(APIView):
 
 class ChatTransferApi(APIView):
     class InputSerializer(serializers.Serializer):
-        agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+        agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(ACTIVE_AGENT.q()), required=False)
         queue = serializers.PrimaryKeyRelatedField(queryset=Queue.objects.all(), required=False)
 
         def validate(self, attrs):

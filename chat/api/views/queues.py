@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents.models import User
+from agents.models import ACTIVE_AGENT, User
 from chat.api.serializers import QueueMemberOutput, QueueOutput
 from chat.models import Queue, QueueMembership
 from chat.services import queues as queue_services
@@ -87,7 +87,7 @@ class QueueMemberListApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
 
     class InputSerializer(serializers.Serializer):
-        agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+        agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(ACTIVE_AGENT.q()))
         priority = serializers.IntegerField(required=False, default=0, min_value=-1000000, max_value=1000000,
                                             help_text="Higher priority gets chats first.")
 

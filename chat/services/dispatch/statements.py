@@ -35,9 +35,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from psycopg import sql
 
-from agents.models import Presence
+from agents.models import ACTIVE_AGENT, Presence
 from chat.models import AgentStrategyStep, Chat, ChatEvent, ChatSettings, ChatStrategyStep, QueueMembership
-from chat.models.conditions import ACTIVE_AGENT, DISPATCHABLE_CHAT, available_with_free_slot, previous_agent_sql
+from chat.models.conditions import DISPATCHABLE_CHAT, available_with_free_slot, previous_agent_sql
 from chat.models.strategies import DEFAULT_AGENT_STRATEGY_ORDER, LOWEST_ID, ONLY_ELIGIBLE
 from chat.models.transitions import ASSIGN, TAKE_SLOT
 from chat.routing.agent_chain import ranking_sql, strategies_for

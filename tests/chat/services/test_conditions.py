@@ -12,10 +12,9 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from agents.models import BUILT_IN_PAUSE_TYPE, PauseType, Presence, User
+from agents.models import ACTIVE_AGENT, BUILT_IN_PAUSE_TYPE, PauseType, Presence, User
 from chat.models import Attachment, Chat
 from chat.models.conditions import (
-    ACTIVE_AGENT,
     CLIENT_IDENTITIES,
     DISPATCHABLE_CHAT,
     EARLIER_CHAT_WITH_AGENT,
