@@ -221,16 +221,19 @@ def _pair(**fields):
     return (factories.ChatFactory(queue=queue, visitor_name="Twin", **fields) for _ in range(2))
 
 
+CHANGES_IN_SQL = pytest.mark.postgresql(
+    "the changes' SQL runs only in PostgreSQL's statements (GREATEST, UPDATE … FROM)"
+)
+
+
 @pytest.fixture
-def postgresql(time_machine):
-    """The changes' SQL runs only in PostgreSQL's statements (GREATEST, UPDATE … FROM); the clock is frozen so
-    that the two rows of a pair are created alike."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the changes' SQL runs only in PostgreSQL's statements")
+def frozen_clock(time_machine):
+    """The clock is frozen so that the two rows of a pair are created alike."""
     time_machine.move_to(T0 - timedelta(days=1), tick=False)
 
 
-def test_assign_through_the_orm_and_sql(postgresql):
+@CHANGES_IN_SQL
+def test_assign_through_the_orm_and_sql(frozen_clock):
     agent = factories.UserFactory()
     customer = factories.CustomerFactory()
     a, b = _pair(status="waiting", customer=customer, awaiting_reply_since=T0, agent_replied_at=T0, agent_read_at=T0)
@@ -242,7 +245,8 @@ def test_assign_through_the_orm_and_sql(postgresql):
 
 
 @pytest.mark.parametrize("queued", [T0 - timedelta(hours=1), None], ids=["queue time kept", "no queue time"])
-def test_requeue_through_the_orm_and_sql(postgresql, queued):
+@CHANGES_IN_SQL
+def test_requeue_through_the_orm_and_sql(frozen_clock, queued):
     agent = factories.UserFactory()
     a, b = _pair(status="assigned", agent=agent, assigned_at=T0, queued_at=queued, agent_replied_at=T0)
     row = _both_ways(Chat, REQUEUE, a, b, now=T0)
@@ -251,7 +255,8 @@ def test_requeue_through_the_orm_and_sql(postgresql, queued):
     )
 
 
-def test_close_through_the_orm_and_sql(postgresql):
+@CHANGES_IN_SQL
+def test_close_through_the_orm_and_sql(frozen_clock):
     agent = factories.UserFactory()
     a, b = _pair(status="assigned", agent=agent, awaiting_reply_since=T0)
     row = _both_ways(Chat, CLOSE, a, b, now=T0, reason="inactivity")
@@ -260,7 +265,8 @@ def test_close_through_the_orm_and_sql(postgresql):
     )
 
 
-def test_stop_automatic_assignment_through_the_orm_and_sql(postgresql):
+@CHANGES_IN_SQL
+def test_stop_automatic_assignment_through_the_orm_and_sql(frozen_clock):
     a, b = _pair(status="waiting")
     assert _both_ways(Chat, STOP_AUTO_ASSIGN, a, b, now=T0)["auto_assign_stopped_at"] == T0
 
@@ -270,12 +276,14 @@ def test_stop_automatic_assignment_through_the_orm_and_sql(postgresql):
     (FREE_SLOTS, 3, {"n": 1}, 2),
     (FREE_SLOTS, 2, {"n": 5}, 0),
 ])
-def test_slots_through_the_orm_and_sql(postgresql, change, open_chats, values, after):
+@CHANGES_IN_SQL
+def test_slots_through_the_orm_and_sql(frozen_clock, change, open_chats, values, after):
     a, b = (factories.PresenceFactory(agent=factories.UserFactory(), open_chats=open_chats) for _ in range(2))
     assert _both_ways(Presence, change, a, b, **values)["open_chats"] == after
 
 
-def test_retire_a_file_through_the_orm_and_sql(postgresql):
+@CHANGES_IN_SQL
+def test_retire_a_file_through_the_orm_and_sql(frozen_clock):
     message = factories.MessageFactory(chat=factories.ChatFactory())
     a, b = (
         Attachment.objects.create(message=message, token=f"r{n}", file=f"attachments/x/{n}.txt", original_name="x",
