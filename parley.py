@@ -208,6 +208,9 @@ def test_plan(argv: list[str], env: dict[str, str]) -> tuple[dict[str, str], lis
         # ... and runs on every core (pytest-xdist, a file at a time per worker; -n 0 runs in one process).
         if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
             args += ["-n", "auto", "--dist", "loadfile"]
+        # ... and lets pytest keep the test modules it rewrote for its assertions (__pycache__, ignored by git):
+        # with PYTHONDONTWRITEBYTECODE set, every worker of every run compiles them all again (~3 s of CPU each).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env, args
 
 
