@@ -14,9 +14,7 @@ MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN") or DEVELOPMENT
 MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET") or DEVELOPMENT_MESSENGER_APP_SECRET
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
-    )
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley"))
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media" / str(os.getpid())
@@ -32,8 +30,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 # The database cache of the test database (created with it) unless a test process is given Redis.
 if os.environ.get("TEST_CACHE_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["TEST_CACHE_URL"]}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["TEST_CACHE_URL"]}
+    }
 else:
     CACHES = {"default": DATABASE_CACHE}  # noqa: F405
 
