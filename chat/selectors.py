@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from agents.models import User
 from chat.models import Chat, QueueMembership
 from crm.models import Customer
 
@@ -57,3 +58,17 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
         return Customer.objects.all()
     verified = chats_visible_to(user=user).filter(customer_verified=True, customer__isnull=False)
     return Customer.objects.filter(Q(owner_id=user.pk) | Q(pk__in=verified.values("customer_id")))
+
+
+def live_listener_get(*, user_id: int):
+    """The user behind an inbox socket, loaded again for each event: a deactivated user hears nothing more."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def live_chat_visible(*, user, chat_id: int) -> bool:
+    """May ``user`` hear of chat ``chat_id``? The same rule as every page and the API (chats_visible_to)."""
+    return chats_visible_to(user=user).filter(pk=chat_id).exists()
+
+
+def live_queue_ids(*, user) -> list[int]:
+    return list(queue_ids_of(user=user).values_list("queue_id", flat=True))

@@ -1,8 +1,18 @@
-"""ASGI entry point. Without DJANGO_SETTINGS_MODULE it serves the production settings (see wsgi.py)."""
+"""ASGI entry point: the pages and the API over HTTP, the push channel over WebSocket (docs/live.md).
+
+Without DJANGO_SETTINGS_MODULE it serves the production settings (see wsgi.py).
+"""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-application = get_asgi_application()
+# Django's apps must be loaded before the consumers' modules import models: the imports below wait for it.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from chat.live.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)})

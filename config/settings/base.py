@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ordered_model",
     "django_celery_beat",
     "axes",
+    "channels",
     "agents",
     "crm",
     "chat",
@@ -110,6 +111,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+
+from .live import *  # noqa: E402, F403  (the channel layer of the live layer)
+
+INSTALLED_APPS += LIVE_APPS  # noqa: F405
+DATABASES.update(LIVE_DATABASES)  # noqa: F405
+DATABASE_ROUTERS = LIVE_DATABASE_ROUTERS  # noqa: F405
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "agents.User"

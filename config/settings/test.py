@@ -6,6 +6,7 @@ import dj_database_url
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR
+from .live import channel_layer_settings
 from .local import DEVELOPMENT_MESSENGER_APP_SECRET, DEVELOPMENT_MESSENGER_VERIFY_TOKEN, DEVELOPMENT_SECRET_KEY
 
 # The public development secrets (refused by production.py), unless the environment gives others.
@@ -35,6 +36,14 @@ if os.environ.get("TEST_CACHE_URL"):
     }
 else:
     CACHES = {"default": DATABASE_CACHE}  # noqa: F405
+
+# The live layer: one process (consumers and services in the test process) unless a test process is given
+# a Redis layer (the browser tests start an ASGI server and publish into it from the test process).
+CHANNEL_LAYERS, _live_apps, _live_databases, DATABASE_ROUTERS = channel_layer_settings(
+    os.environ.get("TEST_CHANNEL_LAYER_URL", "memory://")
+)
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "channels_lite"] + _live_apps  # noqa: F405
+DATABASES.update(_live_databases)
 
 # WhiteNoise looks for STATIC_ROOT at start-up; tests serve from the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -22,5 +22,5 @@ if base.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         "(python3 parley.py test --sqlite does)."
     )
 
-DATABASES = copy.deepcopy(base.DATABASES)
+DATABASES = {"default": copy.deepcopy(base.DATABASES["default"])}  # not the live layer's file
 DATABASES["default"]["TEST"] = {"NAME": str(base.VAR_DIR / "test-sqlite.sqlite3")}

@@ -6,6 +6,7 @@ Services never talk to sockets. Each state change calls :func:`live_publish_on_c
 the change: web, Celery worker or beat.
 """
 
-from .events import LiveEvent, live_publish, live_publish_on_commit
+from .event import LiveEvent
+from .events import live_publish, live_publish_on_commit
 
 __all__ = ["LiveEvent", "live_publish", "live_publish_on_commit"]

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 
-
-@dataclass(frozen=True)
-class LiveEvent:
-    """What changed, in ids only: whoever listens renders what his page needs and checks who may see it.
-
-    ``kind``: ``chat.message``, ``chat.queued``, ``chat.assigned``, ``chat.transferred``, ``chat.closed``,
-    ``chat.changed`` (anything else about the chat: customer, delivery state, auto-assignment stopped),
-    ``presence.changed``, ``typing``.
-    ``chat_id``: the chat (None for presence). ``agent_ids``: the agents whose own lists change (the chat's agent
-    before and after, the customer's owner of a waiting chat, the agent whose presence changed).
-    ``queue_ids``: the queues whose waiting list changes. ``data``: small extras (a message id, a typing name).
-    """
-
-    kind: str
-    chat_id: int | None = None
-    agent_ids: tuple[int, ...] = ()
-    queue_ids: tuple[int, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
+from .broadcast import broadcast_send
+from .event import LiveEvent
 
 
 def live_publish(event: LiveEvent) -> None:
     """Tell every process now (call it after the commit: :func:`live_publish_on_commit`)."""
+    broadcast_send(event)
 
 
 def live_publish_on_commit(event: LiveEvent) -> None:

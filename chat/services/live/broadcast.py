@@ -1,0 +1,77 @@
+"""Handing an event to the channel layer: the groups it goes to, and the message every consumer receives.
+
+Groups: ``chat.<id>`` (pages showing that chat: the visitor's widget, agents who opened it), ``agent.<id>``
+(the agent's own lists and presence), ``queue.<id>`` (the waiting list of the queue's members) and ``staff``
+(every event: staff see every chat). A page that is in several of them gets the event several times and keeps
+the first (the message's ``id``). What a listener may see is decided by its consumer (chat/live/consumers.py),
+never here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from .event import LiveEvent
+
+logger = logging.getLogger(__name__)
+
+STAFF_GROUP = "staff"
+MESSAGE_TYPE = "live.event"  # the consumers' handler: live_event()
+
+
+def chat_group(chat_id: int) -> str:
+    return f"chat.{chat_id}"
+
+
+def agent_group(agent_id: int) -> str:
+    return f"agent.{agent_id}"
+
+
+def queue_group(queue_id: int) -> str:
+    return f"queue.{queue_id}"
+
+
+def event_groups(event: LiveEvent) -> list[str]:
+    groups = [STAFF_GROUP]
+    if event.chat_id is not None:
+        groups.append(chat_group(event.chat_id))
+    groups += [agent_group(agent_id) for agent_id in dict.fromkeys(event.agent_ids)]
+    groups += [queue_group(queue_id) for queue_id in dict.fromkeys(event.queue_ids)]
+    return groups
+
+
+def event_message(event: LiveEvent) -> dict:
+    return {
+        "type": MESSAGE_TYPE,
+        "id": uuid.uuid4().hex,
+        "kind": event.kind,
+        "chat": event.chat_id,
+        "agents": list(event.agent_ids),
+        "queues": list(event.queue_ids),
+        "data": dict(event.data),
+    }
+
+
+async def abroadcast_send(event: LiveEvent) -> None:
+    """Send ``event`` to its groups from async code (a consumer: typing)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = event_message(event)
+    for group in event_groups(event):
+        await layer.group_send(group, message)
+
+
+def broadcast_send(event: LiveEvent) -> None:
+    """Send ``event`` to its groups from sync code (a service, after commit; any process).
+
+    A layer that cannot be reached loses the push, never the change: the error is logged and the pages
+    catch up by their fallback poll or when they reconnect (docs/live.md)."""
+    try:
+        async_to_sync(abroadcast_send)(event)
+    except Exception:
+        logger.exception("live event %s of chat %s not published", event.kind, event.chat_id)

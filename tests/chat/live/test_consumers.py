@@ -1,0 +1,244 @@
+"""The push channel's doors: who may listen to what, checked on connect and on every event (issue 13, point 2).
+
+Real consumers behind the real ASGI application (origin checks, session authentication) over Channels' test
+communicator, on the in-memory layer of the test settings; events are published by the service side's
+``live_publish`` exactly as the services do after commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from chat.models import Chat
+from chat.services.live import LiveEvent, live_publish
+from chat.services.visitors import visitor_token_issue
+from config.asgi import application
+from tests import factories
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = (b"origin", b"http://localhost")
+NOTHING = 0.2  # seconds a listener is given to receive what it must not receive
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def inbox_socket(user=None, origin=ORIGIN) -> tuple[WebsocketCommunicator, bool, int | None]:
+    headers = [origin] if origin else []
+    if user is not None:
+        headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+    socket = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
+    connected, code = await socket.connect()
+    return socket, connected, code
+
+
+async def widget_socket(origin=b"http://localhost:8001") -> WebsocketCommunicator:
+    socket = WebsocketCommunicator(application, "/ws/widget/", headers=[(b"origin", origin)])
+    connected, _code = await socket.connect()
+    assert connected
+    return socket
+
+
+async def publish(**kwargs) -> None:
+    await database_sync_to_async(live_publish)(LiveEvent(**kwargs))
+
+
+async def receives_nothing(socket: WebsocketCommunicator) -> bool:
+    return await socket.receive_nothing(timeout=NOTHING)
+
+
+@pytest.fixture
+def world(db):
+    """Two agents of one queue, each with a chat of his own, and a waiting chat of another queue."""
+    sales, other = factories.QueueFactory(name="Sales"), factories.QueueFactory(name="Other")
+    anna = factories.UserFactory(username="anna", first_name="Anna")
+    bartek = factories.UserFactory(username="bartek", first_name="Bartek")
+    for agent in (anna, bartek):
+        factories.PresenceFactory(agent=agent, logged_in=True)
+        factories.MembershipFactory(agent=agent, queue=sales)
+    annas = factories.ChatFactory(queue=sales, status=Chat.Status.ASSIGNED, agent=anna)
+    barteks = factories.ChatFactory(queue=sales, status=Chat.Status.ASSIGNED, agent=bartek)
+    foreign = factories.ChatFactory(queue=other)
+    return {
+        "anna": anna,
+        "bartek": bartek,
+        "sales": sales,
+        "other": other,
+        "annas": annas,
+        "barteks": barteks,
+        "foreign": foreign,
+    }
+
+
+# --- the inbox ------------------------------------------------------------------------------------------
+
+
+async def test_an_inbox_socket_without_a_session_is_refused():
+    socket, connected, code = await inbox_socket(user=None)
+    assert not connected
+    assert code == 4401
+
+
+async def test_an_inbox_socket_from_a_foreign_page_is_refused(world):
+    socket, connected, _code = await inbox_socket(world["anna"], origin=(b"origin", b"http://evil.example"))
+    assert not connected
+
+
+async def test_an_agent_hears_of_his_own_chat(world):
+    socket, connected, _ = await inbox_socket(world["anna"])
+    assert connected
+    await publish(kind="chat.message", chat_id=world["annas"].pk, agent_ids=(world["anna"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": world["annas"].pk}
+    await socket.disconnect()
+
+
+async def test_an_agent_hears_nothing_of_a_colleagues_chat_even_when_he_asks_to_watch_it(world):
+    socket, _, _ = await inbox_socket(world["anna"])
+    await socket.send_json_to({"type": "watch", "chat": world["barteks"].pk})
+    await publish(kind="chat.message", chat_id=world["barteks"].pk, agent_ids=(world["bartek"].pk,))
+    await publish(kind="typing", chat_id=world["barteks"].pk, data={"side": "visitor"})
+    assert await receives_nothing(socket)
+    await socket.disconnect()
+
+
+async def test_an_agent_hears_of_waiting_chats_of_his_queues_only(world):
+    mine = await database_sync_to_async(factories.ChatFactory)(queue=world["sales"])
+    socket, _, _ = await inbox_socket(world["anna"])
+    await publish(kind="chat.queued", chat_id=world["foreign"].pk, queue_ids=(world["other"].pk,))
+    assert await receives_nothing(socket)
+    await publish(kind="chat.queued", chat_id=mine.pk, queue_ids=(world["sales"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.queued", "chat": mine.pk}
+    await socket.disconnect()
+
+
+async def test_a_chat_transferred_away_is_not_named_to_its_former_agent(world):
+    socket, _, _ = await inbox_socket(world["anna"])
+    chat = world["annas"]
+    await database_sync_to_async(Chat.objects.filter(pk=chat.pk).update)(agent=world["bartek"])
+    await publish(kind="chat.transferred", chat_id=chat.pk, agent_ids=(world["anna"].pk, world["bartek"].pk))
+    # His lists change (the chat leaves them), but the event does not say which chat or what happened.
+    assert await socket.receive_json_from(timeout=2) == {"kind": "refresh"}
+    assert await receives_nothing(socket)
+    await socket.disconnect()
+
+
+async def test_a_deactivated_agent_hears_nothing_more_on_an_open_socket(world):
+    socket, _, _ = await inbox_socket(world["anna"])
+    await database_sync_to_async(type(world["anna"]).objects.filter(pk=world["anna"].pk).update)(is_active=False)
+    await publish(kind="chat.message", chat_id=world["annas"].pk, agent_ids=(world["anna"].pk,))
+    assert (await socket.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_staff_hear_of_every_chat(world):
+    boss = await database_sync_to_async(factories.AdminFactory)()
+    socket, _, _ = await inbox_socket(boss)
+    await publish(kind="chat.queued", chat_id=world["foreign"].pk, queue_ids=(world["other"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.queued", "chat": world["foreign"].pk}
+    await socket.disconnect()
+
+
+async def test_an_event_reaching_a_page_through_several_groups_arrives_once(world):
+    socket, _, _ = await inbox_socket(world["anna"])
+    await socket.send_json_to({"type": "watch", "chat": world["annas"].pk})
+    await asyncio.sleep(0)  # let the watch be handled before the event
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=2) == {"kind": "pong"}
+    await publish(
+        kind="chat.message", chat_id=world["annas"].pk, agent_ids=(world["anna"].pk,), queue_ids=(world["sales"].pk,)
+    )
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": world["annas"].pk}
+    assert await receives_nothing(socket)
+    await socket.disconnect()
+
+
+# --- the widget -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def visitor_chat(world):
+    chat = factories.ChatFactory(queue=world["sales"], status=Chat.Status.ASSIGNED, agent=world["anna"])
+    return chat, visitor_token_issue(chat_id=chat.pk)
+
+
+async def test_a_widget_socket_hears_its_own_chat_after_its_token(visitor_chat, world):
+    chat, token = visitor_chat
+    socket = await widget_socket()
+    await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
+    assert await socket.receive_json_from(timeout=2) == {"kind": "ready", "chat": chat.pk}
+    await publish(kind="chat.message", chat_id=chat.pk, agent_ids=(world["anna"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": chat.pk}
+    await publish(kind="chat.message", chat_id=world["annas"].pk, agent_ids=(world["anna"].pk,))
+    await publish(kind="chat.changed", chat_id=chat.pk)  # the agents' side of the chat: not the visitor's
+    assert await receives_nothing(socket)
+    await socket.disconnect()
+
+
+async def test_a_widget_socket_with_another_chats_token_is_closed_and_hears_nothing(visitor_chat, world):
+    chat, _token = visitor_chat
+    other = await database_sync_to_async(factories.ChatFactory)(queue=world["sales"])
+    other_token = await database_sync_to_async(visitor_token_issue)(chat_id=other.pk)
+    socket = await widget_socket()
+    await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": other_token})
+    assert (await socket.receive_output(timeout=2))["code"] == 4403
+    await publish(kind="chat.message", chat_id=chat.pk)
+    assert await receives_nothing(socket)
+
+
+async def test_a_widget_socket_must_authenticate_first(visitor_chat):
+    chat, _token = visitor_chat
+    socket = await widget_socket()
+    await socket.send_json_to({"type": "typing"})
+    assert (await socket.receive_output(timeout=2))["code"] == 4401
+    await publish(kind="chat.message", chat_id=chat.pk)
+    assert await receives_nothing(socket)
+
+
+async def test_a_widget_socket_from_a_page_not_allowed_for_the_widget_is_refused():
+    socket = WebsocketCommunicator(application, "/ws/widget/", headers=[(b"origin", b"http://evil.example")])
+    connected, _code = await socket.connect()
+    assert not connected
+
+
+async def test_a_replaced_token_closes_the_old_widget_socket(visitor_chat):
+    chat, token = visitor_chat
+    socket = await widget_socket()
+    await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
+    await socket.receive_json_from(timeout=2)
+    await database_sync_to_async(visitor_token_issue)(chat_id=chat.pk)  # the chat resumed elsewhere
+    await publish(kind="chat.message", chat_id=chat.pk)
+    assert (await socket.receive_output(timeout=2))["code"] == 4403
+
+
+# --- typing, both ways ----------------------------------------------------------------------------------
+
+
+async def test_typing_reaches_the_other_side_once_per_interval_and_names_the_agent(visitor_chat, world):
+    chat, token = visitor_chat
+    visitor = await widget_socket()
+    await visitor.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
+    await visitor.receive_json_from(timeout=2)
+    agent, _, _ = await inbox_socket(world["anna"])
+    await agent.send_json_to({"type": "watch", "chat": chat.pk})
+    await agent.send_json_to({"type": "ping"})
+    await agent.receive_json_from(timeout=2)  # pong: the watch is in place
+
+    for _ in range(5):
+        await visitor.send_json_to({"type": "typing"})
+    assert await agent.receive_json_from(timeout=2) == {"kind": "typing", "chat": chat.pk, "side": "visitor"}
+    assert await receives_nothing(agent)  # four more keystrokes within 2 s: dropped
+
+    await agent.send_json_to({"type": "typing", "chat": chat.pk})
+    assert await visitor.receive_json_from(timeout=2) == {"kind": "typing", "chat": chat.pk, "name": "Anna"}
+    assert await receives_nothing(visitor)  # an agent does not hear his own typing echoed as the visitor's
+    await visitor.disconnect()
+    await agent.disconnect()
