@@ -81,19 +81,26 @@ def start_env() -> dict[str, str]:
     return env
 
 
+def web_host(env: dict[str, str]) -> str:
+    """The web server's address: PARLEY_HOST (default 127.0.0.1)."""
+    return env.get("PARLEY_HOST") or "127.0.0.1"
+
+
 def web_address(env: dict[str, str]) -> str:
-    """runserver's address: PARLEY_HOST (default 127.0.0.1) and PARLEY_PORT (default 8000)."""
-    host = env.get("PARLEY_HOST") or "127.0.0.1"
+    """Where the web server listens, as a URL host part: PARLEY_HOST and PARLEY_PORT (default 8000)."""
+    host = web_host(env)
     port = env.get("PARLEY_PORT", "8000")
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def start_commands(env: dict[str, str]) -> dict[str, list[str]]:
-    """The processes of ``start``. The web server listens on 127.0.0.1 (this machine only: the demo's
+    """The processes of ``start``. The web server is the ASGI server (uvicorn: the pages, the API and the
+    push channel's WebSockets in one process). It listens on 127.0.0.1 (this machine only: the demo's
     passwords and secrets are public) unless PARLEY_HOST names another address (0.0.0.0: every interface)."""
     host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
     commands = {
-        "web": [venv_bin("python"), "manage.py", "runserver", web_address(env), "--noreload"],
+        "web": [venv_bin("uvicorn"), "config.asgi:application", "--host", web_host(env),
+                "--port", env.get("PARLEY_PORT", "8000"), "--no-access-log"],
         "worker": [venv_bin("celery"), "-A", "config", "worker", "--pool=threads", "--concurrency=4",
                    "--loglevel=INFO"],
         "beat": [venv_bin("celery"), "-A", "config", "beat", "--loglevel=INFO"],
@@ -111,6 +118,9 @@ def start(argv: list[str]) -> int:
     port = env.get("PARLEY_PORT", "8000")
     host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
     manage("migrate", "--no-input", env=env)
+    if not env.get("CHANNEL_LAYER_URL"):
+        # The embedded channel layer keeps its events in a SQLite file of its own (docs/live.md).
+        manage("migrate", "--database", "channels", "--no-input", env=env)
     manage("createcachetable", env=env)  # the database cache the throttles count in (no-op with CACHE_URL)
     manage("seed_demo", env=env)
     commands = start_commands(env)

@@ -91,5 +91,84 @@
   }
   document.addEventListener("htmx:afterSettle", updateTitle);
 
+
+  // --- The push channel (docs/live.md) -----------------------------------------------------------------------
+  // htmx's ws extension keeps a socket to /ws/inbox/ open (and reopens it, with back-off, after a drop). Each
+  // message is a small JSON nudge ("chat 12 has a new message"); the page answers it with the same polls it runs
+  // without a socket, so what it shows always comes from the views. While the socket is open the timed polls
+  // stand down (one every SAFETY_MS at most); when it closes, or never opens (a proxy that blocks WebSockets),
+  // they run every 2 s as before, and nothing is said to the agent. Each (re)open resyncs: both polls run at once,
+  // asking for everything after what the page already shows, so an event missed while away is not lost.
+  var live = { open: false, socket: null, typingAt: 0, typingTimer: null };
+  var SAFETY_MS = 30000;
+  var lastPoll = {};
+
+  function liveElement() { return document.getElementById("live"); }
+  function currentChat() {
+    var el = liveElement();
+    var id = el ? parseInt(el.getAttribute("data-chat"), 10) : NaN;
+    return isNaN(id) ? null : id;
+  }
+  function send(message) {
+    if (live.open && live.socket) { live.socket.send(JSON.stringify(message)); }
+  }
+  function pollChat() { htmx.trigger(document.body, "parley:poll"); }
+  function pollSidebar() { htmx.trigger(document.body, "parley:sidebar"); }
+
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    live.open = true;
+    live.socket = evt.detail.socketWrapper;
+    if (currentChat() !== null) { send({ type: "watch", chat: currentChat() }); }
+    pollSidebar();
+    pollChat();
+  });
+  document.addEventListener("htmx:wsClose", function () { live.open = false; live.socket = null; });
+
+  document.addEventListener("htmx:wsBeforeMessage", function (evt) {
+    evt.preventDefault();  // a JSON nudge, not HTML to swap
+    var m;
+    try { m = JSON.parse(evt.detail.message); } catch (e) { return; }
+    if (m.kind === "pong") { return; }
+    if (m.kind === "typing") { showTyping(); return; }
+    if (m.chat !== undefined && m.chat === currentChat()) { hideTyping(); pollChat(); }
+    else if (m.kind === "refresh" && currentChat() !== null) { pollChat(); }
+    pollSidebar();
+  });
+
+  // The timed polls stand down while the socket is open; the nudged ones (a triggering event) always run.
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt;
+    if (!elt || (elt.id !== "chat-poll" && elt.id !== "sidebar-live")) { return; }
+    var now = Date.now();
+    if (live.open && !evt.detail.triggeringEvent && now - (lastPoll[elt.id] || 0) < SAFETY_MS) {
+      evt.preventDefault();
+      return;
+    }
+    lastPoll[elt.id] = now;
+  });
+
+  // The heartbeat: presence follows the open inbox.
+  setInterval(function () { send({ type: "ping" }); },
+    (parseInt((liveElement() || { getAttribute: function () { return "20"; } }).getAttribute("data-heartbeat"), 10) || 20) * 1000);
+
+  // Typing, both ways: at most one signal every 2 s (the server drops any more).
+  document.addEventListener("input", function (evt) {
+    var t = evt.target;
+    if (!t || !t.matches || !t.matches(".reply textarea") || currentChat() === null) { return; }
+    var now = Date.now();
+    if (now - live.typingAt >= 2000) { live.typingAt = now; send({ type: "typing", chat: currentChat() }); }
+  });
+  function showTyping() {
+    var el = document.getElementById("typing");
+    if (!el) { return; }
+    el.hidden = false;
+    clearTimeout(live.typingTimer);
+    live.typingTimer = setTimeout(hideTyping, 3500);
+  }
+  function hideTyping() {
+    var el = document.getElementById("typing");
+    if (el) { el.hidden = true; }
+  }
+
   document.addEventListener("DOMContentLoaded", function () { scrollToBottom(); updateTitle(); });
 })();

@@ -47,7 +47,8 @@
       tooLarge: "Plik jest za duży: limit to {mb} MB.", gone: "Ten plik nie jest już dostępny.",
       waiting: "Czekasz na konsultanta…", agent: "Rozmawiasz z: {name}", failed: "Nie udało się połączyć. Spróbuj ponownie.",
       nameRequired: "Podaj swoje imię.", you: "Ty", open: "Otwórz czat", close: "Zamknij okno czatu",
-      end: "Zakończ rozmowę", uploading: "Wysyłanie pliku…", filesOff: "Przesyłanie plików jest wyłączone."
+      end: "Zakończ rozmowę", uploading: "Wysyłanie pliku…", filesOff: "Przesyłanie plików jest wyłączone.",
+      typing: "{name} pisze…"
     },
     en: {
       title: "Chat with us", intro: "Tell us who you are and we will connect you with an agent. You can send us files too.", subtitle: "We usually answer within minutes.", name: "Name", email: "E-mail",
@@ -56,7 +57,8 @@
       tooLarge: "The file is too large: the limit is {mb} MB.", gone: "This file is no longer available.",
       waiting: "Waiting for an agent…", agent: "You are talking to {name}", failed: "Could not connect. Please try again.",
       nameRequired: "Tell us your name.", you: "You", open: "Open the chat", close: "Close the chat window",
-      end: "End the conversation", uploading: "Uploading the file…", filesOff: "File transfer is switched off."
+      end: "End the conversation", uploading: "Uploading the file…", filesOff: "File transfer is switched off.",
+      typing: "{name} is typing…"
     }
   }[LANG];
   function t(key, params) {
@@ -99,6 +101,7 @@
     '    </form>' +
     '    <div class="conversation" hidden>' +
     '      <div class="log" aria-live="polite"></div>' +
+    '      <p class="typing" hidden></p>' +
     '      <div class="closed" hidden><p>' + esc(t("closed")) + '</p><button type="button" class="primary again">' + esc(t("again")) + '</button></div>' +
     '      <form class="composer">' +
     '        <p class="error" role="alert" hidden></p>' +
@@ -234,10 +237,11 @@
   };
 
   // --- polling, heartbeat, page close ----------------------------------------------------------
-  var pollTimer = null, heartbeatTimer = null, tick = 0, polling = false;
+  var pollTimer = null, heartbeatTimer = null, tick = 0, polling = false, pollAgain = false;
 
   function poll() {
-    if (!state.chatId || polling) { return schedule(); }
+    if (polling) { pollAgain = true; return; }
+    if (!state.chatId) { return schedule(); }
     polling = true;
     var wantState = tick++ % STATE_EVERY === 0;
     request("GET", "/chats/" + state.chatId + "/messages/?since=" + (state.lastId || 0))
@@ -252,12 +256,15 @@
         if (wantState || closing) { return refreshState(); }
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ })
-      .then(function () { polling = false; schedule(); });
+      .then(function () {
+        polling = false;
+        if (pollAgain) { pollAgain = false; poll(); } else { schedule(); }
+      });
   }
   function schedule() {
     clearTimeout(pollTimer);
     if (state.chatId && !(chatInfo && chatInfo.status === "closed")) {
-      pollTimer = setTimeout(poll, panel.hidden ? POLL_CLOSED_MS : POLL_OPEN_MS);
+      pollTimer = setTimeout(poll, live.ready ? SAFETY_MS : (panel.hidden ? POLL_CLOSED_MS : POLL_OPEN_MS));
     }
   }
   function refreshState() {
@@ -270,15 +277,74 @@
     if (state.chatId && state.token) { request("POST", "/chats/" + state.chatId + "/heartbeat/").catch(function () {}); }
   }
   function startTimers() {
+    liveConnect();
     schedule();
     clearInterval(heartbeatTimer);
     heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
   }
-  function stopTimers() { clearTimeout(pollTimer); clearInterval(heartbeatTimer); }
+  function stopTimers() { clearTimeout(pollTimer); clearInterval(heartbeatTimer); liveClose(); }
+
+  // --- the push channel (docs/live.md) ------------------------------------------------------------
+  // A WebSocket to /ws/widget/; the token goes in its first message, never in the URL. Each message is a nudge
+  // ("a new message", "the chat was transferred"): the widget answers it with its usual requests, so nothing is
+  // shown that the API would not give. While the socket is open, the timed poll runs once every SAFETY_MS; when
+  // it closes or never opens (a proxy that blocks WebSockets) the widget polls every 2 s as before and says
+  // nothing, and tries the socket again with a growing pause. Each open resyncs (a poll from the last message).
+  var SAFETY_MS = 30000;
+  var live = { socket: null, ready: false, retry: 0, timer: null, typingAt: 0, typingTimer: null };
+  function liveConnect() {
+    if (live.socket || !state.chatId || !state.token || !("WebSocket" in window)) { return; }
+    var socket;
+    try { socket = new WebSocket(SERVER.replace(/^http/, "ws") + "/ws/widget/"); } catch (e) { return liveRetry(); }
+    live.socket = socket;
+    socket.onopen = function () { socket.send(JSON.stringify({ type: "auth", chat: state.chatId, token: state.token })); };
+    socket.onmessage = function (e) {
+      var m;
+      try { m = JSON.parse(e.data); } catch (x) { return; }
+      if (m.kind === "ready") { live.ready = true; live.retry = 0; poll(); refreshState(); return; }
+      if (m.kind === "typing") { showTyping(m.name); return; }
+      hideTyping();
+      poll();
+      if (m.kind !== "chat.message") { refreshState(); }
+    };
+    socket.onclose = function (e) {
+      if (live.socket !== socket) { return; }
+      live.socket = null; live.ready = false;
+      schedule();  // back to polling every 2 s
+      if (e.code !== 4401 && e.code !== 4403 && state.chatId) { liveRetry(); }
+    };
+  }
+  function liveRetry() {
+    clearTimeout(live.timer);
+    var delay = Math.min(30000, 1000 * Math.pow(2, live.retry++)) * (0.5 + Math.random() / 2);
+    live.timer = setTimeout(liveConnect, delay);
+  }
+  function liveClose() {
+    clearTimeout(live.timer);
+    var socket = live.socket;
+    live.socket = null; live.ready = false; live.retry = 0;
+    if (socket) { try { socket.close(1000); } catch (e) { /* ignore */ } }
+  }
+  function liveTyping() {
+    var now = Date.now();
+    if (live.ready && live.socket && now - live.typingAt >= 2000) {
+      live.typingAt = now;
+      live.socket.send(JSON.stringify({ type: "typing" }));
+    }
+  }
+  function showTyping(name) {
+    var el = $(".typing");
+    el.textContent = t("typing", { name: name || "" });
+    el.hidden = false;
+    clearTimeout(live.typingTimer);
+    live.typingTimer = setTimeout(hideTyping, 3500);
+  }
+  function hideTyping() { $(".typing").hidden = true; }
   function forget() {
     var stored = load();
     if (stored.token && stored.token !== state.token) {
       // Another tab of this site started a newer chat: follow it instead of forgetting it.
+      liveClose();
       state = stored; state.lastId = 0; seen = {}; log.innerHTML = "";
       refreshState().then(function () { if (state.chatId) { startTimers(); poll(); } });
       return;
@@ -359,6 +425,7 @@
       .then(function () { ta.disabled = false; ta.focus(); });
   }
   composer.addEventListener("submit", function (e) { e.preventDefault(); send(); });
+  composer.elements.body.addEventListener("input", liveTyping);
   composer.elements.body.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
   });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -139,6 +140,7 @@ def _page(request, *, chat: Chat | None, status: int = 200):
         "chat": chat,
         "internal_form": InternalChatForm(),
         "colleagues": selectors.inbox_colleagues(user=request.user),
+        "live_heartbeat_seconds": settings.LIVE_HEARTBEAT_SECONDS,
     }
     if chat is not None:
         ctx.update(chat_context(request, chat))
