@@ -38,7 +38,8 @@ GOOD = {
     "MESSENGER_VERIFY_TOKEN": secrets.token_urlsafe(24),
 }
 # Variables this module sets itself; whatever the developer's shell exports is left out.
-CONTROLLED = ("DJANGO_", "SECRET_KEY", "DATABASE_", "CELERY_", "MESSENGER_", "SECURE_", "DEBUG", "ALLOWED_HOSTS")
+CONTROLLED = ("DJANGO_", "SECRET_KEY", "DATABASE_", "CELERY_", "CHANNEL_", "MESSENGER_", "SECURE_", "DEBUG",
+              "ALLOWED_HOSTS")
 
 
 def production_env(**overrides: str | None) -> dict[str, str]:
@@ -49,6 +50,7 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         {
             "DATABASE_URL": "postgres://parley@db.internal:5432/parley",
             "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+            "CHANNEL_LAYER_URL": "redis://redis.internal:6379/1",
             "ALLOWED_HOSTS": "chat.example.com",
             "PYTHONUNBUFFERED": "1",
         }
@@ -91,6 +93,15 @@ def test_production_refuses_to_start_without_the_secrets_and_names_each():
     for name in ("SECRET_KEY", "MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN"):
         assert f"{name} must be set in production" in result.stderr
     assert "MESSENGER_ENABLED=false" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "says"), [(None, "CHANNEL_LAYER_URL must be set in production"),
+                                             ("memory://", "CHANNEL_LAYER_URL must be a redis://")])
+def test_production_refuses_a_channel_layer_that_does_not_reach_every_process(value, says):
+    result = manage("check", env=production_env(DJANGO_SETTINGS_MODULE="config.settings.production",
+                                                CHANNEL_LAYER_URL=value))
+    assert result.returncode != 0
+    assert says in result.stderr
 
 
 def test_production_refuses_the_public_development_values_of_local_settings():
@@ -158,7 +169,7 @@ def test_entry_points_default_to_production_settings(code):
 def test_manage_py_still_defaults_to_the_local_settings():
     result = manage("shell", "-c", "from django.conf import settings; print(settings.SETTINGS_MODULE)",
                     env=production_env(SECRET_KEY=None, MESSENGER_APP_SECRET=None, DATABASE_URL=None,
-                                       CELERY_BROKER_URL=None))
+                                       CELERY_BROKER_URL=None, CHANNEL_LAYER_URL=None))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "config.settings.local"
 
@@ -257,7 +268,8 @@ def test_gunicorn_without_settings_module_refuses_a_webhook_signed_with_the_old_
                    "message": {"mid": mid, "text": text}}
         return json.dumps({"object": "page", "entry": [{"id": "PAGE", "time": 1, "messaging": [message]}]}).encode()
 
-    server = Gunicorn(production_env(DATABASE_URL=database_url, CELERY_BROKER_URL="memory://"))
+    server = Gunicorn(production_env(DATABASE_URL=database_url, CELERY_BROKER_URL="memory://",
+                                     CHANNEL_LAYER_URL="redis://127.0.0.1:6379/15"))
     try:
         url = server.url()
         proxy = {"Host": "chat.example.com", "X-Forwarded-Proto": "https"}

@@ -49,7 +49,7 @@ def channel_layer_settings(url: str) -> tuple[dict, list[str], dict, list[str]]:
             "CONFIG": {"database": "channels", "expiry": 60, "polling_interval": 0.05},
         }
     }
-    return layers, ["channels_lite"], {"channels": database}, ["channels_lite.router.ChannelsRouter"]
+    return layers, ["channels_lite"], {"channels": database}, ["config.db_routers.LiveLayerRouter"]
 
 
 CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL", "")

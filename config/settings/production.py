@@ -33,7 +33,7 @@ MESSENGER_SECRETS = ("MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN")
 
 def configuration_problems(environ, *, messenger_enabled: bool) -> list[str]:
     """What keeps these settings from starting, one sentence each (empty when all is well)."""
-    required = ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"]
+    required = ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CHANNEL_LAYER_URL"]
     if messenger_enabled:
         required += MESSENGER_SECRETS
     problems = []
@@ -46,6 +46,11 @@ def configuration_problems(environ, *, messenger_enabled: bool) -> list[str]:
         )
         if not value:
             problems.append(f"{name} must be set in production{hint}.")
+        elif name == "CHANNEL_LAYER_URL" and not value.startswith(("redis://", "rediss://", "unix://")):
+            problems.append(
+                "CHANNEL_LAYER_URL must be a redis://, rediss:// or unix:// URL in production: the push channel's "
+                "events must reach every web process from every web, worker and beat process."
+            )
         elif value in PUBLIC_VALUES.get(name, ()):
             problems.append(
                 f"{name} is the public development value from Parley's repository: anyone can read it"
