@@ -15,7 +15,19 @@ from django.urls import path
 
 from .consumers import InboxConsumer, WidgetConsumer
 
+
+class WidgetOriginValidator(OriginValidator):
+    """The widget's origins as the settings say now (the same list as the widget API's CORS), not at import."""
+
+    def __init__(self, application):
+        super().__init__(application, [])
+
+    def valid_origin(self, parsed_origin) -> bool:
+        self.allowed_origins = list(settings.CORS_ALLOWED_ORIGINS)
+        return super().valid_origin(parsed_origin)
+
+
 websocket_urlpatterns = [
     path("ws/inbox/", AllowedHostsOriginValidator(AuthMiddlewareStack(InboxConsumer.as_asgi()))),
-    path("ws/widget/", OriginValidator(WidgetConsumer.as_asgi(), list(settings.CORS_ALLOWED_ORIGINS))),
+    path("ws/widget/", WidgetOriginValidator(WidgetConsumer.as_asgi())),
 ]

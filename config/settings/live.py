@@ -22,7 +22,9 @@ def channel_layer_settings(url: str) -> tuple[dict, list[str], dict, list[str]]:
     """CHANNEL_LAYERS for ``url``, and the apps, databases and routers that layer needs."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         config = {
-            "hosts": [url],
+            # redis-py 8 gives every read a 5 s socket timeout by default, which is also how long channels-redis
+            # blocks in BZPOPMIN waiting for an event: an idle socket's read would time out and end the consumer.
+            "hosts": [{"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "parley"),
             # An event not read within a minute is dropped: the page resyncs when it reconnects.
             "expiry": 60,

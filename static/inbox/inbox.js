@@ -118,11 +118,16 @@
   document.addEventListener("htmx:wsOpen", function (evt) {
     live.open = true;
     live.socket = evt.detail.socketWrapper;
+    document.documentElement.setAttribute("data-live", "open");  // for the curious (and the browser tests)
     if (currentChat() !== null) { send({ type: "watch", chat: currentChat() }); }
     pollSidebar();
     pollChat();
   });
-  document.addEventListener("htmx:wsClose", function () { live.open = false; live.socket = null; });
+  document.addEventListener("htmx:wsClose", function () {
+    live.open = false;
+    live.socket = null;
+    document.documentElement.removeAttribute("data-live");
+  });
 
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
     evt.preventDefault();  // a JSON nudge, not HTML to swap

@@ -301,7 +301,12 @@
     socket.onmessage = function (e) {
       var m;
       try { m = JSON.parse(e.data); } catch (x) { return; }
-      if (m.kind === "ready") { live.ready = true; live.retry = 0; poll(); refreshState(); return; }
+      if (m.kind === "ready") {
+        live.ready = true; live.retry = 0;
+        host.setAttribute("data-live", "open");  // for the curious (and the browser tests)
+        poll(); refreshState();
+        return;
+      }
       if (m.kind === "typing") { showTyping(m.name); return; }
       hideTyping();
       poll();
@@ -310,6 +315,7 @@
     socket.onclose = function (e) {
       if (live.socket !== socket) { return; }
       live.socket = null; live.ready = false;
+      host.removeAttribute("data-live");
       schedule();  // back to polling every 2 s
       if (e.code !== 4401 && e.code !== 4403 && state.chatId) { liveRetry(); }
     };
@@ -323,6 +329,7 @@
     clearTimeout(live.timer);
     var socket = live.socket;
     live.socket = null; live.ready = false; live.retry = 0;
+    host.removeAttribute("data-live");
     if (socket) { try { socket.close(1000); } catch (e) { /* ignore */ } }
   }
   function liveTyping() {

@@ -8,9 +8,18 @@ Playwright's sync API runs an event loop in the test's thread, so Django's
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
+import uvicorn
+from django.db import connections
+from django.test.utils import modify_settings
+
+from config.settings.live import channel_layer_settings
+from tests.polling import poll_until
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -118,3 +127,63 @@ def inbox_login(live_server):
         return page
 
     return login
+
+
+class AsgiLiveServer:
+    """``config.asgi`` on uvicorn in a thread of the test process (pages, API and WebSockets), on the test
+    database like pytest-django's live server, with a Redis channel layer of its own (a key prefix per server)
+    so that the test thread's services publish to the server's sockets. ``stop()`` ends every connection the
+    way a restart does (close code 1012); ``start()`` serves again on the same port."""
+
+    def __init__(self):
+        self.port = None
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+        self.thread = None
+        # What pytest-django's live-server helper enables around a test that uses a fixture named live_server.
+        self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"})
+
+    def start(self) -> None:
+        from channels.routing import ProtocolTypeRouter
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from config.asgi import application, django_asgi_app
+
+        # config.asgi's application, with the static files served from the finders as pytest-django's live server
+        # does (the test settings collect none).
+        served = ProtocolTypeRouter({"http": ASGIStaticFilesHandler(django_asgi_app),
+                                     "websocket": application.application_mapping["websocket"]})
+        config = uvicorn.Config(served, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="asgi-live-server", daemon=True)
+        self.thread.start()
+        poll_until(lambda: self.server.started, timeout=10, message="the ASGI server to start")
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+            self.server = None
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db, settings):
+    """A live server that speaks WebSocket too: use it where a test needs the push channel. Fixtures that take
+    ``live_server`` (inbox_login, demo_host) get this one in a module that overrides ``live_server`` with it."""
+    redis_url = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/14")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {**channel_layer_settings(redis_url)[0]["default"]["CONFIG"],
+                       "prefix": f"parley-test-{uuid.uuid4().hex[:8]}"},
+        }
+    }
+    server = AsgiLiveServer()
+    server.start()
+    yield server
+    server.stop()
+    connections.close_all()

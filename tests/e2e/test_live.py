@@ -1,0 +1,174 @@
+"""The push channel end to end (issue 13, points 1, 3 and 7): the widget on a page of another origin and the
+agent's inbox, in real Chromium, against config.asgi on uvicorn with a Redis channel layer.
+
+The latency test prints its figures (no timed assertion); the others pin what a user notices: a message that
+arrives while the connection is down is on the screen after it comes back, once; a page whose WebSocket is
+blocked by a proxy keeps working by polling and says nothing about it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Chat, Message
+from chat.services.messages import message_post
+from tests import factories
+from tests.e2e.test_widget import open_assigned_chat, start_chat
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROUNDS = 20
+
+
+@pytest.fixture
+def live_server(asgi_live_server):
+    """This module's pages are served by the ASGI server (inbox_login and demo_host take this one)."""
+    return asgi_live_server
+
+
+@pytest.fixture
+def queue(transactional_db):
+    return factories.QueueFactory(name="Sprzedaż")
+
+
+@pytest.fixture
+def agent(agent_factory, queue):
+    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
+
+
+@pytest.fixture
+def agent_context(new_context):
+    return new_context()
+
+
+@pytest.fixture
+def visitor_context(new_context):
+    return new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
+
+
+def live_open(page) -> None:
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+
+
+def widget_live_open(page) -> None:
+    expect(page.locator("#parley-widget")).to_have_attribute("data-live", "open")
+
+
+def conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue):
+    """The visitor starts a chat on the host page; it is assigned to Anna, who opens it in her inbox."""
+    agent_page = inbox_login(agent_context.new_page(), agent)
+    visitor = visitor_context.new_page()
+    visitor.goto(demo_host(queue))
+    start_chat(visitor)
+    open_assigned_chat_by_name(agent_page, "Zofia Nowak")
+    return agent_page, visitor
+
+
+def open_assigned_chat_by_name(agent_page, name):
+    agent_page.evaluate("window.__sameDocument = true")
+    open_assigned_chat(agent_page, name)
+
+
+def chat_of(name: str) -> Chat:
+    return Chat.objects.get(visitor_name=name)
+
+
+def test_messages_go_both_ways_by_push_and_the_latency_is_printed(
+    agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch, capsys
+):
+    agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
+    live_open(agent_page)
+    widget_live_open(visitor)
+
+    to_agent, to_visitor = [], []
+    for i in range(ROUNDS):
+        text = f"Pytanie {i}"
+        started = time.perf_counter()
+        visitor.fill(".composer textarea", text)
+        visitor.press(".composer textarea", "Enter")
+        expect(agent_page.locator("#messages .msg-client").last).to_contain_text(text, timeout=5000)
+        to_agent.append(time.perf_counter() - started)
+
+        reply = f"Odpowiedź {i}"
+        started = time.perf_counter()
+        agent_page.fill("#composer textarea", reply)
+        agent_page.press("#composer textarea", "Enter")
+        expect(visitor.locator(".msg-agent").last).to_contain_text(reply, timeout=5000)
+        to_visitor.append(time.perf_counter() - started)
+
+    # Every message came once, and over the open sockets (the polls stand down to one every 30 s).
+    assert agent_page.locator("#messages .msg-client").count() == ROUNDS
+    assert visitor.locator(".msg-agent").count() == ROUNDS
+    live_open(agent_page)
+    widget_live_open(visitor)
+    with capsys.disabled():
+        print(
+            f"\n[live latency] visitor message -> agent screen: p50 {statistics.median(to_agent) * 1000:.0f} ms, "
+            f"max {max(to_agent) * 1000:.0f} ms; agent reply -> widget: p50 {statistics.median(to_visitor) * 1000:.0f}"
+            f" ms, max {max(to_visitor) * 1000:.0f} ms ({ROUNDS} messages each way, from the key press to the "
+            f"message on the other screen)"
+        )
+
+
+def test_typing_shows_on_the_other_side_and_is_not_stored(
+    agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch
+):
+    agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
+    live_open(agent_page)
+    widget_live_open(visitor)
+    before = Message.objects.count()
+
+    visitor.type(".composer textarea", "Dzień dobry", delay=30)
+    expect(agent_page.get_by_test_id("typing")).to_be_visible()
+    expect(agent_page.get_by_test_id("typing")).to_be_hidden(timeout=6000)
+
+    agent_page.type("#composer textarea", "Już sprawdzam", delay=30)
+    expect(visitor.locator(".typing")).to_have_text("Anna pisze…")
+    assert Message.objects.count() == before
+
+
+def test_a_dropped_connection_catches_up_without_losing_a_message(
+    agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch, asgi_live_server
+):
+    agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
+    live_open(agent_page)
+    widget_live_open(visitor)
+    chat = chat_of("Zofia Nowak")
+
+    asgi_live_server.stop()  # every socket drops, as in a restart; the polls find no server either
+    expect(agent_page.locator("html")).not_to_have_attribute("data-live", "open")
+    for i in range(3):
+        message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=f"Gdy nikt nie słuchał {i}")
+    message_post(chat_id=chat.pk, sender=Message.Sender.AGENT, author_id=agent.pk, body="Odpowiedź w ciszy")
+    asgi_live_server.start()
+
+    live_open(agent_page)  # the extension reconnected by itself ...
+    widget_live_open(visitor)
+    for i in range(3):  # ... and the resync brought what was said meanwhile, once each
+        expect(agent_page.locator("#messages .msg-client", has_text=f"Gdy nikt nie słuchał {i}")).to_have_count(1)
+    expect(visitor.locator(".msg-agent", has_text="Odpowiedź w ciszy")).to_have_count(1)
+
+
+def test_a_blocked_websocket_falls_back_to_polling_and_says_nothing(
+    agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch
+):
+    # A proxy that refuses WebSockets: every attempt is closed before it opens.
+    for context in (agent_context, visitor_context):
+        context.route_web_socket("**/ws/**", lambda ws: ws.close())
+    agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
+
+    visitor.fill(".composer textarea", "Czy ktoś tu jest?")
+    visitor.press(".composer textarea", "Enter")
+    expect(agent_page.locator("#messages .msg-client").last).to_contain_text("Czy ktoś tu jest?")
+    agent_page.fill("#composer textarea", "Tak, słucham")
+    agent_page.press("#composer textarea", "Enter")
+    expect(visitor.locator(".msg-agent").last).to_contain_text("Tak, słucham")
+
+    assert agent_page.locator("html").get_attribute("data-live") is None
+    assert visitor.locator("#parley-widget").get_attribute("data-live") is None
+    expect(visitor.locator(".composer .error")).to_be_hidden()
+    expect(agent_page.locator(".flash-error")).to_have_count(0)
