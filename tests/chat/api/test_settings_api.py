@@ -142,6 +142,8 @@ def test_a_no_inbox_time_out_of_bounds_is_refused_naming_the_field(staff_api, va
                                HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json()["no_inbox_after"] == [message]
+    if value == 10:
+        assert response.json()["code"] == "too_short"
     card = ChatSettings.load()
     assert (card.no_inbox_after, card.max_concurrent_chats) == (60, 3)
 
