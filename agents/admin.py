@@ -111,6 +111,7 @@ class PresenceAdmin(ReadOnlyAdmin):
         "on_phone_call",
         "open_chats",
         "last_assigned_at",
+        "live_seen_at",
         "changed_at",
     )
     list_filter = ("logged_in", "on_phone_call", "pause_type")

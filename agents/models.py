@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.conditions import Where
+from core.conditions import P, Where
 
 
 class User(AbstractUser):
@@ -39,6 +39,13 @@ ACTIVE_AGENT = Where(is_active=True)
 # (``core.conditions``: ``.q()``, ``.sql()``, ``.holds(pause_type)``) of what the model, the admin and the
 # services refuse to delete.
 BUILT_IN_PAUSE_TYPE = Where(built_in=True)
+
+
+# An available agent whose inbox gave no sign of life since ``cutoff`` (``Presence.live_seen_at``): what the timed
+# rule "presence follows the open inbox" acts on (``chat.services.rules.presence_follow_inbox``) and the guard of
+# ``agents.services.presence_live_lost``. An agent already paused or logged out is left alone; one never seen
+# (NULL: a row written outside the services) too. docs/timed-rules.md, "Presence follows the open inbox".
+LIVE_SILENT = Where(logged_in=True, pause_type_id__isnull=True, live_seen_at__lte=P("cutoff"))
 
 
 class PauseTypeQuerySet(models.QuerySet):
@@ -110,6 +117,14 @@ class Presence(models.Model):
     on_phone_call = models.BooleanField(_("on a phone call"), default=False)
     open_chats = models.PositiveIntegerField(_("open chats"), default=0)
     last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True)
+    # The last sign of the agent's open inbox (its live connection's connect and heartbeat, the fallback poll, a
+    # log-in or a resume). Written at most once per ``LIVE_SEEN_EVERY`` (agents.services.presence_live_seen).
+    live_seen_at = models.DateTimeField(
+        _("inbox last seen at"),
+        null=True,
+        blank=True,
+        help_text=_("The last time the agent's inbox was open and connected."),
+    )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
@@ -120,6 +135,12 @@ class Presence(models.Model):
             models.Index(
                 fields=["open_chats"],
                 name="presence_available_idx",
+                condition=models.Q(logged_in=True, pause_type__isnull=True),
+            ),
+            # The rule "presence follows the open inbox" reads available agents by their last inbox sign.
+            models.Index(
+                fields=["live_seen_at"],
+                name="presence_live_seen_idx",
                 condition=models.Q(logged_in=True, pause_type__isnull=True),
             ),
         ]

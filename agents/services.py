@@ -11,11 +11,14 @@ to their queues: docs/routing.md). Refusals are :class:`core.errors.ApplicationE
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import BUILT_IN_PAUSE_TYPE, PauseType, Presence, PresenceEvent, User
+from agents.models import BUILT_IN_PAUSE_TYPE, LIVE_SILENT, PauseType, Presence, PresenceEvent, User
 from core.errors import ApplicationError
 from core.hooks import Hook
 from core.services import model_edit, model_save_unique
@@ -51,14 +54,18 @@ def _event(agent_id: int, kind: str, actor, now, pause_type_id=None, reason: str
 
 
 def presence_login(*, agent_id, actor: User | None = None) -> Presence:
+    """Log the agent in (available). It counts as a sign of his inbox (``live_seen_at``): he has the
+    card's "no inbox" time to open it before the rule takes him off (docs/timed-rules.md)."""
     presence = presence_get(agent_id=agent_id)
     now = timezone.now()
     with transaction.atomic():
         if Presence.objects.filter(pk=presence.pk, logged_in=False).update(
-            logged_in=True, pause_type=None, changed_at=now
+            logged_in=True, pause_type=None, changed_at=now, live_seen_at=now
         ):
             _event(presence.pk, PresenceEvent.Kind.LOGGED_IN, actor, now)
             agent_may_take_chats()
+        else:
+            Presence.objects.filter(pk=presence.pk).update(live_seen_at=now)
     presence.refresh_from_db()
     return presence
 
@@ -114,11 +121,14 @@ def presence_pause(*, agent_id, pause_type_id, actor: User | None = None, reason
 
 
 def presence_resume(*, agent_id, actor: User | None = None) -> Presence:
-    """End the agent's pause: he is available again (nothing happens when he was not paused)."""
+    """End the agent's pause: he is available again (nothing happens when he was not paused). Like a log-in, it
+    counts as a sign of his inbox."""
     presence = presence_get(agent_id=agent_id)
     now = timezone.now()
     with transaction.atomic():
-        if Presence.objects.filter(pk=presence.pk, pause_type__isnull=False).update(pause_type=None, changed_at=now):
+        if Presence.objects.filter(pk=presence.pk, pause_type__isnull=False).update(
+            pause_type=None, changed_at=now, live_seen_at=now
+        ):
             _event(presence.pk, PresenceEvent.Kind.RESUMED, actor, now)
             agent_may_take_chats()
     presence.refresh_from_db()
@@ -165,6 +175,62 @@ def presence_update(
     if logged_in is False:
         presence = presence_logout(agent_id=agent_id, actor=actor)
     return presence
+
+
+# --- presence follows the open inbox (docs/timed-rules.md) -----------------------------------------------------
+
+# At most one write of ``live_seen_at`` per agent in this time, however many tabs and heartbeats.
+LIVE_SEEN_EVERY = timedelta(seconds=10)
+# The reason written on the PresenceEvent when the rule takes an agent off for want of an open inbox.
+NO_INBOX_REASON = "no_inbox"
+
+
+def _mark_seen(agent_id, at: datetime, older_than: datetime) -> bool:
+    """One conditional UPDATE: ``live_seen_at = at`` where it is unset or older than ``older_than``."""
+    try:
+        agent_id = int(agent_id)
+    except (TypeError, ValueError):
+        return False
+    older = Q(live_seen_at__isnull=True) | Q(live_seen_at__lt=older_than)
+    return bool(Presence.objects.filter(older, pk=agent_id).update(live_seen_at=at))
+
+
+def presence_live_seen(*, agent_id, at: datetime | None = None) -> bool:
+    """The agent's inbox is open and connected now: its live connection's connect and every heartbeat, and the
+    inbox's fallback poll. One conditional UPDATE, written only when the last sign is older than
+    ``LIVE_SEEN_EVERY`` (10 s), so it is cheap to call often. Returns whether it wrote. Never raises, and changes
+    no state: an agent who was paused or logged out by the rule comes back by his own action."""
+    at = at or timezone.now()
+    return _mark_seen(agent_id, at, at - LIVE_SEEN_EVERY)
+
+
+def presence_live_closed(*, agent_id, at: datetime | None = None) -> bool:
+    """A live connection of the agent's inbox closed: seen until now (not throttled), so the card's time counts
+    from the close rather than from the last heartbeat. Safe to call when another tab is still open: it never
+    moves the clock back."""
+    at = at or timezone.now()
+    return _mark_seen(agent_id, at, at)
+
+
+def presence_live_lost(*, agent_id, seen_before: datetime, pause_type_id=None) -> str | None:
+    """The rule's act: an agent still available and not seen since ``seen_before`` (``LIVE_SILENT``, the guard of
+    one conditional UPDATE, so a heartbeat that came meanwhile wins and two workers act once) is put on the pause
+    ``pause_type_id``, or logged out when it is None (his chats then follow the log-out rule: the
+    :data:`agent_logged_out` hook). PresenceEvent with reason "no_inbox". Returns "paused", "logged_out" or None
+    (nothing to do)."""
+    now = timezone.now()
+    silent = Presence.objects.filter(LIVE_SILENT.q(cutoff=seen_before), pk=int(agent_id))
+    with transaction.atomic():
+        if pause_type_id is not None:
+            if not silent.update(pause_type_id=pause_type_id, changed_at=now):
+                return None
+            _event(int(agent_id), PresenceEvent.Kind.PAUSED, None, now, pause_type_id, NO_INBOX_REASON)
+            return "paused"
+        if not silent.update(logged_in=False, pause_type=None, changed_at=now):
+            return None
+        _event(int(agent_id), PresenceEvent.Kind.LOGGED_OUT, None, now, reason=NO_INBOX_REASON)
+    agent_logged_out(agent_id=int(agent_id), actor=None)
+    return "logged_out"
 
 
 # --- pause types ------------------------------------------------------------------------------------------------

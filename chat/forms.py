@@ -24,6 +24,8 @@ CARD_LABELS = {
     "inactivity_counted_from": _("Count inactivity from"),
     "no_reply_transfer_after": _("Transfer to another agent when no reply for [seconds]"),
     "no_reply_pause_type": _("Pause on no reply"),
+    "no_inbox_after": _("Act when an agent has had no open inbox for [seconds]"),
+    "no_inbox_pause_type": _("Pause when the inbox is closed"),
     "max_concurrent_chats": _("Maximum number of concurrent chats per agent"),
     "assign_during_phone_call": _("Assign chats to agents on a phone call"),
     "auto_add_to_crm": _("Add the client to the CRM automatically"),
@@ -59,6 +61,14 @@ CARD_HELP_TEXTS = {
     "no_reply_pause_type": _(
         "The pause an agent is put on when he did not answer the client's first message. Choose one of the "
         "built-in pauses (wrap-up, administrative, break, business task, callback progress) or your own."
+    ),
+    "no_inbox_after": _(
+        "An agent who closed the inbox (or lost the connection) for this long gets no more chats: he is put on "
+        "the pause below, or logged out, and his open chats go back to the queue for colleagues. Reopening the "
+        "inbox within this time changes nothing. 0 = never. Default: 60 seconds."
+    ),
+    "no_inbox_pause_type": _(
+        "The pause an agent without an open inbox is put on. Leave it empty to log him out (default)."
     ),
     "max_concurrent_chats": _("How many conversations one agent can hold at the same time. Default: 3."),
     "assign_during_phone_call": _(

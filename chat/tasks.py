@@ -15,7 +15,7 @@ def dispatch_task() -> int:
 
 from chat.messenger import tasks as _messenger_tasks  # noqa: E402,F401  (autodiscovery finds only chat.tasks)
 
-# --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py and 0009) ---
+# --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py, 0009, 0011) ---
 # Each task only calls its service; the services are idempotent, so a redelivered task (acks_late) is harmless.
 
 
@@ -25,6 +25,14 @@ def transfer_unanswered_chats() -> int:
     from chat.services.rules import chats_transfer_unanswered
 
     return chats_transfer_unanswered()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def presence_follow_inbox() -> int:
+    """Presence follows the open inbox: agents without one for too long are paused or logged out."""
+    from chat.services.rules import presence_follow_inbox as follow
+
+    return follow()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -73,7 +73,7 @@ class ChatSettingsAdmin(admin.ModelAdmin):
     inlines = [AgentStrategyStepInline, ChatStrategyStepInline]
     change_form_template = "admin/chat/chatsettings/change_form.html"
     # The strategy lists are shown right after this fieldset (the seed's order: 5, 6, 13, then 10 and 11).
-    inlines_after_fieldset = 3
+    inlines_after_fieldset = 4
     fieldsets = [
         (
             _("Close a conversation inactive for X seconds"),
@@ -87,6 +87,7 @@ class ChatSettingsAdmin(admin.ModelAdmin):
             },
         ),
         (_("No reply from the agent"), {"fields": ["no_reply_transfer_after", "no_reply_pause_type"]}),
+        (_("Agent without an open inbox"), {"fields": ["no_inbox_after", "no_inbox_pause_type"]}),
         (
             _("Assigning chats"),
             {"fields": ["max_concurrent_chats", "assign_during_phone_call", "stop_auto_assign_after_hours"]},

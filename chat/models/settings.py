@@ -24,6 +24,10 @@ DELETE_CHATS_AFTER_DAYS_MAX = 3650  # ten years
 STOP_AUTO_ASSIGN_HOURS_MAX = 365 * 24  # one year
 FILE_MAX_SIZE_MB_MAX = 100
 FILE_DOWNLOAD_HOURS_MAX = 365 * 24  # one year
+NO_INBOX_AFTER_MAX = 24 * 60 * 60  # seconds: one day
+# The smallest "no inbox" time other than 0 (never): the inbox's live connection gives a sign every 20 s, the
+# rule runs every 15 s; below this an agent with his inbox open could be taken off between two heartbeats.
+NO_INBOX_AFTER_MIN = 30
 
 # The card's numbers: field -> (smallest, largest) value; 0 means "off" or "never" where it is allowed.
 CARD_NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
@@ -36,6 +40,7 @@ CARD_NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
     "stop_auto_assign_after_hours": (0, STOP_AUTO_ASSIGN_HOURS_MAX),
     "file_max_size_mb": (1, FILE_MAX_SIZE_MB_MAX),
     "file_download_hours": (1, FILE_DOWNLOAD_HOURS_MAX),
+    "no_inbox_after": (0, NO_INBOX_AFTER_MAX),  # and 0 or at least NO_INBOX_AFTER_MIN: ``clean()``
 }
 
 
@@ -124,6 +129,21 @@ class ChatSettings(models.Model):
     file_download_hours = models.PositiveIntegerField(
         _("time the client can download a file [hours]"), default=24, validators=_bounded("file_download_hours")
     )
+    # Presence follows the open inbox (issue 13; SPEC.md "Rules added after the first release")
+    no_inbox_after = models.PositiveIntegerField(
+        _("when an agent has no open inbox for [s] (0 = never)"),
+        default=60,
+        validators=_bounded("no_inbox_after"),
+    )
+    no_inbox_pause_type = models.ForeignKey(
+        "agents.PauseType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pause when the inbox is closed"),
+        help_text=_("The pause an agent without an open inbox is put on; none: he is logged out."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -137,6 +157,10 @@ class ChatSettings(models.Model):
             models.CheckConstraint(condition=models.Q(file_max_size_mb__gte=1), name="chat_settings_file_size_gte_1"),
             models.CheckConstraint(
                 condition=models.Q(file_download_hours__gte=1), name="chat_settings_download_hours_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(no_inbox_after=0) | models.Q(no_inbox_after__gte=NO_INBOX_AFTER_MIN),
+                name="chat_settings_no_inbox_after_0_or_min",
             ),
             # The upper bounds, also in the database: a value written behind the services' back cannot
             # make a timed rule fail at every run.
@@ -165,6 +189,12 @@ class ChatSettings(models.Model):
         errors = {}
         if self.welcome_message_when != self.WelcomeWhen.NEVER and not (self.welcome_message_text or "").strip():
             errors["welcome_message_text"] = _("Write the welcome message, or choose never to send it.")
+        if self.no_inbox_after is not None and 0 < self.no_inbox_after < NO_INBOX_AFTER_MIN:
+            errors["no_inbox_after"] = ValidationError(
+                _("Set 0 (never) or at least %(min)d seconds: an open inbox gives a sign every 20 seconds."),
+                code="too_short",
+                params={"min": NO_INBOX_AFTER_MIN},
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -14,11 +14,13 @@ from .chats import REQUEUE_LOGGED_OUT, chat_requeue
 from .errors import ChatError
 
 
-def chats_requeue_for_logout(*, agent_id: int, actor: User | None = None) -> int:
+def chats_requeue_for_logout(
+    *, agent_id: int, actor: User | None = None, reason: str = REQUEUE_LOGGED_OUT
+) -> int:
     """After an agent's log-out committed: every customer chat still assigned to him goes back to the head of
     its queue, each in its own transaction (chat lock, then his Presence row: the global lock order), recording
-    TRANSFERRED with reason "agent_logged_out", and is dispatched to others. Internal chats stay. Returns how
-    many went back."""
+    TRANSFERRED with ``reason`` ("agent_logged_out"; "no_inbox" when the rule "presence follows the open inbox"
+    paused him), and is dispatched to others. Internal chats stay. Returns how many went back."""
     open_ids = list(
         Chat.objects.filter(HOLDS_SLOT.q(), agent_id=agent_id)
         .order_by("id")
@@ -27,7 +29,7 @@ def chats_requeue_for_logout(*, agent_id: int, actor: User | None = None) -> int
     requeued = 0
     for chat_id in open_ids:
         try:
-            chat_requeue(chat_id=chat_id, reason=REQUEUE_LOGGED_OUT, actor=actor, agent_id=agent_id)
+            chat_requeue(chat_id=chat_id, reason=reason, actor=actor, agent_id=agent_id)
         except ChatError:
             continue  # closed or moved meanwhile: nothing left to free
         requeued += 1

@@ -29,6 +29,9 @@ STRATEGY_KINDS: dict[str, tuple[type[models.Model], list[str], str]] = {
     "chat": (ChatStrategyStep, list(ChatOrderCode.values), "chat_strategy_order"),
 }
 
+# The card's pause types: each takes a PauseType, its id or None.
+PAUSE_TYPE_FIELDS: tuple[str, ...] = ("no_reply_pause_type", "no_inbox_pause_type")
+
 # The card's parameters that can be changed (everything but the key and the timestamp).
 EDITABLE_FIELDS: frozenset[str] = frozenset(
     field.name for field in ChatSettings._meta.concrete_fields if field.editable and not field.primary_key
@@ -105,13 +108,13 @@ def _chat_error_from(exc: ValidationError) -> ChatError:
 def chat_settings_update(*, actor=None, **fields: Any) -> ChatSettings:
     """Change parameters of the card; ``fields`` are the card's field names (see DESIGN.md "Contracts").
 
-    ``no_reply_pause_type`` takes a PauseType, its id or None. ``agent_strategy_order`` and
+    ``no_reply_pause_type`` and ``no_inbox_pause_type`` take a PauseType, its id or None. ``agent_strategy_order`` and
     ``chat_strategy_order`` (lists of codes) are accepted too and stored in the same transaction.
     The whole card is validated (``full_clean``) before anything is saved; after commit a dispatch
     runs, since capacity and phone-call rules may have changed who is eligible.
     """
     orders = {kind: fields.pop(STRATEGY_KINDS[kind][2]) for kind in STRATEGY_KINDS if STRATEGY_KINDS[kind][2] in fields}
-    unknown = sorted(set(fields) - EDITABLE_FIELDS - {"no_reply_pause_type_id"})
+    unknown = sorted(set(fields) - EDITABLE_FIELDS - {f"{name}_id" for name in PAUSE_TYPE_FIELDS})
     if unknown:
         raise ChatError(
             _("Unknown parameter: %(name)s.") % {"name": ", ".join(unknown)}, field=unknown[0], code="unknown_field"
@@ -124,9 +127,10 @@ def chat_settings_update(*, actor=None, **fields: Any) -> ChatSettings:
         card = ChatSettings.objects.select_for_update().get(pk=ChatSettings.SINGLETON_PK)
         changed = []
         for name, value in fields.items():
-            if name in ("no_reply_pause_type", "no_reply_pause_type_id") and not isinstance(value, models.Model):
+            base = name.removesuffix("_id")
+            if base in PAUSE_TYPE_FIELDS and not isinstance(value, models.Model):
                 # An id (API) or None; full_clean checks that the pause type exists.
-                name, value = "no_reply_pause_type_id", (None if value in (None, "") else value)
+                name, value = f"{base}_id", (None if value in (None, "") else value)
             if getattr(card, name) != value:
                 changed.append(name)
             setattr(card, name, value)

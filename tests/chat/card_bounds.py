@@ -15,6 +15,7 @@ MAXIMUM = {
     "stop_auto_assign_after_hours": 8760,
     "file_max_size_mb": 100,
     "file_download_hours": 8760,
+    "no_inbox_after": 86_400,
 }
 # name, refused value, the largest accepted value: one past each maximum, and the reproductions.
 TOO_LARGE = [pytest.param(name, high + 1, high, id=f"{name}-max+1") for name, high in MAXIMUM.items()] + [

@@ -29,6 +29,8 @@ def card_post_data(card: ChatSettings, *, agent_order=None, chat_order=None, **o
         "stop_auto_assign_after_hours": card.stop_auto_assign_after_hours,
         "file_max_size_mb": card.file_max_size_mb,
         "file_download_hours": card.file_download_hours,
+        "no_inbox_after": card.no_inbox_after,
+        "no_inbox_pause_type": card.no_inbox_pause_type_id or "",
         "_save": "Save",
     }
     for name in ("assign_during_phone_call", "auto_add_to_crm", "file_upload_enabled"):
@@ -141,6 +143,22 @@ def test_card_save_changes_the_values_and_both_orders(admin, english):
     assert card.chat_strategy_order == new_chat
 
 
+def test_card_saves_what_an_agent_without_an_open_inbox_gets(admin):
+    html = admin.get(CARD_URL).content.decode()
+    assert "Agent bez otwartej skrzynki" in html  # the group, in Polish by default
+    pause = PauseType.objects.get(code="administrative")
+
+    response = admin.post(CARD_URL, card_post_data(ChatSettings.load(), no_inbox_after=120,
+                                                   no_inbox_pause_type=pause.pk))
+
+    assert response.status_code == 302
+    card = ChatSettings.load()
+    assert (card.no_inbox_after, card.no_inbox_pause_type) == (120, pause)
+    admin.post(CARD_URL, card_post_data(card, no_inbox_after=0, no_inbox_pause_type=""))
+    card = ChatSettings.load()
+    assert (card.no_inbox_after, card.no_inbox_pause_type) == (0, None)
+
+
 def test_card_save_asks_for_a_dispatch_after_commit(admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         admin.post(CARD_URL, card_post_data(ChatSettings.load(), max_concurrent_chats=4))
@@ -186,6 +204,16 @@ BAD_VALUES = [
                  "Select a valid choice. That choice is not one of the available choices.", id="unknown-pause-type"),
     pytest.param({"max_concurrent_chats": ""}, "max_concurrent_chats", "This field is required.",
                  id="max-chats-missing"),
+    pytest.param({"no_inbox_after": -1}, "no_inbox_after",
+                 "Ensure this value is greater than or equal to 0.", id="no-inbox-negative"),
+    pytest.param({"no_inbox_after": 10}, "no_inbox_after",
+                 "Set 0 (never) or at least 30 seconds: an open inbox gives a sign every 20 seconds.",
+                 id="no-inbox-shorter-than-heartbeats"),
+    pytest.param({"no_inbox_after": 86_401}, "no_inbox_after",
+                 "Ensure this value is less than or equal to 86400.", id="no-inbox-over-a-day"),
+    pytest.param({"no_inbox_pause_type": 999999}, "no_inbox_pause_type",
+                 "Select a valid choice. That choice is not one of the available choices.",
+                 id="no-inbox-unknown-pause-type"),
 ]
 
 

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from agents.models import PauseType
 from chat.models import AGENT_STRATEGY_CHOICES, CHAT_STRATEGY_CHOICES, ChatSettings
-from chat.services.settings import chat_settings_update
+from chat.services.settings import PAUSE_TYPE_FIELDS, chat_settings_update
 from core.rest.permissions import IsStaffOrReadOnly
 from core.rest.serializers import ErrorOutput
 
@@ -39,6 +39,8 @@ class SettingsOutput(serializers.ModelSerializer):
             "file_upload_enabled",
             "file_max_size_mb",
             "file_download_hours",
+            "no_inbox_after",
+            "no_inbox_pause_type",
             "updated_at",
         ]
 
@@ -82,6 +84,11 @@ class SettingsApi(APIView):
         file_upload_enabled = serializers.BooleanField(required=False)
         file_max_size_mb = _card_number("file_max_size_mb")
         file_download_hours = _card_number("file_download_hours")
+        no_inbox_after = _card_number("no_inbox_after")
+        no_inbox_pause_type = serializers.PrimaryKeyRelatedField(
+            queryset=PauseType.objects.all(), allow_null=True, required=False,
+            help_text="The pause an agent without an open inbox is put on; null: he is logged out.",
+        )
 
     @staticmethod
     def _output(card: ChatSettings) -> dict:
@@ -118,8 +125,8 @@ class SettingsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        if "no_reply_pause_type" in fields:
-            pause_type = fields["no_reply_pause_type"]
-            fields["no_reply_pause_type"] = pause_type.pk if pause_type else None
+        for name in PAUSE_TYPE_FIELDS:
+            if name in fields:
+                fields[name] = fields[name].pk if fields[name] else None
         card = chat_settings_update(actor=request.user, **fields)
         return Response(self._output(ChatSettings.objects.get(pk=card.pk)))

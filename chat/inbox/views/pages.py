@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from agents.services import presence_live_seen
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import waited
@@ -165,7 +166,10 @@ def chat_detail(request, chat_id: int):
 @require_GET
 @agent_view
 def live(request):
-    """The sidebar poll: 204 when nothing changed, else the new sidebar and (out of band) the presence bar."""
+    """The sidebar poll: 204 when nothing changed, else the new sidebar and (out of band) the presence bar.
+    Every poll is a sign of the open inbox (``presence_live_seen``: one conditional UPDATE, written at most once
+    per 10 s), so presence follows the inbox whether it is pushed to or polls."""
+    presence_live_seen(agent_id=request.user.pk)
     current = request.GET.get("chat")
     current_chat_id = int(current) if current and current.isdigit() else None
     version, sidebar_html, presence_html = _render_sidebar(request, current_chat_id=current_chat_id)

@@ -23,6 +23,7 @@ from datetime import datetime
 from ..dispatch import dispatch
 from .close_inactive import chats_close_inactive, inactive_due
 from .expire_attachments import attachments_expire
+from .follow_inbox import REQUEUE_NO_INBOX, presence_follow_inbox, silent_agents
 from .orphan_files import ORPHAN_FILE_GRACE, orphan_files_delete
 from .purge_closed import chats_purge_closed
 from .stop_auto_assign import chats_stop_auto_assign, halting_due
@@ -31,6 +32,7 @@ from .transfer_unanswered import NO_REPLY_REASON, chats_transfer_unanswered, una
 __all__ = [
     "NO_REPLY_REASON",
     "ORPHAN_FILE_GRACE",
+    "REQUEUE_NO_INBOX",
     "RULES",
     "attachments_expire",
     "chats_close_inactive",
@@ -41,7 +43,9 @@ __all__ = [
     "halting_due",
     "inactive_due",
     "orphan_files_delete",
+    "presence_follow_inbox",
     "rule_register",
+    "silent_agents",
     "unanswered_due",
 ]
 
@@ -54,6 +58,7 @@ def dispatch_sweep(*, now: datetime | None = None) -> int:
 # name -> (service, what its number means), in schedule order; used by run_chat_rules and the docs.
 RULES: dict[str, tuple[Callable[..., int], str]] = {
     "transfer_unanswered": (chats_transfer_unanswered, "chats transferred for no reply"),
+    "follow_inbox": (presence_follow_inbox, "agents without an open inbox paused or logged out"),
     "close_inactive": (chats_close_inactive, "inactive chats closed"),
     "stop_auto_assign": (chats_stop_auto_assign, "chats no longer auto-assigned"),
     "expire_attachments": (attachments_expire, "attachments expired"),

@@ -9,7 +9,7 @@ CONTRACT_KEYS = {
     "inactivity_counted_from", "no_reply_transfer_after", "no_reply_pause_type", "max_concurrent_chats",
     "assign_during_phone_call", "auto_add_to_crm", "welcome_message_when", "welcome_message_text",
     "agent_strategy_order", "chat_strategy_order", "delete_chats_after_days", "stop_auto_assign_after_hours",
-    "file_upload_enabled", "file_max_size_mb", "file_download_hours",
+    "file_upload_enabled", "file_max_size_mb", "file_download_hours", "no_inbox_after", "no_inbox_pause_type",
 }
 URL = "/api/v1/settings/"
 
@@ -111,6 +111,47 @@ def test_unknown_pause_type_id_is_refused(staff_api):
     response = staff_api.patch(URL, {"no_reply_pause_type": 999999}, format="json")
     assert response.status_code == 400
     assert "no_reply_pause_type" in response.json()
+
+
+def test_the_card_says_what_an_agent_without_an_open_inbox_gets_by_default(agent_api):
+    data = agent_api.get(URL).json()
+    assert (data["no_inbox_after"], data["no_inbox_pause_type"]) == (60, None)  # logged out after a minute
+
+
+def test_staff_choose_a_pause_for_agents_without_an_open_inbox(staff_api):
+    from agents.models import PauseType
+
+    pause = PauseType.objects.get(code="break")
+    response = staff_api.patch(URL, {"no_inbox_after": 90, "no_inbox_pause_type": pause.pk}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["no_inbox_after"], response.json()["no_inbox_pause_type"]) == (90, pause.pk)
+    response = staff_api.patch(URL, {"no_inbox_pause_type": None}, format="json")
+    assert ChatSettings.load().no_inbox_pause_type_id is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (10, "Set 0 (never) or at least 30 seconds: an open inbox gives a sign every 20 seconds."),
+        (-1, "Ensure this value is greater than or equal to 0."),
+        (86_401, "Ensure this value is less than or equal to 86400."),
+    ],
+)
+def test_a_no_inbox_time_out_of_bounds_is_refused_naming_the_field(staff_api, value, message):
+    response = staff_api.patch(URL, {"no_inbox_after": value, "max_concurrent_chats": 7}, format="json",
+                               HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["no_inbox_after"] == [message]
+    if value == 10:
+        assert response.json()["code"] == "too_short"
+    card = ChatSettings.load()
+    assert (card.no_inbox_after, card.max_concurrent_chats) == (60, 3)
+
+
+def test_an_unknown_pause_for_agents_without_an_inbox_is_refused(staff_api):
+    response = staff_api.patch(URL, {"no_inbox_pause_type": 999999}, format="json")
+    assert response.status_code == 400
+    assert "no_inbox_pause_type" in response.json()
 
 
 def test_malformed_json_is_a_400_with_a_message(staff_api):

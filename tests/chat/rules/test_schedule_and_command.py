@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     "chat.tasks.transfer_unanswered_chats": 5,
+    "chat.tasks.presence_follow_inbox": 15,
     "chat.tasks.dispatch_task": 15,
     "chat.tasks.close_inactive_chats": 30,
     "chat.tasks.stop_auto_assign": 60,
@@ -96,10 +97,10 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
     call_command("run_chat_rules", stdout=out)
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "transfer_unanswered", "close_inactive", "stop_auto_assign", "expire_attachments", "purge_closed",
-        "delete_orphan_files", "dispatch", "messenger_outbox",
+        "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign", "expire_attachments",
+        "purge_closed", "delete_orphan_files", "dispatch", "messenger_outbox",
     ]
-    assert lines[1].startswith("close_inactive: 1 inactive chats closed (")
+    assert lines[2].startswith("close_inactive: 1 inactive chats closed (")
 
 
 def test_run_chat_rules_can_run_one_rule(clock, make_chat):

@@ -180,3 +180,41 @@ def test_two_processes_deleting_orphan_files_at_once_remove_every_orphan_and_not
     assert all(path.exists() for path in kept)
     root = Path(settings.MEDIA_ROOT) / "attachments"
     assert not [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]  # no empty folder left
+
+
+def test_two_processes_taking_off_agents_without_an_inbox_at_once_act_once_per_agent():
+    from agents.models import PresenceEvent
+    from chat.models import QueueMembership
+
+    long_ago = timezone.now() - timedelta(minutes=10)
+    queue = factories.QueueFactory(name="Race")
+    silent = [factories.UserFactory() for _ in range(40)]
+    chats = []
+    for agent in silent:
+        QueueMembership.objects.create(agent=agent, queue=queue)
+        Presence.objects.create(agent=agent, logged_in=True, open_chats=2, live_seen_at=long_ago)
+        chats += [
+            Chat(channel="website", status="assigned", agent=agent, queue=queue, created_at=long_ago,
+                 queued_at=long_ago, assigned_at=long_ago, last_heartbeat_at=timezone.now())
+            for _ in range(2)
+        ]
+    Chat.objects.bulk_create(chats)
+    present = factories.UserFactory()  # his inbox is open: he stays, and gets what the others leave
+    QueueMembership.objects.create(agent=present, queue=queue)
+    Presence.objects.create(agent=present, logged_in=True, live_seen_at=timezone.now())
+
+    results = run_rule_in_processes("follow_inbox")
+
+    assert sum(results) == 40
+    assert not Presence.objects.filter(agent__in=silent, logged_in=True).exists()
+    per_agent = PresenceEvent.objects.filter(kind="logged_out", reason="no_inbox").values("agent").annotate(
+        n=Count("id")
+    )
+    assert {row["n"] for row in per_agent} == {1} and per_agent.count() == 40
+    per_chat = ChatEvent.objects.filter(kind="transferred", reason="agent_logged_out").values("chat").annotate(
+        n=Count("id")
+    )
+    assert {row["n"] for row in per_chat} == {1} and per_chat.count() == 80
+    assert not Chat.objects.filter(agent__in=silent).exists()
+    assert Presence.objects.get(agent=present).logged_in
+    assert set(Presence.objects.filter(agent__in=silent).values_list("open_chats", flat=True)) == {0}
