@@ -19,6 +19,7 @@ from collections import deque
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from agents.services import presence_live_closed, presence_live_seen
 from chat.selectors import live_chat_visible, live_listener_get, live_queue_ids
 from chat.services.live import LiveEvent
 from chat.services.live.broadcast import (
@@ -94,6 +95,13 @@ class InboxConsumer(_LiveConsumer):
 
     async def heartbeat(self) -> None:
         """The page is open: presence follows it (docs/live.md, "Presence follows the inbox")."""
+        await database_sync_to_async(presence_live_seen)(agent_id=self.user_id)
+
+    async def disconnect(self, code) -> None:
+        await super().disconnect(code)
+        if getattr(self, "user_id", None) is not None:
+            # The no-inbox time counts from now (another tab still open keeps saying "seen").
+            await database_sync_to_async(presence_live_closed)(agent_id=self.user_id)
 
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None

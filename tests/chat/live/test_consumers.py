@@ -8,13 +8,16 @@ communicator, on the in-memory layer of the test settings; events are published 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
+from agents.models import Presence
 from chat.models import Chat
 from chat.services.live import LiveEvent, live_publish
 from chat.services.visitors import visitor_token_issue
@@ -242,3 +245,17 @@ async def test_typing_reaches_the_other_side_once_per_interval_and_names_the_age
     assert await receives_nothing(visitor)  # an agent does not hear his own typing echoed as the visitor's
     await visitor.disconnect()
     await agent.disconnect()
+
+
+# --- presence follows the open inbox --------------------------------------------------------------------------
+
+
+async def test_an_open_inbox_socket_is_the_agents_heartbeat(world):
+    long_ago = timezone.now() - timedelta(minutes=10)
+    await database_sync_to_async(Presence.objects.filter(agent=world["anna"]).update)(live_seen_at=long_ago)
+    socket, _, _ = await inbox_socket(world["anna"])
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=2) == {"kind": "pong"}
+    presence = await database_sync_to_async(Presence.objects.get)(agent=world["anna"])
+    assert presence.live_seen_at > timezone.now() - timedelta(seconds=5)
+    await socket.disconnect()
