@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import statistics
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from chat.models import Chat, Message
+from agents.models import Presence
+from chat.models import Chat, ChatSettings, Message
+from chat.services.chats import chat_start
 from chat.services.messages import message_post
+from chat.services.rules.follow_inbox import presence_follow_inbox
 from tests import factories
 from tests.e2e.test_widget import open_assigned_chat, start_chat
+from tests.polling import poll_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -172,3 +179,36 @@ def test_a_blocked_websocket_falls_back_to_polling_and_says_nothing(
     assert visitor.locator("#parley-widget").get_attribute("data-live") is None
     expect(visitor.locator(".composer .error")).to_be_hidden()
     expect(agent_page.locator(".flash-error")).to_have_count(0)
+
+
+def test_closing_the_inbox_takes_the_agent_off_and_the_next_chat_goes_to_a_colleague(
+    new_context, inbox_login, agent_factory, queue, eager_dispatch, settings
+):
+    """Point 4: an agent who closes his inbox is no longer given chats once the card's time has passed (the
+    rule runs under a clock moved past it); a colleague whose inbox stays open keeps getting them."""
+    settings.LIVE_HEARTBEAT_SECONDS = 1  # the open page says "still here" every second
+    anna = agent_factory(queue=queue, username="anna", first_name="Anna", logged_in=False)
+    bartek = agent_factory(queue=queue, username="bartek", first_name="Bartek", logged_in=False)
+    anna_context = new_context()
+    anna_page = inbox_login(anna_context.new_page(), anna)
+    bartek_page = inbox_login(new_context().new_page(), bartek)
+    live_open(anna_page)
+    live_open(bartek_page)
+    seen_open = Presence.objects.get(agent=anna).live_seen_at
+
+    anna_context.close()  # Anna closes the browser
+    poll_until(lambda: Presence.objects.get(agent=anna).live_seen_at > seen_open, message="the close to be noted")
+
+    later = timezone.now() + timedelta(seconds=ChatSettings.load().no_inbox_after + 1)
+    with time_machine.travel(later, tick=True):
+        # Bartek's open page keeps saying so in the moved clock too.
+        poll_until(lambda: Presence.objects.get(agent=bartek).live_seen_at >= later, message="Bartek's heartbeat")
+        assert presence_follow_inbox() == 1
+        assert not Presence.objects.get(agent=anna).logged_in
+        assert Presence.objects.get(agent=bartek).logged_in
+
+        chat = chat_start(channel=Chat.Channel.WEBSITE, queue_id=queue.pk, visitor_name="Nowy Klient",
+                          visitor_key="n" * 32)
+        chat.refresh_from_db()
+        assert chat.agent_id == bartek.pk
+        expect(bartek_page.locator("[data-testid=my-chats] .chat-item", has_text="Nowy Klient")).to_be_visible()
