@@ -136,7 +136,7 @@ def strict_host(live_server, settings):
         ).encode()
         policy = (
             f"default-src 'none'; script-src {live_server.url}; style-src {live_server.url}; "
-            f"connect-src {live_server.url}"
+            f"connect-src {live_server.url} {live_server.url.replace('http', 'ws', 1)}"
         )
 
         class Handler(BaseHTTPRequestHandler):
