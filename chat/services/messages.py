@@ -14,6 +14,7 @@ from core.hooks import Hook
 from .assignment import get_agent
 from .chats import lock_chat
 from .errors import ChatError
+from .live.publish import live_message
 
 MAX_BODY = 10000
 
@@ -97,6 +98,7 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
                 updates.update(awaiting_reply_since=None, agent_replied_at=now)
         if updates:
             Chat.objects.filter(pk=chat.pk).update(**updates)
+        live_message(chat_id=chat.pk, message_id=message.pk, agents=[chat.agent_id, chat.initiator_id])
         if outgoing_messenger:
             transaction.on_commit(partial(messenger_reply_stored, message_id=message.pk))
     message.created = True
