@@ -178,6 +178,9 @@ elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset).")
 else:
     CACHES = {"default": DATABASE_CACHE}
+# Sessions are read through that cache (written to both): the inbox's cheap polls find the user id without a
+# query (docs/decisions.md, "Cheap polls").
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Celery ---------------------------------------------------------------
 # Embedded default: a filesystem broker under var/ shared by web, worker and
