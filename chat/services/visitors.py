@@ -106,14 +106,23 @@ def visitor_token_issue(*, chat_id: int) -> str:
 
 
 def visitor_chat_authenticate(*, chat_id: int, token: str) -> Chat | None:
-    """The chat the token opens, or None (wrong token, another chat's token, no such chat)."""
+    """The chat the token opens, or None (wrong token, another chat's token, no such chat).
+
+    The cache's copy of the chat's token hash answers first: then the chat is returned as its id only
+    (``Chat(pk=…)``, unsaved: callers use its id and read what else they need). Without a copy the database
+    answers, and a match leaves the copy for the next request."""
     if not token or not chat_id:
         return None
+    cached = cache.get(visitor_token_cache_key(chat_id))
+    if cached is not None and visitor_chat_id_cached(chat_id=chat_id, token=token, cached_hash=cached):
+        return Chat(pk=int(chat_id), channel=Chat.Channel.WEBSITE)
     chat = Chat.objects.filter(pk=chat_id, channel=Chat.Channel.WEBSITE).first()
     if chat is None or not chat.visitor_token_hash:
         return None
     if not hmac.compare_digest(chat.visitor_token_hash.encode(), visitor_token_hash(token).encode()):
         return None
+    if not transaction.get_connection().in_atomic_block:  # a hash read inside a transaction may yet roll back
+        visitor_token_remember(chat_id=chat.pk, token_hash=chat.visitor_token_hash)
     return chat
 
 

@@ -220,7 +220,7 @@ CORS_URLS_REGEX = r"^/widget/.*$"
 CORS_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS", "http://localhost:8001,http://127.0.0.1:8001")
 CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
 # The widget saves downloaded files under their own name and honours Retry-After.
-CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After", "X-Parley-Version"]
 WIDGET_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("WIDGET_HEARTBEAT_TIMEOUT_SECONDS", "90"))
 # Signed identities (docs/inbox.md, "Signed identities"): the host page signs its logged-in visitor's
 # e-mail with HMAC-SHA256 and this secret; empty = off (every typed e-mail is a claim). Several secrets,
