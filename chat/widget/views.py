@@ -187,6 +187,7 @@ class WidgetMessagesApi(WidgetApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = message_post(chat_id=self.chat.pk, sender=Message.Sender.CLIENT, body=data.validated_data["body"])
+        message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # a new message has none
         return Response(WidgetMessageOutput(message).data, status=status.HTTP_201_CREATED)
 
 

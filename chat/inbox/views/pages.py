@@ -112,6 +112,22 @@ def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: st
     }
 
 
+def composer_context(request, chat: Chat) -> dict:
+    """What the composer alone needs (its answer to a reply or an upload): not the chat's messages, history or
+    transfer targets (``chat_context``)."""
+    card = ChatSettings.load()
+    return {
+        "chat": chat,
+        "is_mine": chat.agent_id == request.user.pk,
+        "is_internal": chat.channel == Chat.Channel.INTERNAL,
+        "reply_form": ReplyForm(),
+        "upload_form": UploadForm(),
+        "files_enabled": card.file_upload_enabled,
+        "file_max_size_mb": card.file_max_size_mb,
+        "file_download_hours": card.file_download_hours,
+    }
+
+
 def _internal_peer(chat: Chat, user):
     if chat.channel != Chat.Channel.INTERNAL:
         return None
