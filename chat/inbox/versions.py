@@ -10,6 +10,9 @@ that moved or is missing — takes the full path, which checks everything as bef
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 from django.contrib.auth import SESSION_KEY
 from django.core.signing import BadSignature, Signer
 
@@ -19,16 +22,33 @@ from chat.services.live.versions import EVERYONE, agent_key, chat_key, queue_key
 SIGNER = Signer(salt="parley.inbox.poll")
 
 
-def _token(user_id: int, versions: dict[str, int]) -> str:
-    return SIGNER.sign(f"{user_id}|" + "~".join(f"{key}.{value}" for key, value in versions.items()))
+def _token(user_id: int, versions: dict[str, int], *, until: int = 0) -> str:
+    pairs = "~".join(f"{key}.{value}" for key, value in versions.items())
+    return SIGNER.sign(f"{user_id}|{until}|{pairs}")
 
 
-def sidebar_token(*, user) -> str:
+def sidebar_versions(*, user) -> dict[str, int]:
     """What the sidebar follows: the agent's own counter (his chats, internal chats, unread counts, presence,
     memberships), each of his queues' (their waiting lists) and everyone's (the card, pause types, queues).
     Read before the sidebar's queries."""
     queue_ids = sorted(queue_ids_of(user=user).values_list("queue_id", flat=True))
-    return _token(user.pk, versions_get([agent_key(user.pk), EVERYONE, *(queue_key(q) for q in queue_ids)]))
+    return versions_get([agent_key(user.pk), EVERYONE, *(queue_key(q) for q in queue_ids)])
+
+
+def sidebar_token(*, user, versions: dict[str, int], waiting_since: list[datetime]) -> str:
+    """The sidebar's token: its versions, and the moment its first "waiting …" text goes stale (the page shows
+    how long each chat waits: "45 s", "12 min", "1 h 35 min", "3 d 4 h"), after which its poll renders again."""
+    now = time.time()
+    until = min((_next_text_change(since.timestamp(), now) for since in waiting_since), default=0)
+    return _token(user.pk, versions, until=int(until))
+
+
+def _next_text_change(since: float, now: float) -> float:
+    """When ``presentation.waited`` of ``since`` shows something else than now: the next second under a minute,
+    the next minute under a day, the next hour after."""
+    waited = max(0.0, now - since)
+    step = 1 if waited < 60 else 60 if waited < 86400 else 3600
+    return since + (int(waited // step) + 1) * step
 
 
 def chat_token(*, user, chat_id: int) -> str:
@@ -46,8 +66,10 @@ def poll_unchanged(request) -> bool:
         payload = SIGNER.unsign(token)
     except BadSignature:
         return False
-    user_id, _sep, pairs = payload.partition("|")
+    user_id, until, pairs = (payload.split("|", 2) + ["", ""])[:3]
     if str(request.session.get(SESSION_KEY, "")) != user_id or not pairs:
+        return False
+    if until and until != "0" and time.time() >= int(until):
         return False
     wanted = dict(pair.rsplit(".", 1) for pair in pairs.split("~"))
     current = versions_peek(wanted)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import waited
-from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token
+from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_mark_read
@@ -44,8 +44,10 @@ def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
 def _render_sidebar(request, *, current_chat_id: int | None) -> tuple[str, str, str, str]:
     """The sidebar and the presence bar as HTML (no CSRF tokens inside: htmx sends the header), their digest, and
     the versions they were rendered at (read first: ``chat.inbox.versions``)."""
-    token = sidebar_token(user=request.user)
+    versions = sidebar_versions(user=request.user)
     ctx = _sidebar_context(request, current_chat_id=current_chat_id)
+    waiting_since = [chat.queued_at for chat in ctx["waiting_chats"]]
+    token = sidebar_token(user=request.user, versions=versions, waiting_since=waiting_since)
     presence_html = render_to_string("inbox/_presence.html", ctx, request=request)
     body_html = render_to_string("inbox/_sidebar_body.html", ctx, request=request)
     version = digest(presence_html + body_html)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from chat.services.messages import message_post
 
@@ -33,8 +35,9 @@ def poll_url(response, element_id: str) -> str:
 
 
 def test_the_sidebar_poll_says_nothing_new_without_a_query_until_a_chat_arrives(
-    cache_in_memory, client, agent, start_chat, committed, django_assert_num_queries
+    cache_in_memory, client, agent, start_chat, committed, django_assert_num_queries, time_machine
 ):
+    time_machine.move_to(timezone.now(), tick=False)  # a waiting chat's "waiting 0 s" stays true
     client.force_login(agent)
     url = poll_url(client.get(reverse("inbox:index")), "sidebar-live")
     with django_assert_num_queries(0):
@@ -101,3 +104,17 @@ def test_a_forged_token_takes_the_full_path(cache_in_memory, client, agent, djan
     response = client.get(forged, **HTMX)
 
     assert response.status_code == 200 and poll_url(response, "sidebar-live") != forged
+
+
+def test_the_waiting_time_shown_is_redrawn_when_its_text_would_change(
+    cache_in_memory, client, agent, start_chat, time_machine
+):
+    start_chat(name="Patient")
+    client.force_login(agent)
+    url = poll_url(client.get(reverse("inbox:index")), "sidebar-live")
+    assert client.get(url, **HTMX).status_code == 204
+
+    time_machine.move_to(timezone.now() + timedelta(seconds=3))
+    later = client.get(url, **HTMX)
+
+    assert later.status_code == 200  # "waiting 3 s": the sidebar again, though no version moved
