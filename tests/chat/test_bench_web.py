@@ -23,9 +23,26 @@ def test_bench_web_prints_every_row_against_the_bare_view(db):
     env = process_env(DJANGO_SETTINGS_MODULE="config.settings.local")
     database = env["DATABASE_URL"].rsplit("/", 1)[1] + "_bench_web"
     done = subprocess.run(
-        [sys.executable, "manage.py", "bench_web", "--database-name", database, "--cache-url", REDIS_URL,
-         "--seconds", "0.3", "--warmup", "0.1", "--concurrency", "2"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "manage.py",
+            "bench_web",
+            "--database-name",
+            database,
+            "--cache-url",
+            REDIS_URL,
+            "--seconds",
+            "0.3",
+            "--warmup",
+            "0.1",
+            "--concurrency",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
