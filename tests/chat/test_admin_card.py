@@ -144,7 +144,7 @@ def test_card_save_changes_the_values_and_both_orders(admin, english):
 def test_card_save_asks_for_a_dispatch_after_commit(admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         admin.post(CARD_URL, card_post_data(ChatSettings.load(), max_concurrent_chats=4))
-    assert any(callback.__name__ == "_run_dispatch" for callback in callbacks)
+    assert any(getattr(callback, "__name__", "") == "_run_dispatch" for callback in callbacks)
 
 
 BAD_VALUES = [
