@@ -31,6 +31,11 @@ agent_may_take_chats = Hook("agents.agent_may_take_chats")
 # Called with ``agent_id`` and ``actor`` once the agent's log-out has committed: chat's answer puts his open
 # customer chats back at the head of their queues, each in its own transaction.
 agent_logged_out = Hook("agents.agent_logged_out")
+# Called with ``agent_id`` inside the transaction of every presence change (each one writes a PresenceEvent):
+# chat's answer tells the open pages after commit (the live layer).
+presence_changed = Hook("agents.presence_changed")
+# Called inside the transaction that created, renamed or deleted a pause type: every inbox lists them.
+pause_types_changed = Hook("agents.pause_types_changed")
 
 
 def _agent(agent_id) -> User:
@@ -51,6 +56,7 @@ def _event(agent_id: int, kind: str, actor, now, pause_type_id=None, reason: str
     PresenceEvent.objects.create(
         agent_id=agent_id, kind=kind, actor=actor, created_at=now, pause_type_id=pause_type_id, reason=reason[:64]
     )
+    presence_changed(agent_id=agent_id)
 
 
 def presence_login(*, agent_id, actor: User | None = None) -> Presence:
@@ -241,16 +247,20 @@ PAUSE_TYPE_TAKEN = _("A pause type with this name already exists.")
 
 def pause_type_create(*, name: str, actor=None) -> PauseType:
     pause_type = PauseType(name=name)
-    model_save_unique(pause_type, taken_message=PAUSE_TYPE_TAKEN)
+    with transaction.atomic():
+        model_save_unique(pause_type, taken_message=PAUSE_TYPE_TAKEN)
+        pause_types_changed()
     return pause_type
 
 
 def pause_type_update(*, pause_type_id: int, actor=None, **fields) -> PauseType:
     with transaction.atomic():
-        return model_edit(
+        pause_type = model_edit(
             PauseType, pk=pause_type_id, fields=fields, allowed=PAUSE_TYPE_FIELDS, field="pause_type",
             missing_message=_("This pause type does not exist."), taken_message=PAUSE_TYPE_TAKEN,
         )
+        pause_types_changed()
+        return pause_type
 
 
 def pause_type_delete(*, pause_type_id: int, actor=None) -> None:
@@ -267,3 +277,4 @@ def pause_type_delete(*, pause_type_id: int, actor=None) -> None:
                 _("Agents are on this pause now; it cannot be deleted."), field="pause_type", code="protected"
             )
         pause_type.delete()
+        pause_types_changed()

@@ -13,11 +13,15 @@ class ChatConfig(AppConfig):
         from chat.messenger.outbox import messenger_outbox_sweep, messenger_reply_queue
         from chat.services import messages
         from chat.services.dispatch import dispatch_soon
+        from chat.services.live.publish import live_presence, live_settings
         from chat.services.presence import chats_requeue_for_logout
         from chat.services.rules import rule_register
 
         agents_services.agent_may_take_chats.register(dispatch_soon)
         agents_services.agent_logged_out.register(chats_requeue_for_logout)
+        # Presence and the pause types show on every open inbox: the live layer tells them after commit.
+        agents_services.presence_changed.register(live_presence)
+        agents_services.pause_types_changed.register(live_settings)
         # An agent's reply on a Messenger chat, once stored, is queued for the Send API by the Messenger channel.
         messages.messenger_reply_stored.register(messenger_reply_queue)
         # The Messenger outbox's sweep is a timed rule like the others (run_chat_rules runs it), but it lives in

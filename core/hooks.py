@@ -27,6 +27,11 @@ class Hook:
             self._functions.append(function)
         return function
 
+    def unregister(self, function: Callable[..., Any]) -> None:
+        """Remove ``function`` (nothing happens when it is not registered): for tests that listen for a while."""
+        if function in self._functions:
+            self._functions.remove(function)
+
     def __call__(self, **kwargs: Any) -> None:
         for function in list(self._functions):
             function(**kwargs)

@@ -23,6 +23,8 @@ from agents.services import presence_live_closed, presence_live_seen
 from chat.selectors import live_chat_visible, live_listener_get, live_queue_ids
 from chat.services.live import LiveEvent
 from chat.services.live.broadcast import (
+    EVERYONE_GROUP,
+    EVERYONE_KINDS,
     STAFF_GROUP,
     abroadcast_send,
     agent_group,
@@ -86,6 +88,7 @@ class InboxConsumer(_LiveConsumer):
         self.watching: int | None = None
         self.queue_ids = set(await database_sync_to_async(live_queue_ids)(user=user))
         await self.accept()
+        await self.join(EVERYONE_GROUP)
         await self.join(agent_group(self.user_id))
         for queue_id in self.queue_ids:
             await self.join(queue_group(queue_id))
@@ -143,8 +146,8 @@ class InboxConsumer(_LiveConsumer):
                 await self.send_json({"kind": "typing", "chat": chat_id, "side": "visitor"})
             return
         mine = self.user_id in message["agents"] or bool(self.queue_ids.intersection(message["queues"]))
-        if chat_id is None:  # presence: the agent's own, or any for staff
-            if mine or self.is_staff:
+        if chat_id is None:  # presence and queue membership: the agent's own, or any for staff; settings: all
+            if mine or self.is_staff or kind in EVERYONE_KINDS:
                 await self.send_json({"kind": kind})
             return
         visible = await database_sync_to_async(_visibility)(user_id=self.user_id, chat_id=chat_id)

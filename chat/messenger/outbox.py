@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy as _
 from chat.messenger import client
 from chat.models import Chat, ChatEvent, Message
 from chat.services.errors import ChatError
+from chat.services.live.publish import live_chat
 
 logger = logging.getLogger(__name__)
 
@@ -116,11 +117,12 @@ def messenger_message_deliver(*, message_id: int) -> str:
         if not claimed:
             return Message.objects.filter(pk=message_id).values_list("delivery_status", flat=True).first() or "missing"
         message = Message.objects.select_related("chat", "chat__customer").get(pk=message_id)
+        _delivery_changed(message_id, message.chat_id, message.chat.agent_id, D.SENDING)
     attempt = message.delivery_attempts
     chat = message.chat
     recipient = chat.visitor_messenger_id or (chat.customer.messenger_id if chat.customer_id else "")
     if not recipient:
-        _finish(message_id, attempt, D.FAILED, gettext("The chat has no Messenger recipient."))
+        _finish(message_id, attempt, D.FAILED, gettext("The chat has no Messenger recipient."), chat=chat)
         return D.FAILED
     try:
         result = client.send_text(recipient_id=recipient, text=message.body)
@@ -128,19 +130,19 @@ def messenger_message_deliver(*, message_id: int) -> str:
         if exc.outcome == client.NOT_REACHED and attempt < max_attempts():
             delay = retry_delay(attempt)
             due = timezone.now() + delay
-            if _finish(message_id, attempt, D.PENDING, exc.message, next_attempt_at=due, queued_at=due):
+            if _finish(message_id, attempt, D.PENDING, exc.message, next_attempt_at=due, queued_at=due, chat=chat):
                 messenger_reply_queue(message_id=message_id, countdown=delay.total_seconds())
             return D.PENDING
         status = D.UNKNOWN if exc.outcome == client.UNCONFIRMED else D.FAILED
-        _finish(message_id, attempt, status, exc.message)
+        _finish(message_id, attempt, status, exc.message, chat=chat)
         logger.warning("Messenger reply %s is %s after attempt %s: %s", message_id, status, attempt, exc.message)
         return status
-    _finish(message_id, attempt, D.SENT, "", external_id=result.message_id)
+    _finish(message_id, attempt, D.SENT, "", external_id=result.message_id, chat=chat)
     return D.SENT
 
 
 def _finish(message_id: int, attempt: int, status: str, error: str, *, next_attempt_at: datetime | None = None,
-            queued_at: datetime | None = None, external_id: str = "") -> bool:
+            queued_at: datetime | None = None, external_id: str = "", chat: Chat) -> bool:
     """Record the outcome of attempt ``attempt``, if the reply is still that attempt's."""
     fields = {
         "delivery_status": status,
@@ -151,23 +153,36 @@ def _finish(message_id: int, attempt: int, status: str, error: str, *, next_atte
     with transaction.atomic():
         if external_id and not Message.objects.filter(external_id=external_id).exists():
             fields["external_id"] = external_id
-        return bool(
+        recorded = bool(
             Message.objects.filter(
                 pk=message_id, delivery_attempts=attempt, delivery_status__in=(D.SENDING, D.UNKNOWN)
             ).update(**fields)
         )
+        if recorded:
+            _delivery_changed(message_id, chat.pk, chat.agent_id, status)
+        return recorded
+
+
+def _delivery_changed(message_id: int, chat_id: int, agent_id: int | None, status: str) -> None:
+    """The open chat shows each reply's delivery state (and its header counts the failed and unconfirmed)."""
+    live_chat("chat.changed", chat_id=chat_id, agents=[agent_id], message_id=message_id, delivery_status=status)
 
 
 def messenger_outbox_sweep(*, now: datetime | None = None) -> int:
     """The outbox's safety net (a timed rule). Marks ``unknown`` the replies whose worker died
     mid-request and queues the pending replies nobody picked up. Returns how many it changed."""
     now = now or timezone.now()
-    stale = Message.objects.filter(
-        delivery_status=D.SENDING, delivery_claimed_at__lt=now - claim_timeout()
-    ).update(
-        delivery_status=D.UNKNOWN,
-        delivery_error=gettext("The sending stopped before Messenger answered; the reply may have arrived."),
-    )
+    with transaction.atomic():
+        stopped = Message.objects.filter(delivery_status=D.SENDING, delivery_claimed_at__lt=now - claim_timeout())
+        rows = list(
+            stopped.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "chat_id", "chat__agent_id")
+        )
+        stale = stopped.filter(pk__in=[pk for pk, _chat, _agent in rows]).update(
+            delivery_status=D.UNKNOWN,
+            delivery_error=gettext("The sending stopped before Messenger answered; the reply may have arrived."),
+        )
+        for message_id, chat_id, agent_id in rows:
+            _delivery_changed(message_id, chat_id, agent_id, D.UNKNOWN)
     with transaction.atomic():
         due = (
             Message.objects.filter(delivery_status=D.PENDING)
@@ -216,6 +231,7 @@ def message_delivery_retry(*, message_id: int, actor=None) -> Message:
             chat_id=message.chat_id, kind=ChatEvent.Kind.REPLY_SENT_AGAIN, actor=actor, created_at=now,
             data={"message": message_id, "previous": previous, "error": error[:500]},
         )
+        _delivery_changed(message_id, message.chat_id, message.chat.agent_id, D.PENDING)
         transaction.on_commit(partial(messenger_reply_queue, message_id=message_id))
     message.refresh_from_db()
     return message

@@ -28,6 +28,7 @@ from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free
 from chat.models.transitions import ASSIGN, FREE_SLOTS, TAKE_SLOT
 
 from .errors import ChatError
+from .live.publish import live_message
 
 
 def take_slot(
@@ -67,7 +68,9 @@ def record_assigned(
     )
 
 
-def send_welcome(*, chat_id: int, when: str, card: ChatSettings, now: datetime) -> Message | None:
+def send_welcome(
+    *, chat_id: int, when: str, card: ChatSettings, now: datetime, agent_id: int | None = None
+) -> Message | None:
     """The welcome message (parameter 9) at the configured moment, once per chat.
 
     ``welcome_sent_at`` is set by a conditional update, so two callers at once
@@ -81,6 +84,7 @@ def send_welcome(*, chat_id: int, when: str, card: ChatSettings, now: datetime) 
         chat_id=chat_id, sender=Message.Sender.SYSTEM, body=card.welcome_message_text, created_at=now
     )
     ChatEvent.objects.create(chat_id=chat_id, kind=ChatEvent.Kind.WELCOME_SENT, created_at=now)
+    live_message(chat_id=chat_id, message_id=message.pk, agents=[agent_id])
     return message
 
 

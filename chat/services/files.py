@@ -22,6 +22,7 @@ from chat.models import Attachment, Chat, ChatSettings, Message
 from chat.models.conditions import EXPIRED_FILE
 
 from .errors import ChatError
+from .live.publish import live_chat
 from .messages import message_post
 from .storage import storage_delete_files
 
@@ -92,6 +93,10 @@ def attachment_create(
                     raise ChatError(_("This message does not exist."), field="message", code="not_found")
                 if message.chat.status == Chat.Status.CLOSED:
                     raise ChatError(_("This chat is closed."), field="message", code="closed")
+                live_chat(
+                    "chat.changed", chat_id=message.chat_id, agents=[message.chat.agent_id, message.chat.initiator_id],
+                    message_id=message.pk, attachment=True,
+                )
             else:
                 message = message_post(chat_id=chat_id, sender=sender, body=body, author_id=author_id)
             attachment = Attachment(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.models import ACTIVE_AGENT, User
 from chat.models import Chat, Message
 from core.hooks import Hook
 
 from .assignment import get_agent
 from .chats import lock_chat
 from .errors import ChatError
+from .live.publish import live_message
 
 MAX_BODY = 10000
 
@@ -23,7 +26,9 @@ MAX_BODY = 10000
 messenger_reply_stored = Hook("chat.messenger_reply_stored")
 
 
-def message_post(*, chat_id, sender: str, body: str = "", author_id=None, external_id=None) -> Message:
+def message_post(
+    *, chat_id, sender: str, body: str = "", author_id=None, external_id=None, author: User | None = None
+) -> Message:
     """Store a message and keep the chat's clocks.
 
     client: ``last_client_message_at``/``last_message_at`` = now, ``awaiting_reply_since``
@@ -35,6 +40,7 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
     system: stored only; it never reopens, starts or refreshes a chat.
     A closed chat refuses every message (code "closed"). A repeated ``external_id``
     returns the stored message with ``created = False`` and writes nothing.
+    ``author``: the author already loaded (the inbox's user), instead of ``author_id``; he must be an active agent.
     """
     if sender not in Message.Sender.values:
         raise ChatError(_("Unknown sender."), field="sender", code="invalid_sender")
@@ -52,7 +58,10 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
         if stored is not None:
             stored.created = False
             return stored
-    author = get_agent(author_id, field="author") if author_id not in (None, "") else None
+    if author is not None:
+        author_id = author.pk
+    if author is None or not ACTIVE_AGENT.holds(author):
+        author = get_agent(author_id, field="author") if author_id not in (None, "") else None
     if sender == Message.Sender.AGENT and author is None:
         raise ChatError(_("An agent's message needs its author."), field="author", code="required")
 
@@ -68,7 +77,8 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
         now = timezone.now()
         outgoing_messenger = sender == Message.Sender.AGENT and chat.channel == Chat.Channel.MESSENGER
         try:
-            with transaction.atomic():
+            # A savepoint only where a duplicate can happen: a repeated external id (the Messenger webhook).
+            with transaction.atomic() if external_id is not None else nullcontext():
                 message = Message.objects.create(
                     chat=chat,
                     sender=sender,
@@ -97,6 +107,7 @@ def message_post(*, chat_id, sender: str, body: str = "", author_id=None, extern
                 updates.update(awaiting_reply_since=None, agent_replied_at=now)
         if updates:
             Chat.objects.filter(pk=chat.pk).update(**updates)
+        live_message(chat_id=chat.pk, message_id=message.pk, agents=[chat.agent_id, chat.initiator_id])
         if outgoing_messenger:
             transaction.on_commit(partial(messenger_reply_stored, message_id=message.pk))
     message.created = True

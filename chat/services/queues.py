@@ -11,6 +11,7 @@ from agents.models import ACTIVE_AGENT, User
 from chat.models import Chat, Queue, QueueMembership
 from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
+from chat.services.live.publish import live_queue_member, live_settings
 from core.services import model_edit, model_save_unique
 
 QUEUE_FIELDS = {"name", "description", "active"}
@@ -31,6 +32,7 @@ def queue_update(*, queue_id: int, actor=None, **fields) -> Queue:
             Queue, pk=queue_id, fields=fields, allowed=QUEUE_FIELDS, field="queue",
             missing_message=_("This queue does not exist."), taken_message=QUEUE_TAKEN, error=ChatError,
         )
+        live_settings()  # its name in every list, its chats when it is switched off
         dispatch_soon()
     return queue
 
@@ -45,6 +47,7 @@ def queue_delete(*, queue_id: int, actor=None) -> None:
                 _("This queue has chats and cannot be deleted; switch it off instead."), field="queue", code="protected"
             )
         queue.delete()
+        live_settings()
 
 
 def queue_member_set(*, queue_id: int, agent_id: int, priority: int = 0, actor=None) -> QueueMembership:
@@ -57,6 +60,7 @@ def queue_member_set(*, queue_id: int, agent_id: int, priority: int = 0, actor=N
         membership, _created = QueueMembership.objects.update_or_create(
             queue_id=queue_id, agent_id=agent_id, defaults={"priority": priority}
         )
+        live_queue_member(queue_id=queue_id, agent_id=agent_id)
         dispatch_soon()
     return membership
 
@@ -66,3 +70,4 @@ def queue_member_remove(*, queue_id: int, agent_id: int, actor=None) -> None:
         deleted, _rows = QueueMembership.objects.filter(queue_id=queue_id, agent_id=agent_id).delete()
         if not deleted:
             raise ChatError(_("This agent is not a member of this queue."), field="agent", code="not_found")
+        live_queue_member(queue_id=queue_id, agent_id=agent_id)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from chat.models import AgentStrategyCode, AgentStrategyStep, ChatOrderCode, ChatSettings, ChatStrategyStep
 from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
+from chat.services.live.publish import live_settings
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def strategy_order_set(*, kind: str, codes: list[str], actor=None) -> list[str]:
             if not updated:  # a row lost by hand: put it back
                 model.objects.create(code=code, order=position, settings=card)
         logger.info("%s strategy order set by %s: %s", kind, actor or "system", ", ".join(codes))
+        live_settings()  # the waiting lists' order
     return codes
 
 
@@ -143,5 +145,6 @@ def chat_settings_update(*, actor=None, **fields: Any) -> ChatSettings:
             strategy_order_set(kind=kind, codes=codes, actor=actor)
         if changed:
             logger.info("chat parameters changed by %s: %s", actor or "system", ", ".join(changed))
+            live_settings()
         dispatch_soon()
     return card

@@ -21,8 +21,10 @@ import hmac
 import logging
 import secrets
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,29 +68,70 @@ def visitor_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The cache's copy of a chat's token hash (docs/decisions.md, "Cheap polls"): the widget's poll checks the token
+# against it without a query. Written after the commit that stored the hash, rewritten by a new token (the old
+# one stops opening the chat at once), deleted with the chat; a missing entry only costs the query.
+TOKEN_CACHE_PREFIX = "live:wt:"
+TOKEN_CACHE_TIMEOUT = 24 * 3600
+
+
+def visitor_token_cache_key(chat_id: int) -> str:
+    return f"{TOKEN_CACHE_PREFIX}{int(chat_id)}"
+
+
+def visitor_token_remember(*, chat_id: int, token_hash: str) -> None:
+    cache.set(visitor_token_cache_key(chat_id), token_hash, TOKEN_CACHE_TIMEOUT)
+
+
+def visitor_tokens_forget(*, chat_ids) -> None:
+    """The chats are gone (purged): their tokens open nothing, even on the cheap path (after the commit)."""
+    keys = [visitor_token_cache_key(chat_id) for chat_id in chat_ids]
+    if keys:
+        transaction.on_commit(partial(cache.delete_many, keys), robust=True)
+
+
 def visitor_token_issue(*, chat_id: int) -> str:
     """A new token for an open website chat; the previous one stops working."""
     token = secrets.token_urlsafe(32)
+    token_hash = visitor_token_hash(token)
     updated = (
         Chat.objects.filter(pk=chat_id, channel=Chat.Channel.WEBSITE)
         .exclude(status=Chat.Status.CLOSED)
-        .update(visitor_token_hash=visitor_token_hash(token))
+        .update(visitor_token_hash=token_hash)
     )
     if not updated:
         raise ChatError(_("This chat is closed."), field="chat", code="closed")
+    transaction.on_commit(partial(visitor_token_remember, chat_id=chat_id, token_hash=token_hash), robust=True)
     return token
 
 
 def visitor_chat_authenticate(*, chat_id: int, token: str) -> Chat | None:
-    """The chat the token opens, or None (wrong token, another chat's token, no such chat)."""
+    """The chat the token opens, or None (wrong token, another chat's token, no such chat).
+
+    The cache's copy of the chat's token hash answers first: then the chat is returned as its id only
+    (``Chat(pk=…)``, unsaved: callers use its id and read what else they need). Without a copy the database
+    answers, and a match leaves the copy for the next request."""
     if not token or not chat_id:
         return None
+    cached = cache.get(visitor_token_cache_key(chat_id))
+    if cached is not None and visitor_chat_id_cached(chat_id=chat_id, token=token, cached_hash=cached):
+        return Chat(pk=int(chat_id), channel=Chat.Channel.WEBSITE)
     chat = Chat.objects.filter(pk=chat_id, channel=Chat.Channel.WEBSITE).first()
     if chat is None or not chat.visitor_token_hash:
         return None
     if not hmac.compare_digest(chat.visitor_token_hash.encode(), visitor_token_hash(token).encode()):
         return None
+    if not transaction.get_connection().in_atomic_block:  # a hash read inside a transaction may yet roll back
+        visitor_token_remember(chat_id=chat.pk, token_hash=chat.visitor_token_hash)
     return chat
+
+
+def visitor_chat_id_cached(*, chat_id: int, token: str, cached_hash: str | None) -> bool:
+    """Does ``token`` open chat ``chat_id`` by the cache's copy of its hash (``cached_hash``, read by the caller
+    together with what else it needs)? False also when the cache has no copy: ask the database then."""
+    if not token or not cached_hash:
+        return False
+    return hmac.compare_digest(cached_hash.encode(), visitor_token_hash(token).encode())
 
 
 def visitor_default_queue_id() -> int | None:

@@ -23,9 +23,11 @@ from chat.models import Attachment, Chat, Message
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from chat.services.files import attachment_create
+from chat.services.live.versions import chat_key, versions_get
 from chat.services.messages import message_post
 from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
 from chat.widget.authentication import VisitorTokenAuthentication
+from chat.widget.polls import VERSION_HEADER, widget_poll_unchanged
 from chat.widget.serializers import WidgetChatOutput, WidgetMessageOutput
 from core.bodies import ParleyJSONParser
 from core.rest.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
@@ -142,20 +144,36 @@ class WidgetMessagesApi(WidgetApi):
         tags=["widget"],
         operation_id="widget_messages_list",
         summary="Messages after a message id (poll with the last id seen)",
-        parameters=[OpenApiParameter("since", OpenApiTypes.INT, description="Return messages with a larger id.")],
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.INT, description="Return messages with a larger id."),
+            OpenApiParameter(
+                "v", OpenApiTypes.STR,
+                description="The chat's version from the last answer's X-Parley-Version header: when nothing "
+                "changed since, the answer is an empty list at once.",
+            ),
+        ],
         responses=WidgetMessageOutput(many=True),
     )
     def get(self, request, chat_id: int):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         since = filters.validated_data["since"]
+        version = versions_get([chat_key(self.chat.pk)])[chat_key(self.chat.pk)]  # before the query
         messages = (
             Message.objects.filter(chat_id=self.chat.pk, id__gt=since)
             .select_related("author")
             .prefetch_related("attachments")
             .order_by("id")[:500]
         )
-        return Response(WidgetMessageOutput(messages, many=True).data)
+        return Response(WidgetMessageOutput(messages, many=True).data, headers={VERSION_HEADER: str(version)})
+
+    def dispatch(self, request, *args, **kwargs):
+        """A poll that finds nothing new is answered from the cache alone (``chat.widget.polls``)."""
+        if request.method == "GET":
+            unchanged = widget_poll_unchanged(request, chat_id=kwargs["chat_id"])
+            if unchanged is not None:
+                return unchanged
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         tags=["widget"],
@@ -169,6 +187,7 @@ class WidgetMessagesApi(WidgetApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = message_post(chat_id=self.chat.pk, sender=Message.Sender.CLIENT, body=data.validated_data["body"])
+        message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # a new message has none
         return Response(WidgetMessageOutput(message).data, status=status.HTTP_201_CREATED)
 
 

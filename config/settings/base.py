@@ -185,6 +185,9 @@ elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset).")
 else:
     CACHES = {"default": DATABASE_CACHE}
+# Sessions are read through that cache (written to both): the inbox's cheap polls find the user id without a
+# query (docs/decisions.md, "Cheap polls").
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Celery ---------------------------------------------------------------
 # Embedded default: a filesystem broker under var/ shared by web, worker and
@@ -224,7 +227,7 @@ CORS_URLS_REGEX = r"^/widget/.*$"
 CORS_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS", "http://localhost:8001,http://127.0.0.1:8001")
 CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
 # The widget saves downloaded files under their own name and honours Retry-After.
-CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After", "X-Parley-Version"]
 WIDGET_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("WIDGET_HEARTBEAT_TIMEOUT_SECONDS", "90"))
 # Signed identities (docs/inbox.md, "Signed identities"): the host page signs its logged-in visitor's
 # e-mail with HMAC-SHA256 and this secret; empty = off (every typed e-mail is a claim). Several secrets,

@@ -66,6 +66,11 @@ if _problems:
         "config.settings.production refuses to start:\n" + "\n".join(f"  - {problem}" for problem in _problems)
     )
 
+# manage.py bench_web adds its bare yardstick view (config/bench_urls.py) to the server it starts; nothing else
+# sets this variable.
+if os.environ.get("PARLEY_BENCH_URLS") == "1":
+    ROOT_URLCONF = "config.bench_urls"
+
 STORAGES = {**STORAGES}  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 

@@ -76,11 +76,14 @@ class SharedRateThrottle(SimpleRateThrottle):
         current = self._window_key(self.window)
         # A window's counter lives until the end of the next window, which still reads it.
         lifetime = max(1, math.ceil((self.window + 2) * self.duration - self.now))
-        try:
-            count = self._add(current, 1, lifetime)
-        except ValueError:  # the window's first request, or two first requests at once
-            count = 1 if cache.add(current, 1, lifetime) else self._add(current, 1, lifetime)
-        self.previous = cache.get(self._window_key(self.window - 1), 0)
+        if isinstance(cache, RedisCache):
+            count, self.previous = self._count_redis(cache, current, lifetime)
+        else:
+            try:
+                count = self._add(current, 1, lifetime)
+            except ValueError:  # the window's first request, or two first requests at once
+                count = 1 if cache.add(current, 1, lifetime) else self._add(current, 1, lifetime)
+            self.previous = cache.get(self._window_key(self.window - 1), 0)
         if self.previous * (1 - offset / self.duration) + count <= self.num_requests:
             return True
         try:
@@ -88,6 +91,18 @@ class SharedRateThrottle(SimpleRateThrottle):
         except ValueError:
             self.current = 0
         return self.throttle_failure()
+
+    def _count_redis(self, cache, current: str, lifetime: int) -> tuple[int, int]:
+        """This window's count after this request and the previous window's, in one round trip: INCR (which
+        creates a missing counter), its lifetime when it did not have one yet (EXPIRE NX), GET the previous.
+        Django's Redis serializer keeps integers as they are, so ``cache.get`` and these read the same."""
+        names = [cache.make_and_validate_key(current), cache.make_and_validate_key(self._window_key(self.window - 1))]
+        pipe = cache._cache.get_client(names[0], write=True).pipeline(transaction=False)
+        pipe.incr(names[0])
+        pipe.expire(names[0], lifetime, nx=True)
+        pipe.get(names[1])
+        count, _expiry, previous = pipe.execute()
+        return int(count), int(previous or 0)
 
     def wait(self):
         """Seconds until one more request would be allowed (the Retry-After header)."""

@@ -238,22 +238,32 @@
 
   // --- polling, heartbeat, page close ----------------------------------------------------------
   var pollTimer = null, heartbeatTimer = null, tick = 0, polling = false, pollAgain = false;
+  // The chat's version from the last answer (X-Parley-Version), and for which chat and last message id it holds:
+  // sent back, it lets the server answer "nothing new" from its cache alone.
+  var known = { chat: null, last: null, v: "" };
 
   function poll() {
     if (polling) { pollAgain = true; return; }
     if (!state.chatId) { return schedule(); }
     polling = true;
-    var wantState = tick++ % STATE_EVERY === 0;
-    request("GET", "/chats/" + state.chatId + "/messages/?since=" + (state.lastId || 0))
+    var wantState = tick++ % STATE_EVERY === 0, moved = false;
+    var since = state.lastId || 0, chat = state.chatId;
+    var v = known.chat === chat && known.last === since ? known.v : "";
+    request("GET", "/chats/" + chat + "/messages/?since=" + since + (v ? "&v=" + encodeURIComponent(v) : ""))
       .then(function (r) {
         if (r.status === 401 || r.status === 403 || r.status === 404) { forget(); throw new Error("gone"); }
+        var got = r.headers.get("X-Parley-Version") || "";
+        moved = !!(v && got && got !== v);
+        if (got) { known = { chat: chat, last: null, v: got }; }
         return r.ok ? r.json() : [];
       })
       .then(function (list) {
         list.forEach(renderMessage);
         save();
+        if (known.chat === chat && known.last === null) { known.last = state.lastId || 0; }
         var closing = list.some(function (m) { return m.sender === "system"; });
-        if (wantState || closing) { return refreshState(); }
+        // The version moved without a message: the chat itself changed (an agent took it, a transfer).
+        if (wantState || closing || (moved && !list.length)) { return refreshState(); }
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ })
       .then(function () {

@@ -15,7 +15,7 @@ from chat.downloads import attachment_file_response
 from chat.inbox import selectors
 from chat.inbox.forms import ReplyForm, UploadForm
 from chat.inbox.views.common import agent_view, error_text, is_htmx
-from chat.inbox.views.pages import chat_context
+from chat.inbox.views.pages import composer_context
 from chat.messenger.outbox import message_delivery_retry
 from chat.models import Chat, Message
 from chat.services.files import AttachmentGone, attachment_create
@@ -32,7 +32,7 @@ def message_create(request, chat_id: int):
     if form.is_valid():
         try:
             message_post(chat_id=chat.pk, sender=Message.Sender.AGENT, body=form.cleaned_data["body"],
-                         author_id=request.user.pk)
+                         author=request.user)
         except ApplicationError as exc:
             form.add_error("body", error_text(exc))
         else:
@@ -103,7 +103,7 @@ def _composer_response(request, chat: Chat, *, reply_form=None, upload_form=None
                 for error in errors:
                     messages.error(request, error)
         return HttpResponseRedirect(reverse("inbox:chat", args=[chat.pk]))
-    ctx = chat_context(request, chat)
+    ctx = composer_context(request, chat)
     if reply_form is not None:
         ctx["reply_form"] = reply_form
     if upload_form is not None:

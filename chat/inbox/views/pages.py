@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -16,6 +18,7 @@ from agents.services import presence_live_seen
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import waited
+from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_mark_read
@@ -42,15 +45,19 @@ def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
     }
 
 
-def _render_sidebar(request, *, current_chat_id: int | None) -> tuple[str, str, str]:
-    """The sidebar and the presence bar as HTML (no CSRF tokens inside: htmx sends the header), and their digest."""
+def _render_sidebar(request, *, current_chat_id: int | None) -> tuple[str, str, str, str]:
+    """The sidebar and the presence bar as HTML (no CSRF tokens inside: htmx sends the header), their digest, and
+    the versions they were rendered at (read first: ``chat.inbox.versions``)."""
+    versions = sidebar_versions(user=request.user)
     ctx = _sidebar_context(request, current_chat_id=current_chat_id)
+    waiting_since = [chat.queued_at for chat in ctx["waiting_chats"]]
+    token = sidebar_token(user=request.user, versions=versions, waiting_since=waiting_since)
     presence_html = render_to_string("inbox/_presence.html", ctx, request=request)
     body_html = render_to_string("inbox/_sidebar_body.html", ctx, request=request)
     version = digest(presence_html + body_html)
-    ctx.update(version=version, sidebar_body=body_html, presence_html=presence_html)
+    ctx.update(version=version, sidebar_body=body_html, presence_html=presence_html, live_token=token)
     sidebar_html = render_to_string("inbox/_sidebar.html", ctx, request=request)
-    return version, sidebar_html, presence_html
+    return version, sidebar_html, presence_html, token
 
 
 def _delivery(chat: Chat) -> dict:
@@ -73,8 +80,9 @@ def _chat_state(chat: Chat, user, delivery: dict) -> str:
     )
 
 
-def chat_context(request, chat: Chat, *, delivery: dict | None = None) -> dict:
+def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: str | None = None) -> dict:
     user = request.user
+    token = token or chat_token(user=user, chat_id=chat.pk)  # before the chat's queries
     msgs = selectors.inbox_messages(chat=chat)
     agents, queues = selectors.inbox_transfer_targets(user=user)
     card = ChatSettings.load()
@@ -84,6 +92,7 @@ def chat_context(request, chat: Chat, *, delivery: dict | None = None) -> dict:
         "chat_messages": msgs,
         "last_message_id": msgs[-1].id if msgs else 0,
         "chat_state": _chat_state(chat, user, delivery),
+        "chat_token": token,
         "undelivered": delivery["undelivered"],
         "unconfirmed": delivery["unconfirmed"],
         "watch_from": delivery["watch_from"],
@@ -101,6 +110,22 @@ def chat_context(request, chat: Chat, *, delivery: dict | None = None) -> dict:
         "crm_url": _crm_url(chat),
         "transfer_agents": agents,
         "transfer_queues": queues,
+        "reply_form": ReplyForm(),
+        "upload_form": UploadForm(),
+        "files_enabled": card.file_upload_enabled,
+        "file_max_size_mb": card.file_max_size_mb,
+        "file_download_hours": card.file_download_hours,
+    }
+
+
+def composer_context(request, chat: Chat) -> dict:
+    """What the composer alone needs (its answer to a reply or an upload): not the chat's messages, history or
+    transfer targets (``chat_context``)."""
+    card = ChatSettings.load()
+    return {
+        "chat": chat,
+        "is_mine": chat.agent_id == request.user.pk,
+        "is_internal": chat.channel == Chat.Channel.INTERNAL,
         "reply_form": ReplyForm(),
         "upload_form": UploadForm(),
         "files_enabled": card.file_upload_enabled,
@@ -134,7 +159,9 @@ def _crm_url(chat: Chat) -> str:
 
 
 def _page(request, *, chat: Chat | None, status: int = 200):
-    version, sidebar_html, presence_html = _render_sidebar(request, current_chat_id=chat.pk if chat else None)
+    _version, sidebar_html, presence_html, _token = _render_sidebar(
+        request, current_chat_id=chat.pk if chat else None
+    )
     ctx = {
         "sidebar_html": sidebar_html,
         "presence_html": presence_html,
@@ -164,26 +191,52 @@ def chat_detail(request, chat_id: int):
 
 
 @require_GET
-@agent_view
 def live(request):
-    """The sidebar poll: 204 when nothing changed, else the new sidebar and (out of band) the presence bar.
-    Every poll is a sign of the open inbox (``presence_live_seen``: one conditional UPDATE, written at most once
-    per 10 s), so presence follows the inbox whether it is pushed to or polls."""
-    presence_live_seen(agent_id=request.user.pk)
+    """The sidebar poll: 204 when no version it follows moved (``chat.inbox.versions``: no user, no query, no
+    template), else the full check."""
+    _heartbeat(request)
+    if poll_unchanged(request):
+        return HttpResponse(status=204)
+    return _live(request)
+
+
+def _heartbeat(request) -> None:
+    """Every sidebar poll is a sign of the open inbox, so presence follows the inbox whether it is pushed to or
+    polls (behind a proxy that blocks WebSockets). One cache ``add`` per poll; ``presence_live_seen``'s UPDATE at
+    most once per agent in 10 s. The session's user id, like ``poll_unchanged``: no user row is read."""
+    user_id = request.session.get(SESSION_KEY)
+    if user_id and cache.add(f"live:seen:{user_id}", 1, timeout=10):
+        presence_live_seen(agent_id=user_id)
+
+
+@agent_view
+def _live(request):
+    """The sidebar poll's full path: 204 when the sidebar is the same and the page already has the current
+    versions, else the new sidebar (with them) and (out of band) the presence bar."""
     current = request.GET.get("chat")
     current_chat_id = int(current) if current and current.isdigit() else None
-    version, sidebar_html, presence_html = _render_sidebar(request, current_chat_id=current_chat_id)
-    if request.GET.get("v") == version:
+    version, sidebar_html, presence_html, token = _render_sidebar(request, current_chat_id=current_chat_id)
+    if request.GET.get("v") == version and request.GET.get("t", token) == token:
         return HttpResponse(status=204)
     oob = presence_html.replace('id="presence-bar"', 'id="presence-bar" hx-swap-oob="true"', 1)
     return HttpResponse(sidebar_html + oob)
 
 
 @require_GET
-@agent_view
 def chat_poll(request, chat_id: int):
-    """The open chat's poll: new messages after ``after``; the header and composer again when the chat changed,
-    and then also the Messenger replies from ``w`` on (the oldest one whose delivery could still change)."""
+    """The open chat's poll: 204 when the chat's version did not move (``chat.inbox.versions``), else the full
+    path."""
+    if poll_unchanged(request):
+        return HttpResponse(status=204)
+    return _chat_poll(request, chat_id)
+
+
+@agent_view
+def _chat_poll(request, chat_id: int):
+    """New messages after ``after``; the header and composer again when the chat changed, and then also the
+    Messenger replies from ``w`` on (the oldest one whose delivery could still change). Nothing new: 204 when the
+    page has the current version, else only the poll element with it."""
+    token = chat_token(user=request.user, chat_id=chat_id)  # before the chat's queries
     try:
         chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     except Http404:
@@ -195,10 +248,14 @@ def chat_poll(request, chat_id: int):
     new = selectors.inbox_messages(chat=chat, after_id=after)
     state_changed = request.GET.get("s") != state
     if not new and not state_changed:
-        return HttpResponse(status=204)
+        if request.GET.get("t", token) == token:
+            return HttpResponse(status=204)
+        sentinel = {"chat": chat, "last_message_id": after, "chat_state": state, "watch_from": watch_from,
+                    "chat_token": token}
+        return render(request, "inbox/_poll_sentinel.html", sentinel)
     if new and chat.agent_id == request.user.pk and chat.is_open:
         chat_mark_read(chat_id=chat.pk, agent_id=request.user.pk)
-    ctx = chat_context(request, chat, delivery=delivery)
+    ctx = chat_context(request, chat, delivery=delivery, token=token)
     ctx.update(
         new_messages=new,
         last_message_id=new[-1].id if new else after,

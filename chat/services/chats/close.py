@@ -15,6 +15,7 @@ from chat.models.transitions import CLOSE
 from ..assignment import free_slot
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
+from ..live.publish import live_chat, owner_of
 from ..permissions import check_close
 from .common import closed_error, lock_chat
 
@@ -48,13 +49,19 @@ def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
         Chat.objects.filter(pk=chat.pk).update(**CLOSE.orm(now=now, reason=reason))
         if held_slot:
             free_slot(agent_id=chat.agent_id)
-        Message.objects.create(
+        message = Message.objects.create(
             chat=chat, sender=Message.Sender.SYSTEM, created_at=now,
             body=system_text(CLOSING_MESSAGES.get(reason, DEFAULT_CLOSING_MESSAGE)),
         )
         ChatEvent.objects.create(
             chat=chat, kind=ChatEvent.Kind.CLOSED, reason=reason, actor=actor, agent_id=chat.agent_id,
             queue_id=chat.queue_id, created_at=now,
+        )
+        waiting = chat.status == Chat.Status.WAITING
+        live_chat(
+            "chat.closed", chat_id=chat.pk,
+            agents=[chat.agent_id, chat.initiator_id, owner_of(chat.customer_id) if waiting else None],
+            queues=[chat.queue_id if waiting else None], message_id=message.pk, reason=reason,
         )
         if held_slot:
             dispatch_soon(queue_id=chat.queue_id)

@@ -10,6 +10,7 @@ from chat.models import Chat, ChatEvent
 
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
+from ..live.publish import live_chat
 from ..permissions import check_confirm_customer
 from .common import closed_error, lock_chat
 
@@ -31,7 +32,12 @@ def chat_customer_verify(*, chat_id, via: str, actor: User | None = None) -> Cha
             chat=chat, kind=ChatEvent.Kind.CUSTOMER_VERIFIED, actor=actor, agent_id=chat.agent_id,
             queue_id=chat.queue_id, reason=via, data={"customer": chat.customer_id, "via": via},
         )
-        if chat.status == Chat.Status.WAITING:
+        waiting = chat.status == Chat.Status.WAITING
+        live_chat(
+            "chat.changed", chat_id=chat.pk, agents=[chat.agent_id], queues=[chat.queue_id if waiting else None],
+            customer_verified=via,
+        )
+        if waiting:
             dispatch_soon(queue_id=chat.queue_id)  # a verified VIP may now go first
     chat.refresh_from_db()
     return chat

@@ -17,6 +17,7 @@ from chat.models.transitions import REQUEUE
 from ..assignment import free_slot, get_agent, mark_assigned, record_assigned, refuse_slot, send_welcome, take_slot
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
+from ..live.publish import live_chat, owner_of
 from ..permissions import check_assign, check_transfer
 from .common import check_customer_chat, lock_chat, resolve_queue
 
@@ -56,7 +57,13 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
             chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=strategy or MANUAL, now=now,
             actor=actor,
         )
-        send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now)
+        send_welcome(
+            chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now, agent_id=agent.pk
+        )
+        live_chat(
+            "chat.assigned", chat_id=chat.pk, agents=[agent.pk, owner_of(chat.customer_id)], queues=[chat.queue_id],
+            strategy=strategy or MANUAL,
+        )
     chat.refresh_from_db()
     return chat
 
@@ -107,7 +114,13 @@ def _transfer_to_agent(chat: Chat, *, to_agent_id, old_agent_id: int | None, act
         queue_id=chat.queue_id, reason=TRANSFER_MANUAL, actor=actor, created_at=now,
     )
     record_assigned(chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=MANUAL, now=now, actor=actor)
-    send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now)
+    send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now, agent_id=agent.pk)
+    was_waiting = old_agent_id is None  # it leaves the waiting list of its queue (and of its customer's owner)
+    live_chat(
+        "chat.transferred", chat_id=chat.pk,
+        agents=[old_agent_id, agent.pk, owner_of(chat.customer_id) if was_waiting else None],
+        queues=[chat.queue_id if was_waiting else None], reason=TRANSFER_MANUAL,
+    )
 
 
 def _transfer_to_queue(chat: Chat, *, to_queue_id, old_agent_id: int | None, actor, now: datetime) -> None:
@@ -120,6 +133,10 @@ def _transfer_to_queue(chat: Chat, *, to_queue_id, old_agent_id: int | None, act
     ChatEvent.objects.create(
         chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, queue=queue,
         reason=TRANSFER_MANUAL, actor=actor, created_at=now,
+    )
+    live_chat(
+        "chat.transferred", chat_id=chat.pk, agents=[old_agent_id, owner_of(chat.customer_id)],
+        queues=[chat.queue_id, queue.pk], reason=TRANSFER_MANUAL,
     )
 
 
@@ -151,6 +168,10 @@ def chat_requeue(
             chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, queue_id=chat.queue_id,
             reason=reason, actor=actor, created_at=now,
         )
+        live_chat(
+            "chat.queued", chat_id=chat.pk, agents=[old_agent_id, owner_of(chat.customer_id)], queues=[chat.queue_id],
+            reason=reason,
+        )
         dispatch_soon(queue_id=chat.queue_id)
     chat.refresh_from_db()
     return chat
@@ -165,4 +186,6 @@ def chat_mark_read(*, chat_id, agent_id) -> None:
     agent = get_agent(agent_id)
     if agent.pk not in (chat.agent_id, chat.initiator_id):
         raise ChatError(_("This chat is not yours."), field="agent", code="not_participant")
-    Chat.objects.filter(pk=chat.pk).update(agent_read_at=timezone.now())
+    if Chat.objects.filter(pk=chat.pk).update(agent_read_at=timezone.now()):
+        # Unread counts change for the reader (and the open chat's page follows the chat's version).
+        live_chat("chat.changed", chat_id=chat.pk, agents=[agent.pk], read=True)

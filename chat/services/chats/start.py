@@ -16,6 +16,7 @@ from crm.services import customer_link_or_create
 from ..assignment import get_agent, send_welcome
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
+from ..live.publish import live_chat
 from ..permissions import FORBIDDEN, is_staff
 from .common import resolve_queue
 
@@ -170,6 +171,7 @@ def _queue_new_chat(*, channel: str, queue: Queue, verified_via: str, visitor: d
             )
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.QUEUED, queue=queue, created_at=now)
         send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.CHAT_STARTED, card=card, now=now)
+        live_chat("chat.queued", chat_id=chat.pk, agents=[customer.owner_id if customer else None], queues=[queue.pk])
         dispatch_soon(queue_id=queue.pk)
     chat.refresh_from_db()
     chat.created = True
@@ -194,5 +196,6 @@ def _internal_chat_start(*, initiator_id, peer_id) -> Chat:
             last_message_at=now,
         )
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.STARTED, actor=initiator, agent=peer, created_at=now)
+        live_chat("chat.assigned", chat_id=chat.pk, agents=[initiator.pk, peer.pk])
     chat.created = True
     return chat

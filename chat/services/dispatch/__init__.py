@@ -28,6 +28,7 @@ from chat.models import Chat, ChatSettings
 from chat.models.conditions import DISPATCHABLE_CHAT
 
 from ..assignment import send_welcome
+from ..live.publish import live_chat
 from .run import Run
 from .statements import candidates_sql, candidates_statement
 from .waiting import ASSIGNED, GONE, NOBODY, assign_waiting
@@ -122,10 +123,15 @@ def _assign_next(run: Run, pending: list[int], now: datetime) -> tuple[int, str]
             found = cursor.fetchone()
         if found is None:
             return None
-        chat_id, agent_id, ranked = found[0], found[1], found[2]
+        chat_id, agent_id, ranked, queue_id, owner_id = found[:5]
         if agent_id is not None:
             if run.welcome_on_assign:
-                send_welcome(chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
+                send_welcome(
+                    chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now,
+                    agent_id=agent_id,
+                )
+            # After the commit: the statement's own (autocommit), or the welcome's transaction.
+            live_chat("chat.assigned", chat_id=chat_id, agents=[agent_id, owner_id], queues=[queue_id])
             return chat_id, ASSIGNED
     if not ranked:
         return chat_id, NOBODY

@@ -65,6 +65,6 @@ WITH target AS MATERIALIZED (
     SELECT claim.id, 'assigned', %(now)s, claim.agent_id, t.queue_id, why.strategy, '', %(data)s FROM claim, t, why
     RETURNING id
 )
-SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked),
+SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id,
     (SELECT set_config('synchronous_commit', 'off', true))
 FROM t

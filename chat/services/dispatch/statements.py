@@ -21,7 +21,8 @@ write_reference; write_reference()"``).
    the newest row version), the chat assigned if still waiting, the ASSIGNED event.
 
 Data-modifying CTEs run to completion exactly once and see one snapshot; the statement is atomic on its own,
-so it needs no BEGIN/COMMIT. It returns one row (chat id, agent id or NULL, number of ranked agents), or none
+so it needs no BEGIN/COMMIT. It returns one row (chat id, agent id or NULL, number of ranked agents, the chat's
+queue and its customer's owner: whom the live layer tells), or none
 when no chat of the list could be locked. An agent id of NULL with ranked agents means the best ones were
 busy or had just filled up: the caller retries that chat on the waiting path (``waiting.py``). The text
 depends only on the settings, so it is prepared once per connection (``Prepared``).
@@ -98,7 +99,7 @@ WITH target AS MATERIALIZED (
     SELECT claim.id, {assigned}, %(now)s, claim.agent_id, t.queue_id, why.strategy, '', %(data)s FROM claim, t, why
     RETURNING id
 )
-SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked){async_commit}
+SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id{async_commit}
 FROM t
 """)
 

@@ -23,6 +23,7 @@ from chat.routing.choice import Choice, RoutingContext, choose_agent
 from crm.models import Customer
 
 from ..assignment import mark_assigned, record_assigned, send_welcome, take_slot
+from ..live.publish import live_chat
 from .run import Run
 from .statements import TRIES, claim_sql
 
@@ -74,10 +75,15 @@ def _assign_waiting_once(run: Run, pending: list[int], now: datetime, *, wait_fo
             chat_id=chat_id, queue_id=queue_id, owner_id=owner_id, last_agent_id=last_agent_id,
             max_chats=run.max_chats, allow_phone_call=run.allow_phone_call,
         )
-        if not _claim_best_agent(run, ctx, now):
+        agent_id = _claim_best_agent(run, ctx, now)
+        if agent_id is None:
             return chat_id, NOBODY
         if run.welcome_on_assign:
-            send_welcome(chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now)
+            send_welcome(
+                chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now,
+                agent_id=agent_id,
+            )
+        live_chat("chat.assigned", chat_id=chat_id, agents=[agent_id, owner_id], queues=[queue_id])
     return chat_id, ASSIGNED
 
 
@@ -147,8 +153,8 @@ def _claim(run: Run, ctx: RoutingContext, choice: Choice, now: datetime, *, wait
     return True
 
 
-def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> bool:
-    """Give the locked chat to the best eligible agent; False when nobody eligible is left.
+def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> int | None:
+    """Give the locked chat to the best eligible agent: his id, or None when nobody eligible is left.
 
     First up to NOWAIT_TRIES agents in chain order whose Presence row no other transaction holds right now (so
     that processes dispatching at once spread over agents instead of queueing behind the same one); then, if
@@ -162,13 +168,13 @@ def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> bool:
         if choice is None:
             break
         if _claim(run, ctx, choice, now, wait=False):
-            return True
+            return choice.agent_id
         busy.append(choice.agent_id)
     if not busy:
-        return False  # nobody eligible
+        return None  # nobody eligible
     refused: list[int] = []
     while (choice := choose_agent(ctx, run.agent_codes, exclude=refused)) is not None:
         if _claim(run, ctx, choice, now, wait=True):
-            return True
+            return choice.agent_id
         refused.append(choice.agent_id)  # full or gone after all
-    return False
+    return None

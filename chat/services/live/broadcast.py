@@ -1,10 +1,10 @@
 """Handing an event to the channel layer: the groups it goes to, and the message every consumer receives.
 
 Groups: ``chat.<id>`` (pages showing that chat: the visitor's widget, agents who opened it), ``agent.<id>``
-(the agent's own lists and presence), ``queue.<id>`` (the waiting list of the queue's members) and ``staff``
-(every event: staff see every chat). A page that is in several of them gets the event several times and keeps
-the first (the message's ``id``). What a listener may see is decided by its consumer (chat/live/consumers.py),
-never here.
+(the agent's own lists and presence), ``queue.<id>`` (the waiting list of the queue's members), ``staff``
+(every event: staff see every chat) and ``inbox`` (every inbox page: a settings change). A page that is in
+several of them gets the event several times and keeps the first (the message's ``id``). What a listener may
+see is decided by its consumer (chat/live/consumers.py), never here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from .event import LiveEvent
 logger = logging.getLogger(__name__)
 
 STAFF_GROUP = "staff"
+EVERYONE_GROUP = "inbox"  # every inbox page: for what changes every page (the card, pause types, queues)
+EVERYONE_KINDS = frozenset({"settings.changed"})
 MESSAGE_TYPE = "live.event"  # the consumers' handler: live_event()
 
 
@@ -36,6 +38,8 @@ def queue_group(queue_id: int) -> str:
 
 
 def event_groups(event: LiveEvent) -> list[str]:
+    if event.kind in EVERYONE_KINDS:
+        return [EVERYONE_GROUP]
     groups = [STAFF_GROUP]
     if event.chat_id is not None:
         groups.append(chat_group(event.chat_id))

@@ -12,7 +12,8 @@ class LiveEvent:
 
     ``kind``: ``chat.message``, ``chat.queued``, ``chat.assigned``, ``chat.transferred``, ``chat.closed``,
     ``chat.changed`` (anything else about the chat: customer, delivery state, auto-assignment stopped),
-    ``presence.changed``, ``typing``.
+    ``presence.changed``, ``queue.changed`` (an agent joined or left a queue), ``settings.changed`` (the card,
+    pause types, a queue's name or state: every page may change), ``typing``.
     ``chat_id``: the chat (None for presence). ``agent_ids``: the agents whose own lists change (the chat's agent
     before and after, the customer's owner of a waiting chat, the agent whose presence changed).
     ``queue_ids``: the queues whose waiting list changes. ``data``: small extras (a message id, a typing name).

@@ -17,6 +17,7 @@ from chat.models.transitions import CLOSE
 from core.conditions import AnyOf, Condition, P, Where
 
 from ..chats import CLOSING_MESSAGES, system_text
+from ..live.publish import live_chat
 from .base import Due, dispatch_after, lock_due_update, now_or, retry_on_deadlock, slots_free
 
 logger = logging.getLogger(__name__)
@@ -93,13 +94,13 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             closed = lock_due_update(
                 due, CLOSE, values={"now": now, "reason": Chat.CloseReason.INACTIVITY},
-                columns=("id", "channel", "agent_id", "status", "queue_id"),
+                columns=("id", "channel", "agent_id", "status", "queue_id", "initiator_id"),
             )
             if not closed:
                 return []
             slots_free(per_agent=_held_slots(closed))
             text = system_text(CLOSING_MESSAGES[Chat.CloseReason.INACTIVITY])
-            Message.objects.bulk_create(
+            notes = Message.objects.bulk_create(
                 [Message(chat_id=cid, sender=Message.Sender.SYSTEM, body=text, created_at=now) for cid, *_ in closed],
                 batch_size=2000,
             )
@@ -114,10 +115,16 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
                         reason=Chat.CloseReason.INACTIVITY,
                         data={"previous_status": old_status},
                     )
-                    for cid, _channel, agent_id, old_status, queue_id in closed
+                    for cid, _channel, agent_id, old_status, queue_id, _initiator_id in closed
                 ],
                 batch_size=2000,
             )
+            for (cid, _channel, agent_id, old_status, queue_id, initiator_id), note in zip(closed, notes, strict=True):
+                waiting = old_status == Chat.Status.WAITING
+                live_chat(
+                    "chat.closed", chat_id=cid, agents=[agent_id, initiator_id], queues=[queue_id if waiting else None],
+                    message_id=note.pk, reason=Chat.CloseReason.INACTIVITY,
+                )
             return closed
 
     closed = retry_on_deadlock(run)
@@ -132,6 +139,6 @@ def _held_slots(closed: list[tuple]) -> Counter:
     """One slot per closed chat that held one (``HOLDS_SLOT`` before it closed; internal chats take none)."""
     return Counter(
         agent_id
-        for _id, channel, agent_id, old_status, _queue_id in closed
+        for _id, channel, agent_id, old_status, *_rest in closed
         if agent_id and HOLDS_SLOT.holds({"status": old_status, "channel": channel})
     )

@@ -10,6 +10,7 @@ from django.db import transaction
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
 
 from ..storage import storage_delete_files_on_commit
+from ..visitors import visitor_tokens_forget
 from .base import now_or
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def chats_purge_closed(*, now: datetime | None = None, batch_size: int = 2000) -
             # Closed and still closed (locked): whatever else points at a chat is handled by Django's collector.
             Chat.objects.filter(pk__in=ids, status=Chat.Status.CLOSED).delete()
             storage_delete_files_on_commit(names=names)
+            visitor_tokens_forget(chat_ids=ids)
         total += len(ids)
         logger.info("purged %d closed chats", len(ids))
         if len(ids) < batch_size:

@@ -11,6 +11,7 @@ from chat.models import Chat, ChatEvent, ChatSettings
 from chat.models.transitions import STOP_AUTO_ASSIGN
 from core.conditions import P, Where
 
+from ..live.publish import live_chat
 from .base import Due, lock_due_update, now_or
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def chats_stop_auto_assign(*, now: datetime | None = None) -> int:
             ],
             batch_size=2000,
         )
+        for cid, queue_id in rows:
+            live_chat("chat.changed", chat_id=cid, queues=[queue_id], auto_assign_stopped=True)
     if rows:
         logger.info("stopped automatic assignment of %d chats", len(rows))
     return len(rows)

@@ -16,6 +16,7 @@ from chat.models.conditions import HOLDS_SLOT
 from chat.models.transitions import REQUEUE
 from core.conditions import P, Where
 
+from ..live.publish import live_chat, live_presence
 from .base import Due, dispatch_after, lock_due_update, now_or, retry_on_deadlock, slots_free
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ def _pause_for_no_reply(*, agent_ids: set[int], pause_type_id: int, now: datetim
             for agent_id in paused
         ]
     )
+    for agent_id in paused:
+        live_presence(agent_id=agent_id)
     return paused
 
 
@@ -117,6 +120,8 @@ def chats_transfer_unanswered(*, now: datetime | None = None) -> int:
                 ],
                 batch_size=2000,
             )
+            for cid, agent_id, _never, queue_id in moved:
+                live_chat("chat.queued", chat_id=cid, agents=[agent_id], queues=[queue_id], reason=NO_REPLY_REASON)
             if pause_type_id:
                 _pause_the_silent(moved, pause_type_id=pause_type_id, now=now)
             return moved
