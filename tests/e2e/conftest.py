@@ -174,7 +174,7 @@ class AsgiLiveServer:
 def asgi_live_server(transactional_db, settings):
     """A live server that speaks WebSocket too: use it where a test needs the push channel. Fixtures that take
     ``live_server`` (inbox_login, demo_host) get this one in a module that overrides ``live_server`` with it."""
-    redis_url = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/9")
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -9,7 +9,9 @@ see is decided by its consumer (chat/live/consumers.py), never here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -75,6 +77,19 @@ def broadcast_send(event: LiveEvent) -> None:
 
     A layer that cannot be reached loses the push, never the change: the error is logged and the pages
     catch up by their fallback poll or when they reconnect (docs/live.md)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _send_logged(event)  # the usual case: a sync view's thread, a Celery task, a command
+        return
+    # Sync code called in a thread whose event loop is running (async_to_sync refuses to block it): send from a
+    # thread of its own and wait for it, so the caller still returns after the send.
+    sender = threading.Thread(target=_send_logged, args=(event,), name="live-broadcast")
+    sender.start()
+    sender.join(timeout=10)
+
+
+def _send_logged(event: LiveEvent) -> None:
     try:
         async_to_sync(abroadcast_send)(event)
     except Exception:
