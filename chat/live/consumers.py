@@ -34,6 +34,13 @@ from chat.services.live.broadcast import (
 from chat.services.live.typing import typing_may_signal, typing_name
 from chat.services.visitors import visitor_chat_authenticate
 
+
+def _db(function):
+    """Run a check in the thread pool, not in the one thread Django's sync views share under ASGI (Channels'
+    default): an event's check must not queue behind a page render."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 # Close codes (4000-4999 are the application's): the page does not reconnect after these.
 UNAUTHORISED = 4401
 FORBIDDEN = 4403
@@ -86,7 +93,7 @@ class InboxConsumer(_LiveConsumer):
         self.user_id = user.pk
         self.is_staff = user.is_staff
         self.watching: int | None = None
-        self.queue_ids = set(await database_sync_to_async(live_queue_ids)(user=user))
+        self.queue_ids = set(await _db(live_queue_ids)(user=user))
         await self.accept()
         await self.join(EVERYONE_GROUP)
         await self.join(agent_group(self.user_id))
@@ -98,13 +105,13 @@ class InboxConsumer(_LiveConsumer):
 
     async def heartbeat(self) -> None:
         """The page is open: presence follows it (docs/live.md, "Presence follows the inbox")."""
-        await database_sync_to_async(presence_live_seen)(agent_id=self.user_id)
+        await _db(presence_live_seen)(agent_id=self.user_id)
 
     async def disconnect(self, code) -> None:
         await super().disconnect(code)
         if getattr(self, "user_id", None) is not None:
             # The no-inbox time counts from now (another tab still open keeps saying "seen").
-            await database_sync_to_async(presence_live_closed)(agent_id=self.user_id)
+            await _db(presence_live_closed)(agent_id=self.user_id)
 
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -129,12 +136,12 @@ class InboxConsumer(_LiveConsumer):
     async def typing(self, chat_id) -> None:
         if chat_id is None or chat_id != self.watching or not await self.may_see(chat_id):
             return
-        if await database_sync_to_async(typing_may_signal)(chat_id=chat_id, side="agent"):
-            name = await database_sync_to_async(typing_name)(agent_id=self.user_id)
+        if await _db(typing_may_signal)(chat_id=chat_id, side="agent"):
+            name = await _db(typing_name)(agent_id=self.user_id)
             await abroadcast_send(LiveEvent(kind="typing", chat_id=chat_id, data={"side": "agent", "name": name}))
 
     async def may_see(self, chat_id: int) -> bool:
-        return await database_sync_to_async(_may_see)(user_id=self.user_id, chat_id=chat_id)
+        return await _db(_may_see)(user_id=self.user_id, chat_id=chat_id)
 
     async def live_event(self, message: dict) -> None:
         if not self.first_time(message):
@@ -150,7 +157,7 @@ class InboxConsumer(_LiveConsumer):
             if mine or self.is_staff or kind in EVERYONE_KINDS:
                 await self.send_json({"kind": kind})
             return
-        visible = await database_sync_to_async(_visibility)(user_id=self.user_id, chat_id=chat_id)
+        visible = await _db(_visibility)(user_id=self.user_id, chat_id=chat_id)
         if visible is None:  # deactivated since the socket opened: it hears nothing more
             await self.close(code=UNAUTHORISED)
         elif visible:
@@ -193,14 +200,14 @@ class WidgetConsumer(_LiveConsumer):
     async def typing(self) -> None:
         if not await self.token_opens_chat():
             return
-        if await database_sync_to_async(typing_may_signal)(chat_id=self.chat_id, side="visitor"):
+        if await _db(typing_may_signal)(chat_id=self.chat_id, side="visitor"):
             await abroadcast_send(LiveEvent(kind="typing", chat_id=self.chat_id, data={"side": "visitor"}))
 
     async def authenticate(self, chat_id, token) -> None:
         if not isinstance(chat_id, int) or isinstance(chat_id, bool) or not isinstance(token, str) or not token:
             await self.close(code=UNAUTHORISED)
             return
-        chat = await database_sync_to_async(visitor_chat_authenticate)(chat_id=chat_id, token=token)
+        chat = await _db(visitor_chat_authenticate)(chat_id=chat_id, token=token)
         if chat is None:
             await self.close(code=FORBIDDEN)
             return
@@ -210,7 +217,7 @@ class WidgetConsumer(_LiveConsumer):
         await self.send_json({"kind": "ready", "chat": chat.pk})
 
     async def token_opens_chat(self) -> bool:
-        chat = await database_sync_to_async(visitor_chat_authenticate)(chat_id=self.chat_id, token=self.token)
+        chat = await _db(visitor_chat_authenticate)(chat_id=self.chat_id, token=self.token)
         return chat is not None
 
     async def live_event(self, message: dict) -> None:

@@ -135,6 +135,7 @@
     try { m = JSON.parse(evt.detail.message); } catch (e) { return; }
     if (m.kind === "pong") { return; }
     if (m.kind === "typing") { showTyping(); return; }
+    if (m.kind === "chat.read") { pollSidebar(); return; }  // his unread counts: nothing in the open chat
     if (m.chat !== undefined && m.chat === currentChat()) { hideTyping(); pollChat(); }
     else if (m.kind === "refresh" && currentChat() !== null) { pollChat(); }
     pollSidebar();

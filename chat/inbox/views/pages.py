@@ -159,6 +159,7 @@ def _crm_url(chat: Chat) -> str:
 
 
 def _page(request, *, chat: Chat | None, status: int = 200):
+    _heartbeat(request)  # opening the inbox is a sign of it too
     _version, sidebar_html, presence_html, _token = _render_sidebar(
         request, current_chat_id=chat.pk if chat else None
     )
@@ -255,6 +256,12 @@ def _chat_poll(request, chat_id: int):
         return render(request, "inbox/_poll_sentinel.html", sentinel)
     if new and chat.agent_id == request.user.pk and chat.is_open:
         chat_mark_read(chat_id=chat.pk, agent_id=request.user.pk)
+    if not state_changed:
+        # Only new messages (the push's usual case): the header and the reply box stay as they are, so none of
+        # the page's other queries (every message, transfer targets, the customer's history) run.
+        only_new = {"chat": chat, "new_messages": new, "last_message_id": new[-1].id, "chat_state": state,
+                    "watch_from": delivery["watch_from"], "chat_token": token, "state_changed": False}
+        return render(request, "inbox/_chat_poll.html", only_new)
     ctx = chat_context(request, chat, delivery=delivery, token=token)
     ctx.update(
         new_messages=new,

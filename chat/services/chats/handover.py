@@ -188,4 +188,4 @@ def chat_mark_read(*, chat_id, agent_id) -> None:
         raise ChatError(_("This chat is not yours."), field="agent", code="not_participant")
     if Chat.objects.filter(pk=chat.pk).update(agent_read_at=timezone.now()):
         # Unread counts change for the reader (and the open chat's page follows the chat's version).
-        live_chat("chat.changed", chat_id=chat.pk, agents=[agent.pk], read=True)
+        live_chat("chat.read", chat_id=chat.pk, agents=[agent.pk])

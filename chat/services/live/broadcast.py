@@ -68,8 +68,7 @@ async def abroadcast_send(event: LiveEvent) -> None:
     if layer is None:
         return
     message = event_message(event)
-    for group in event_groups(event):
-        await layer.group_send(group, message)
+    await asyncio.gather(*(layer.group_send(group, message) for group in event_groups(event)))
 
 
 def broadcast_send(event: LiveEvent) -> None:

@@ -12,6 +12,7 @@ class LiveEvent:
 
     ``kind``: ``chat.message``, ``chat.queued``, ``chat.assigned``, ``chat.transferred``, ``chat.closed``,
     ``chat.changed`` (anything else about the chat: customer, delivery state, auto-assignment stopped),
+    ``chat.read`` (the agent read his chat: his unread counts change),
     ``presence.changed``, ``queue.changed`` (an agent joined or left a queue), ``settings.changed`` (the card,
     pause types, a queue's name or state: every page may change), ``typing``.
     ``chat_id``: the chat (None for presence). ``agent_ids``: the agents whose own lists change (the chat's agent

@@ -177,5 +177,5 @@ def test_a_read_mark_changes_the_reader_s_unread_counts(published, committed, qu
     with committed():
         chat_mark_read(chat_id=chat.pk, agent_id=anna.pk)
 
-    event = published.one("chat.changed")
-    assert (event.chat_id, event.agent_ids, event.data) == (chat.pk, (anna.pk,), {"read": True})
+    event = published.one("chat.read")
+    assert (event.chat_id, event.agent_ids, event.data) == (chat.pk, (anna.pk,), {})
