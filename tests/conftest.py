@@ -170,3 +170,23 @@ def browser_executable() -> str:
 
 
 
+
+
+
+@pytest.fixture(scope="session")
+def close_connections_threads_left_open(django_db_setup, django_db_blocker):
+    """At the end of the run, end the database sessions that threads left open (the async tests' executor threads,
+    the in-process servers of the browser tests), so that pytest-django can drop the test database instead of
+    warning that "it is being accessed by other users". Torn down before the test database (it depends on it);
+    the conftests of the live and browser tests use it."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -229,6 +229,8 @@ class WidgetConsumer(_LiveConsumer):
                 return
         elif kind not in VISITOR_KINDS:
             return
+        elif kind == "chat.message" and message["data"].get("sender") == "client":
+            return  # his own message: the widget shows it from its POST's answer
         if not await self.token_opens_chat():  # a newer token replaced this one: this page hears no more
             await self.close(code=FORBIDDEN)
             return

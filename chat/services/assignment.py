@@ -84,7 +84,7 @@ def send_welcome(
         chat_id=chat_id, sender=Message.Sender.SYSTEM, body=card.welcome_message_text, created_at=now
     )
     ChatEvent.objects.create(chat_id=chat_id, kind=ChatEvent.Kind.WELCOME_SENT, created_at=now)
-    live_message(chat_id=chat_id, message_id=message.pk, agents=[agent_id])
+    live_message(chat_id=chat_id, message_id=message.pk, sender=message.sender, agents=[agent_id])
     return message
 
 

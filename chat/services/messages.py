@@ -107,7 +107,7 @@ def message_post(
                 updates.update(awaiting_reply_since=None, agent_replied_at=now)
         if updates:
             Chat.objects.filter(pk=chat.pk).update(**updates)
-        live_message(chat_id=chat.pk, message_id=message.pk, agents=[chat.agent_id, chat.initiator_id])
+        live_message(chat_id=chat.pk, message_id=message.pk, sender=sender, agents=[chat.agent_id, chat.initiator_id])
         if outgoing_messenger:
             transaction.on_commit(partial(messenger_reply_stored, message_id=message.pk))
     message.created = True

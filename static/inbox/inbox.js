@@ -136,6 +136,11 @@
     if (m.kind === "pong") { return; }
     if (m.kind === "typing") { showTyping(); return; }
     if (m.kind === "chat.read") { pollSidebar(); return; }  // his unread counts: nothing in the open chat
+    if (m.kind === "chat.message" && m.chat === currentChat()) {
+      // The open chat's poll marks the message read, whose nudge (chat.read) then brings the sidebar: one
+      // sidebar render per message instead of two.
+      hideTyping(); pollChat(); return;
+    }
     if (m.chat !== undefined && m.chat === currentChat()) { hideTyping(); pollChat(); }
     else if (m.kind === "refresh" && currentChat() !== null) { pollChat(); }
     pollSidebar();

@@ -187,3 +187,8 @@ def asgi_live_server(transactional_db, settings):
     yield server
     server.stop()
     connections.close_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads_left_open(close_connections_threads_left_open):
+    """The in-process servers' threads keep connections open until the end of the run (tests/conftest.py)."""

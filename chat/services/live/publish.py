@@ -29,9 +29,10 @@ def live_chat(
     )
 
 
-def live_message(*, chat_id: int, message_id: int, agents: Iterable[int | None] = ()) -> None:
-    """A message stored in a chat (the client's, an agent's, a system message, the welcome)."""
-    live_chat("chat.message", chat_id=chat_id, agents=agents, message_id=int(message_id))
+def live_message(*, chat_id: int, message_id: int, sender: str, agents: Iterable[int | None] = ()) -> None:
+    """A message stored in a chat (the client's, an agent's, a system message, the welcome). ``sender`` lets the
+    visitor's widget skip the nudge of his own message, which it shows already."""
+    live_chat("chat.message", chat_id=chat_id, agents=agents, message_id=int(message_id), sender=str(sender))
 
 
 def live_presence(*, agent_id: int) -> None:

@@ -37,3 +37,8 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def queue(db):
     return factories.QueueFactory(name="Main")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads_left_open(close_connections_threads_left_open):
+    """The consumers' checks run in executor threads, whose connections outlive the tests (tests/conftest.py)."""

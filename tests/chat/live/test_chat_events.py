@@ -150,7 +150,8 @@ def test_a_message_is_published_to_the_chat_and_its_agent(published, committed, 
         )
 
     event = published.one("chat.message")
-    assert (event.chat_id, event.agent_ids, event.data) == (chat.pk, (anna.pk,), {"message_id": message.pk})
+    assert (event.chat_id, event.agent_ids) == (chat.pk, (anna.pk,))
+    assert event.data == {"message_id": message.pk, "sender": sender}
 
 
 def test_a_welcome_at_the_start_is_a_message_of_the_new_chat(published, committed, queue):

@@ -178,8 +178,10 @@ async def test_a_widget_socket_hears_its_own_chat_after_its_token(visitor_chat, 
     socket = await widget_socket()
     await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
     assert await socket.receive_json_from(timeout=2) == {"kind": "ready", "chat": chat.pk}
-    await publish(kind="chat.message", chat_id=chat.pk, agent_ids=(world["anna"].pk,))
+    await publish(kind="chat.message", chat_id=chat.pk, agent_ids=(world["anna"].pk,), data={"sender": "agent"})
     assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": chat.pk}
+    # His own message (the widget shows it from its POST's answer), another chat's, the agents' side of his own.
+    await publish(kind="chat.message", chat_id=chat.pk, data={"sender": "client"})
     await publish(kind="chat.message", chat_id=world["annas"].pk, agent_ids=(world["anna"].pk,))
     await publish(kind="chat.changed", chat_id=chat.pk)  # the agents' side of the chat: not the visitor's
     assert await receives_nothing(socket)
