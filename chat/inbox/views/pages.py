@@ -254,7 +254,8 @@ def _chat_poll(request, chat_id: int):
         sentinel = {"chat": chat, "last_message_id": after, "chat_state": state, "watch_from": watch_from,
                     "chat_token": token}
         return render(request, "inbox/_poll_sentinel.html", sentinel)
-    if new and chat.agent_id == request.user.pk and chat.is_open:
+    if chat.agent_id == request.user.pk and chat.is_open and any(m.author_id != request.user.pk for m in new):
+        # Someone else wrote (his own replies leave his unread counts as they are).
         chat_mark_read(chat_id=chat.pk, agent_id=request.user.pk)
     if not state_changed:
         # Only new messages (the push's usual case): the header and the reply box stay as they are, so none of
