@@ -5,7 +5,7 @@ import os
 import dj_database_url
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import VAR_DIR, env_bool
 from .live import channel_layer_settings
 from .local import DEVELOPMENT_MESSENGER_APP_SECRET, DEVELOPMENT_MESSENGER_VERIFY_TOKEN, DEVELOPMENT_SECRET_KEY
 
@@ -19,7 +19,8 @@ DATABASES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media" / str(os.getpid())
-CELERY_TASK_ALWAYS_EAGER = False
+# A server process of the browser tests runs its dispatch in-process, as the eager_dispatch fixture does here.
+CELERY_TASK_ALWAYS_EAGER = env_bool("TEST_CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405

@@ -8,7 +8,10 @@ Playwright's sync API runs an event loop in the test's thread, so Django's
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import uuid
 from urllib.parse import urlsplit
@@ -102,7 +105,8 @@ def demo_host(live_server, settings):
     servers = []
 
     def start(queue) -> str:
-        httpd, url = serve_in_thread(server_url=live_server.url, queue=str(queue.pk) if queue else "")
+        httpd, url = serve_in_thread(server_url=live_server.url, queue=str(queue.pk) if queue else "",
+                                     port=getattr(live_server, "demo_port", 0))
         servers.append(httpd)
         parts = urlsplit(url)
         settings.CORS_ALLOWED_ORIGINS = [f"{parts.scheme}://{parts.netloc}"]
@@ -136,11 +140,7 @@ class AsgiLiveServer:
     way a restart does (close code 1012); ``start()`` serves again on the same port."""
 
     def __init__(self):
-        self.port = None
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = None
         self.thread = None
@@ -148,16 +148,9 @@ class AsgiLiveServer:
         self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"})
 
     def start(self) -> None:
-        from channels.routing import ProtocolTypeRouter
-        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+        from tests.e2e.asgi_static import application
 
-        from config.asgi import application, django_asgi_app
-
-        # config.asgi's application, with the static files served from the finders as pytest-django's live server
-        # does (the test settings collect none).
-        served = ProtocolTypeRouter({"http": ASGIStaticFilesHandler(django_asgi_app),
-                                     "websocket": application.application_mapping["websocket"]})
-        config = uvicorn.Config(served, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning")
+        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="asgi-live-server", daemon=True)
         self.thread.start()
@@ -170,18 +163,79 @@ class AsgiLiveServer:
             self.server = None
 
 
+REDIS_LAYER_URL = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/9")
+
+
+def redis_layer(settings) -> str:
+    """Point the test process's channel layer at Redis, under a key prefix of its own; returns the prefix."""
+    prefix = f"parley-test-{uuid.uuid4().hex[:8]}"
+    config = channel_layer_settings(REDIS_LAYER_URL)[0]["default"]["CONFIG"]
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {**config, "prefix": prefix}}
+    }
+    return prefix
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class AsgiServerProcess:
+    """The same application under uvicorn in a process of its own, as production runs it: the test process (its
+    browsers, its Playwright driver) does not share the server's interpreter. On the test database and cache, with
+    the test process's Redis layer (its prefix); the widget's origin is the demo host's port, chosen beforehand."""
+
+    def __init__(self, *, prefix: str):
+        self.port, self.demo_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"})
+        db = connections["default"].settings_dict
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "TEST_CHANNEL_LAYER_URL": REDIS_LAYER_URL,
+            "CHANNEL_LAYER_PREFIX": prefix,
+            "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{self.demo_port}",
+            "TEST_CELERY_TASK_ALWAYS_EAGER": "true",
+        }
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "tests.e2e.asgi_static:application", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
+            env=self.env, start_new_session=True,
+        )
+
+        def listening() -> bool:
+            assert self.proc.poll() is None, "the ASGI server process ended"
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+        poll_until(listening, timeout=30, message="the ASGI server process to listen")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def asgi_server_process(transactional_db, settings):
+    server = AsgiServerProcess(prefix=redis_layer(settings))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def asgi_live_server(transactional_db, settings):
     """A live server that speaks WebSocket too: use it where a test needs the push channel. Fixtures that take
     ``live_server`` (inbox_login, demo_host) get this one in a module that overrides ``live_server`` with it."""
-    redis_url = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/9")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {**channel_layer_settings(redis_url)[0]["default"]["CONFIG"],
-                       "prefix": f"parley-test-{uuid.uuid4().hex[:8]}"},
-        }
-    }
+    redis_layer(settings)
     server = AsgiLiveServer()
     server.start()
     yield server
