@@ -13,6 +13,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chat.live.routing import websocket_urlpatterns  # noqa: E402
+from chat.live.routing import inbox_websocket_urlpatterns  # noqa: E402
+from chat.widget.routing import widget_websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)})
+application = ProtocolTypeRouter(
+    {"http": django_asgi_app, "websocket": URLRouter(inbox_websocket_urlpatterns + widget_websocket_urlpatterns)}
+)

@@ -319,6 +319,13 @@
       }
       if (m.kind === "typing") { showTyping(m.name); return; }
       hideTyping();
+      if (m.kind === "chat.message" && m.message) {
+        // The message came with the nudge (as the API's list gives it): shown without a request.
+        renderMessage(m.message);
+        save();
+        if (m.message.sender === "system") { refreshState(); }  // a closing note: the header follows
+        return;
+      }
       poll();
       if (m.kind !== "chat.message") { refreshState(); }
     };

@@ -178,8 +178,8 @@ async def test_a_widget_socket_hears_its_own_chat_after_its_token(visitor_chat, 
     socket = await widget_socket()
     await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
     assert await socket.receive_json_from(timeout=2) == {"kind": "ready", "chat": chat.pk}
-    await publish(kind="chat.message", chat_id=chat.pk, agent_ids=(world["anna"].pk,), data={"sender": "agent"})
-    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": chat.pk}
+    await publish(kind="chat.transferred", chat_id=chat.pk, agent_ids=(world["anna"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.transferred", "chat": chat.pk}
     # His own message (the widget shows it from its POST's answer), another chat's, the agents' side of his own.
     await publish(kind="chat.message", chat_id=chat.pk, data={"sender": "client"})
     await publish(kind="chat.message", chat_id=world["annas"].pk, agent_ids=(world["anna"].pk,))
@@ -222,6 +222,26 @@ async def test_a_replaced_token_closes_the_old_widget_socket(visitor_chat):
     await database_sync_to_async(visitor_token_issue)(chat_id=chat.pk)  # the chat resumed elsewhere
     await publish(kind="chat.message", chat_id=chat.pk)
     assert (await socket.receive_output(timeout=2))["code"] == 4403
+
+
+async def test_an_agents_message_reaches_the_widget_with_its_content_as_the_api_shows_it(visitor_chat, world):
+    chat, token = visitor_chat
+    socket = await widget_socket()
+    await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
+    await socket.receive_json_from(timeout=2)
+    reply = await database_sync_to_async(factories.MessageFactory)(
+        chat=chat, sender="agent", author=world["anna"], body="Dzień dobry"
+    )
+    await publish(kind="chat.message", chat_id=chat.pk, data={"message_id": reply.pk, "sender": "agent"})
+    got = await socket.receive_json_from(timeout=2)
+    assert (got["kind"], got["chat"]) == ("chat.message", chat.pk)
+    assert {k: got["message"][k] for k in ("id", "sender", "author_name", "body")} == {
+        "id": reply.pk, "sender": "agent", "author_name": "Anna", "body": "Dzień dobry"}
+    # An id that is not this chat's message brings no content (a nudge only).
+    foreign = await database_sync_to_async(factories.MessageFactory)(chat=world["annas"], sender="agent")
+    await publish(kind="chat.message", chat_id=chat.pk, data={"message_id": foreign.pk, "sender": "agent"})
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": chat.pk}
+    await socket.disconnect()
 
 
 # --- typing, both ways ----------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""The widget's door of the push channel: a visitor's page hears of his own chat only, after his token, sent as the
+socket's first message (never in the URL), opens it; the token is checked again for every event (docs/live.md).
+
+A new message of the agent's side comes with its content, as the widget API's list gives it
+(``WidgetMessageOutput``): the widget shows it without a request. Everything else is a nudge the widget answers
+with its usual requests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chat.models import Message
+from chat.services.live import LiveEvent
+from chat.services.live.broadcast import abroadcast_send, chat_group
+from chat.services.live.typing import typing_may_signal
+from chat.services.visitors import visitor_chat_authenticate
+from chat.widget.serializers import WidgetMessageOutput
+from core.live import AUTH_TIMEOUT_SECONDS, FORBIDDEN, UNAUTHORISED, LiveConsumer, db
+
+# What the visitor's widget hears of its chat: the conversation and its header, nothing of the agents' side.
+VISITOR_KINDS = {"chat.message", "chat.assigned", "chat.transferred", "chat.queued", "chat.closed"}
+
+
+class WidgetConsumer(LiveConsumer):
+    """A visitor's widget: his own chat only, after his token (sent as the first message) opens it."""
+
+    async def open(self) -> None:
+        self.chat_id: int | None = None
+        self.token = ""
+        await self.accept()
+        self.auth_timer = asyncio.get_running_loop().call_later(AUTH_TIMEOUT_SECONDS, self._auth_timeout)
+
+    def _auth_timeout(self) -> None:
+        if self.chat_id is None:
+            asyncio.ensure_future(self.close(code=UNAUTHORISED))
+
+    async def disconnect(self, code) -> None:
+        timer = getattr(self, "auth_timer", None)
+        if timer is not None:
+            timer.cancel()
+        await super().disconnect(code)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if self.chat_id is None:
+            if kind != "auth":
+                await self.close(code=UNAUTHORISED)
+                return
+            await self.authenticate(content.get("chat"), content.get("token"))
+        elif kind == "typing":
+            await self.typing()
+
+    async def typing(self) -> None:
+        if not await self.token_opens_chat():
+            return
+        if await db(typing_may_signal)(chat_id=self.chat_id, side="visitor"):
+            await abroadcast_send(LiveEvent(kind="typing", chat_id=self.chat_id, data={"side": "visitor"}))
+
+    async def authenticate(self, chat_id, token) -> None:
+        if not isinstance(chat_id, int) or isinstance(chat_id, bool) or not isinstance(token, str) or not token:
+            await self.close(code=UNAUTHORISED)
+            return
+        chat = await db(visitor_chat_authenticate)(chat_id=chat_id, token=token)
+        if chat is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.chat_id, self.token = chat.pk, token
+        self.auth_timer.cancel()
+        await self.join(chat_group(chat.pk))
+        await self.send_json({"kind": "ready", "chat": chat.pk})
+
+    async def token_opens_chat(self) -> bool:
+        chat = await db(visitor_chat_authenticate)(chat_id=self.chat_id, token=self.token)
+        return chat is not None
+
+    async def live_event(self, message: dict) -> None:
+        if not self.first_time(message) or message["chat"] != self.chat_id:
+            return
+        kind = message["kind"]
+        if kind == "typing":
+            if message["data"].get("side") != "agent":
+                return
+        elif kind not in VISITOR_KINDS:
+            return
+        elif kind == "chat.message" and message["data"].get("sender") == "client":
+            return  # his own message: the widget shows it from its POST's answer
+        message_id = message["data"].get("message_id") if kind == "chat.message" else None
+        opens, shown = await db(self._check)(message_id=message_id)
+        if not opens:  # a newer token replaced this one: this page hears no more
+            await self.close(code=FORBIDDEN)
+            return
+        out = {"kind": kind, "chat": self.chat_id}
+        if kind == "typing":
+            out["name"] = message["data"].get("name", "")
+        if shown is not None:
+            out["message"] = shown
+        await self.send_json(out)
+
+    def _check(self, *, message_id: int | None) -> tuple[bool, dict | None]:
+        """Does the token still open the chat, and the message as the widget's API shows it (one thread hop)."""
+        if visitor_chat_authenticate(chat_id=self.chat_id, token=self.token) is None:
+            return False, None
+        if message_id is None:
+            return True, None
+        found = (
+            Message.objects.filter(pk=message_id, chat_id=self.chat_id)
+            .select_related("author")
+            .prefetch_related("attachments")
+            .first()
+        )
+        return True, (dict(WidgetMessageOutput(found).data) if found is not None else None)

@@ -1,0 +1,54 @@
+"""What the push channel's consumers share (chat/live/consumers.py: the inbox; chat/widget/consumers.py: the
+widget): the groups they join and leave, an event that arrives once however many groups carry it, the thread pool
+for their checks, and the close codes after which a page does not reconnect. Knows no app (docs/live.md)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+
+def db(function):
+    """Run a check in the thread pool, not in the one thread Django's sync views share under ASGI (Channels'
+    default): an event's check must not queue behind a page render."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
+# Close codes (4000-4999 are the application's): the page does not reconnect after these.
+UNAUTHORISED = 4401
+FORBIDDEN = 4403
+AUTH_TIMEOUT_SECONDS = 10
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """What both doors share: groups joined here are left on disconnect; an event arrives once."""
+
+    async def connect(self) -> None:
+        self.joined: set[str] = set()
+        self.seen: deque[str] = deque(maxlen=256)
+        await self.open()
+
+    async def open(self) -> None:
+        raise NotImplementedError
+
+    async def join(self, group: str) -> None:
+        if group not in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.add(group)
+
+    async def leave(self, group: str) -> None:
+        if group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.discard(group)
+
+    async def disconnect(self, code) -> None:
+        for group in list(getattr(self, "joined", ())):
+            await self.leave(group)
+
+    def first_time(self, message: dict) -> bool:
+        if message["id"] in self.seen:
+            return False
+        self.seen.append(message["id"])
+        return True
