@@ -43,6 +43,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--database-name", default="parley_bench_web")
         parser.add_argument("--cache-url", default=os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/0")
+        parser.add_argument(
+            "--channel-layer-url", default="",
+            help="the push channel's Redis (default: the cache's server, under the key prefix parley-bench)",
+        )
         parser.add_argument("--port", type=int, default=0, help="0: a free port")
         parser.add_argument("--seconds", type=float, default=5.0, help="measured time per row")
         parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time before each row")
@@ -132,6 +136,9 @@ class Command(BaseCommand):
             "DATABASE_URL": database_url,
             "DATABASE_CONN_MAX_AGE": "600",
             "CACHE_URL": options["cache_url"],
+            # The services publish every change to the push channel, as in production.
+            "CHANNEL_LAYER_URL": options["channel_layer_url"] or options["cache_url"],
+            "CHANNEL_LAYER_PREFIX": "parley-bench",
             "CELERY_BROKER_URL": "memory://",
             "MESSENGER_ENABLED": "false",
             "DEBUG": "false",
