@@ -61,6 +61,14 @@
     }
   });
 
+  // A reply was sent (204 with HX-Trigger "parley:sent"): empty the reply box, keep the focus there.
+  document.addEventListener("parley:sent", function () {
+    var ta = document.querySelector("#composer textarea");
+    if (ta) { ta.value = ""; ta.focus(); }
+    var error = document.querySelector("#composer .reply .error");
+    if (error) { error.remove(); }
+  });
+
   // Keep the focus in the reply box after sending.
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.target && evt.target.id === "composer") {

@@ -36,6 +36,12 @@ def message_create(request, chat_id: int):
         except ApplicationError as exc:
             form.add_error("body", error_text(exc))
         else:
+            if is_htmx(request):
+                # Sent: the page empties its reply box itself (inbox.js) and fetches the message at once; the
+                # reply box is drawn again only to show an error.
+                response = HttpResponse(status=204)
+                response["HX-Trigger"] = "parley:poll, parley:sent"
+                return response
             form = ReplyForm()
     return _composer_response(request, chat, reply_form=form)
 
