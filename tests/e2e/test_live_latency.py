@@ -67,40 +67,61 @@ WATCH_ARRIVED = """([hostSelector, listSelector, itemSelector]) => {
 }"""
 
 
+def exchange(agent_page, visitor, rounds: int) -> tuple[list[int], list[int]]:
+    """``rounds`` messages each way, one after the other; the delays (ms) by the pages' own clocks."""
+    visitor.evaluate(WATCH_SENT, ".composer textarea")
+    visitor.evaluate(WATCH_ARRIVED, ["#parley-widget", ".log", ".msg-agent"])
+    agent_page.evaluate(WATCH_SENT, "#composer textarea")
+    agent_page.evaluate(WATCH_ARRIVED, ["", "#messages", ".msg-client"])
+    for i in range(rounds):
+        visitor.fill(".composer textarea", f"Pytanie {i}")
+        visitor.press(".composer textarea", "Enter")
+        expect(agent_page.locator("#messages .msg-client").last).to_contain_text(f"Pytanie {i}", timeout=10000)
+        agent_page.fill("#composer textarea", f"Odpowiedź {i}")
+        agent_page.press("#composer textarea", "Enter")
+        expect(visitor.locator(".msg-agent").last).to_contain_text(f"Odpowiedź {i}", timeout=10000)
+    # Every message came once.
+    assert agent_page.locator("#messages .msg-client").count() == rounds
+    assert visitor.locator(".msg-agent").count() == rounds
+    to_agent = delays(visitor.evaluate("window.__sent"), agent_page.evaluate("window.__arrived"), "Pytanie")
+    to_visitor = delays(agent_page.evaluate("window.__sent"), visitor.evaluate("window.__arrived"), "Odpowiedź")
+    assert len(to_agent) == rounds and len(to_visitor) == rounds
+    return to_agent, to_visitor
+
+
+def report(label: str, to_agent: list[int], to_visitor: list[int]) -> str:
+    return (
+        f"\n[{label}] visitor message -> agent screen: p50 {statistics.median(to_agent)} ms, max {max(to_agent)} ms;"
+        f" agent reply -> widget: p50 {statistics.median(to_visitor)} ms, max {max(to_visitor)} ms"
+        f" ({len(to_agent)} messages each way, from Enter to the message node on the other screen, by the pages'"
+        f" own clocks)"
+    )
+
+
 def test_messages_go_both_ways_by_push_and_the_latency_is_printed(
     agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch, capsys
 ):
     agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
     live_open(agent_page)
     widget_live_open(visitor)
-    visitor.evaluate(WATCH_SENT, ".composer textarea")
-    visitor.evaluate(WATCH_ARRIVED, ["#parley-widget", ".log", ".msg-agent"])
-    agent_page.evaluate(WATCH_SENT, "#composer textarea")
-    agent_page.evaluate(WATCH_ARRIVED, ["", "#messages", ".msg-client"])
-
-    for i in range(ROUNDS):
-        visitor.fill(".composer textarea", f"Pytanie {i}")
-        visitor.press(".composer textarea", "Enter")
-        expect(agent_page.locator("#messages .msg-client").last).to_contain_text(f"Pytanie {i}", timeout=5000)
-        agent_page.fill("#composer textarea", f"Odpowiedź {i}")
-        agent_page.press("#composer textarea", "Enter")
-        expect(visitor.locator(".msg-agent").last).to_contain_text(f"Odpowiedź {i}", timeout=5000)
-
-    # Every message came once, and over the open sockets (the polls stand down to one every 30 s).
-    assert agent_page.locator("#messages .msg-client").count() == ROUNDS
-    assert visitor.locator(".msg-agent").count() == ROUNDS
-    live_open(agent_page)
+    to_agent, to_visitor = exchange(agent_page, visitor, ROUNDS)
+    live_open(agent_page)  # ... over the open sockets all along (the polls stand down to one every 30 s)
     widget_live_open(visitor)
-    to_agent = delays(visitor.evaluate("window.__sent"), agent_page.evaluate("window.__arrived"), "Pytanie")
-    to_visitor = delays(agent_page.evaluate("window.__sent"), visitor.evaluate("window.__arrived"), "Odpowiedź")
-    assert len(to_agent) == ROUNDS and len(to_visitor) == ROUNDS
     with capsys.disabled():
-        print(
-            f"\n[live latency] visitor message -> agent screen: p50 {statistics.median(to_agent)} ms, "
-            f"max {max(to_agent)} ms; agent reply -> widget: p50 {statistics.median(to_visitor)} ms, "
-            f"max {max(to_visitor)} ms ({ROUNDS} messages each way, from Enter to the message node on the other "
-            f"screen, by the pages' own clocks)"
-        )
+        print(report("live latency", to_agent, to_visitor))
+
+
+def test_with_websockets_blocked_the_messages_come_by_polling_and_the_latency_is_printed(
+    agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch, capsys
+):
+    """What the fallback looks like: the same conversation through a proxy that refuses WebSockets."""
+    for context in (agent_context, visitor_context):
+        context.route_web_socket("**/ws/**", lambda ws: ws.close())
+    agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
+    to_agent, to_visitor = exchange(agent_page, visitor, 5)
+    assert agent_page.locator("html").get_attribute("data-live") is None
+    with capsys.disabled():
+        print(report("fallback latency, WebSockets blocked", to_agent, to_visitor))
 
 
 def delays(sent: dict, arrived: dict, prefix: str) -> list[int]:
