@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,9 @@ def test_start_serves_the_push_channel_on_the_embedded_default(started):
                 heard.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
             return heard
 
-    heard = asyncio.run(listen())
+    # A loop of its own, in a thread: the browser tests' Playwright keeps one running in this thread.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        heard = thread.submit(asyncio.run, listen()).result(timeout=60)
     # Besides, the Celery worker's dispatch may have assigned the chat to a demo agent meanwhile: its event
     # comes the same way (from the worker process), and names only this chat.
     assert {message["chat"] for message in heard} == {chat_id}
