@@ -141,8 +141,10 @@ def presence_set_phone_call(*, agent_id, on_call: bool, actor: User | None = Non
     on_call = bool(on_call)
     now = timezone.now()
     with transaction.atomic():
-        if Presence.objects.filter(pk=presence.pk).exclude(on_phone_call=on_call).update(
-            on_phone_call=on_call, changed_at=now
+        if (
+            Presence.objects.filter(pk=presence.pk)
+            .exclude(on_phone_call=on_call)
+            .update(on_phone_call=on_call, changed_at=now)
         ):
             kind = PresenceEvent.Kind.PHONE_CALL_STARTED if on_call else PresenceEvent.Kind.PHONE_CALL_ENDED
             _event(presence.pk, kind, actor, now)
@@ -153,7 +155,11 @@ def presence_set_phone_call(*, agent_id, on_call: bool, actor: User | None = Non
 
 
 def presence_update(
-    *, agent_id, logged_in: bool | None = None, pause_type_id=UNSET, on_phone_call: bool | None = None,
+    *,
+    agent_id,
+    logged_in: bool | None = None,
+    pause_type_id=UNSET,
+    on_phone_call: bool | None = None,
     actor: User | None = None,
 ) -> Presence:
     """The PATCH the API and the PBX call: log in first, then the pause (None = resume), then the phone
@@ -204,6 +210,17 @@ def presence_live_seen(*, agent_id, at: datetime | None = None) -> bool:
     return _mark_seen(agent_id, at, at - LIVE_SEEN_EVERY)
 
 
+def presence_live_seen_many(*, agent_ids, at: datetime | None = None) -> int:
+    """:func:`presence_live_seen` for many agents in one UPDATE (an ASGI process writes its sockets' heartbeats
+    together). Returns how many rows it wrote."""
+    at = at or timezone.now()
+    ids = [int(agent_id) for agent_id in agent_ids]
+    if not ids:
+        return 0
+    older = Q(live_seen_at__isnull=True) | Q(live_seen_at__lt=at - LIVE_SEEN_EVERY)
+    return Presence.objects.filter(older, pk__in=ids).update(live_seen_at=at)
+
+
 def presence_live_closed(*, agent_id, at: datetime | None = None) -> bool:
     """A live connection of the agent's inbox closed: seen until now (not throttled), so the card's time counts
     from the close rather than from the last heartbeat. Safe to call when another tab is still open: it never
@@ -248,8 +265,13 @@ def pause_type_create(*, name: str, actor=None) -> PauseType:
 def pause_type_update(*, pause_type_id: int, actor=None, **fields) -> PauseType:
     with transaction.atomic():
         return model_edit(
-            PauseType, pk=pause_type_id, fields=fields, allowed=PAUSE_TYPE_FIELDS, field="pause_type",
-            missing_message=_("This pause type does not exist."), taken_message=PAUSE_TYPE_TAKEN,
+            PauseType,
+            pk=pause_type_id,
+            fields=fields,
+            allowed=PAUSE_TYPE_FIELDS,
+            field="pause_type",
+            missing_message=_("This pause type does not exist."),
+            taken_message=PAUSE_TYPE_TAKEN,
         )
 
 

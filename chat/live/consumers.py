@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from agents.services import presence_live_closed, presence_live_seen
@@ -30,7 +30,10 @@ from chat.services.live.broadcast import (
     queue_group,
 )
 from chat.services.live.typing import typing_may_signal, typing_name
-from chat.services.visitors import visitor_chat_authenticate
+from chat.services.visitors import visitor_chat_authenticate, visitor_token_valid
+
+from .db import in_pool
+from .heartbeats import heartbeats
 
 # Close codes (4000-4999 are the application's): the page does not reconnect after these.
 UNAUTHORISED = 4401
@@ -51,6 +54,16 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def open(self) -> None:
         raise NotImplementedError
+
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch without its hop to the thread-sensitive thread before every message (to close that
+        thread's old connections): these sockets do their database work through :func:`.db.in_pool`, which closes
+        its own thread's connections, and at thousands of sockets the hop per frame and per event was a queue of
+        its own."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def join(self, group: str) -> None:
         if group not in self.joined:
@@ -84,29 +97,27 @@ class InboxConsumer(_LiveConsumer):
         self.user_id = user.pk
         self.is_staff = user.is_staff
         self.watching: int | None = None
-        self.queue_ids = set(await database_sync_to_async(live_queue_ids)(user=user))
+        self.queue_ids = set(await in_pool(live_queue_ids)(user=user))
         await self.accept()
         await self.join(agent_group(self.user_id))
         for queue_id in self.queue_ids:
             await self.join(queue_group(queue_id))
         if self.is_staff:
             await self.join(STAFF_GROUP)
-        await self.heartbeat()
-
-    async def heartbeat(self) -> None:
-        """The page is open: presence follows it (docs/live.md, "Presence follows the inbox")."""
-        await database_sync_to_async(presence_live_seen)(agent_id=self.user_id)
+        # The page is open: presence follows it (docs/live.md, "Presence follows the inbox"); its pings are
+        # written together with the other sockets' (chat/live/heartbeats.py).
+        await in_pool(presence_live_seen)(agent_id=self.user_id)
 
     async def disconnect(self, code) -> None:
         await super().disconnect(code)
         if getattr(self, "user_id", None) is not None:
             # The no-inbox time counts from now (another tab still open keeps saying "seen").
-            await database_sync_to_async(presence_live_closed)(agent_id=self.user_id)
+            await in_pool(presence_live_closed)(agent_id=self.user_id)
 
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
-            await self.heartbeat()
+            heartbeats.add(self.user_id)
             await self.send_json({"kind": "pong"})
         elif kind == "watch":
             await self.watch(content.get("chat"))
@@ -126,12 +137,12 @@ class InboxConsumer(_LiveConsumer):
     async def typing(self, chat_id) -> None:
         if chat_id is None or chat_id != self.watching or not await self.may_see(chat_id):
             return
-        if await database_sync_to_async(typing_may_signal)(chat_id=chat_id, side="agent"):
-            name = await database_sync_to_async(typing_name)(agent_id=self.user_id)
+        if await in_pool(typing_may_signal)(chat_id=chat_id, side="agent"):
+            name = await in_pool(typing_name)(agent_id=self.user_id)
             await abroadcast_send(LiveEvent(kind="typing", chat_id=chat_id, data={"side": "agent", "name": name}))
 
     async def may_see(self, chat_id: int) -> bool:
-        return await database_sync_to_async(_may_see)(user_id=self.user_id, chat_id=chat_id)
+        return await in_pool(_may_see)(user_id=self.user_id, chat_id=chat_id)
 
     async def live_event(self, message: dict) -> None:
         if not self.first_time(message):
@@ -147,7 +158,7 @@ class InboxConsumer(_LiveConsumer):
             if mine or self.is_staff:
                 await self.send_json({"kind": kind})
             return
-        visible = await database_sync_to_async(_visibility)(user_id=self.user_id, chat_id=chat_id)
+        visible = await in_pool(_visibility)(user_id=self.user_id, chat_id=chat_id)
         if visible is None:  # deactivated since the socket opened: it hears nothing more
             await self.close(code=UNAUTHORISED)
         elif visible:
@@ -190,14 +201,14 @@ class WidgetConsumer(_LiveConsumer):
     async def typing(self) -> None:
         if not await self.token_opens_chat():
             return
-        if await database_sync_to_async(typing_may_signal)(chat_id=self.chat_id, side="visitor"):
+        if await in_pool(typing_may_signal)(chat_id=self.chat_id, side="visitor"):
             await abroadcast_send(LiveEvent(kind="typing", chat_id=self.chat_id, data={"side": "visitor"}))
 
     async def authenticate(self, chat_id, token) -> None:
         if not isinstance(chat_id, int) or isinstance(chat_id, bool) or not isinstance(token, str) or not token:
             await self.close(code=UNAUTHORISED)
             return
-        chat = await database_sync_to_async(visitor_chat_authenticate)(chat_id=chat_id, token=token)
+        chat = await in_pool(visitor_chat_authenticate)(chat_id=chat_id, token=token)
         if chat is None:
             await self.close(code=FORBIDDEN)
             return
@@ -207,8 +218,7 @@ class WidgetConsumer(_LiveConsumer):
         await self.send_json({"kind": "ready", "chat": chat.pk})
 
     async def token_opens_chat(self) -> bool:
-        chat = await database_sync_to_async(visitor_chat_authenticate)(chat_id=self.chat_id, token=self.token)
-        return chat is not None
+        return await in_pool(visitor_token_valid)(chat_id=self.chat_id, token=self.token)
 
     async def live_event(self, message: dict) -> None:
         if not self.first_time(message) or message["chat"] != self.chat_id:

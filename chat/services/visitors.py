@@ -91,6 +91,16 @@ def visitor_chat_authenticate(*, chat_id: int, token: str) -> Chat | None:
     return chat
 
 
+def visitor_token_valid(*, chat_id: int, token: str) -> bool:
+    """Does the token still open the chat? The same rule as :func:`visitor_chat_authenticate`, reading one column:
+    the widget's socket asks it for every event."""
+    if not token or not chat_id:
+        return False
+    chats = Chat.objects.filter(pk=chat_id, channel=Chat.Channel.WEBSITE)
+    stored = chats.values_list("visitor_token_hash", flat=True).first()
+    return bool(stored) and hmac.compare_digest(stored.encode(), visitor_token_hash(token).encode())
+
+
 def visitor_default_queue_id() -> int | None:
     return Queue.objects.filter(active=True).order_by("id").values_list("pk", flat=True).first()
 
