@@ -55,6 +55,15 @@ def bench_database_use(name: str) -> None:
         cursor.execute(f"CREATE TABLE {MARKER_TABLE} (created_at timestamptz DEFAULT now())")
 
 
+def bench_database_drop(name: str) -> None:
+    """Drop the database bench_live made (only one with its marker table)."""
+    if connection.settings_dict["NAME"] != name or MARKER_TABLE not in connection.introspection.table_names():
+        return
+    connection.close()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _connect_to(name: str) -> None:
     connection.close()
     connection.settings_dict["NAME"] = name

@@ -26,9 +26,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine, every core, every process (ours and anyone else's)."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def watch(pids: dict[str, int], seconds: float, every: float = 0.5) -> dict[str, dict]:
-    """Watch the processes for ``seconds``: CPU as % of one core over the window, RSS at its end and highest."""
+    """Watch the processes for ``seconds``: CPU as % of one core over the window, RSS at its end and highest;
+    under "machine": how busy all cores were (% of one core, summed) and the load average at the end."""
     started = time.monotonic()
+    busy0, total0 = machine_ticks()
     cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
     peak = dict.fromkeys(pids, 0.0)
     while True:
@@ -39,7 +49,11 @@ def watch(pids: dict[str, int], seconds: float, every: float = 0.5) -> dict[str,
             break
         time.sleep(min(every, left))
     elapsed = time.monotonic() - started
-    return {
+    busy1, total1 = machine_ticks()
+    with open("/proc/loadavg") as loadavg:
+        load = float(loadavg.read().split()[0])
+    machine = {"cpu": 100 * os.cpu_count() * (busy1 - busy0) / max(total1 - total0, 1), "load": load}
+    return {"machine": machine} | {
         name: {
             "cpu": 100 * (cpu_seconds(pid) - cpu0[name]) / elapsed,
             "rss": rss_mb(pid),

@@ -3,6 +3,7 @@ docs/live.md can carry it as printed)."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 from .measure import percentile
@@ -40,6 +41,7 @@ def report_table(opts, before, idle, load, opened, statuses, published, results,
     )
     publish_calls = [row[2] for row in published]
     lag = [row[3] for row in published]
+    cores = os.cpu_count()
     clients = ", ".join(f"{load[name]['cpu']:.0f} %" for name in sorted(load) if name.startswith("client"))
     rows = [
         ("measure", "baseline (same run)", "measured", "goal"),
@@ -95,6 +97,13 @@ def report_table(opts, before, idle, load, opened, statuses, published, results,
             "CPU of the other processes under load",
             "—",
             f"clients {clients}; publisher {load['publisher']['cpu']:.0f} %",
+            "—",
+        ),
+        (
+            f"the machine, every process (ours and others'): CPU busy, % of one core ({cores} cores); load average",
+            "—",
+            f"idle window {idle['machine']['cpu']:.0f} %, load {idle['machine']['load']:.1f}; "
+            f"load window {load['machine']['cpu']:.0f} %, load {load['machine']['load']:.1f}",
             "—",
         ),
     ]

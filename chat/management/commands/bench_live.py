@@ -3,8 +3,8 @@
     manage.py bench_live [--agents 1000 --widgets 5000 --queues 20 --rate 100 --seconds 60 --idle-seconds 30
                           --database parley_bench_live --redis-url redis://127.0.0.1:6379/0]
 
-In one run: builds its own PostgreSQL database (created, and dropped again on the next run; an existing database
-it did not create is refused) with agents logged in by sessions and open website chats with visitor tokens;
+In one run: builds its own PostgreSQL database (created for the run, dropped after it unless --keep; an existing
+database it did not create is refused) with agents logged in by sessions and open website chats with visitor tokens;
 measures the Redis and channel-layer round trips with no server (the latency baseline); starts ONE uvicorn process
 on the production settings (throwaway secrets, Redis for the channel layer and the cache, persistent database
 connections); measures it idle before any connection (the CPU and memory baseline); opens every agent's inbox
@@ -32,7 +32,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from chat.management.bench_live import processes as proc
-from chat.management.bench_live.data import bench_database_url, bench_database_use, bench_scenario_build
+from chat.management.bench_live.data import (
+    bench_database_drop,
+    bench_database_url,
+    bench_database_use,
+    bench_scenario_build,
+)
 from chat.management.bench_live.measure import deliveries, summary_ms, watch
 from chat.management.bench_live.publisher import baseline_run, publish_run
 from chat.management.bench_live.report import held_text, report_table
@@ -58,7 +63,7 @@ class Command(BaseCommand):
         parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
         parser.add_argument("--prefix", default="", help="channel-layer prefix (default: parley-bench-<pid>)")
         parser.add_argument("--server-arg", action="append", default=[], help="an extra uvicorn argument")
-        parser.add_argument("--keep", action="store_true", help="keep the work folder (specs, logs, receipts)")
+        parser.add_argument("--keep", action="store_true", help="keep the database and the work folder (logs)")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--role", choices=["publish", "baseline"], help=argparse.SUPPRESS)
         parser.add_argument("--spec", help=argparse.SUPPRESS)
@@ -97,9 +102,10 @@ class Command(BaseCommand):
                 proc.stop(process)
             self._redis_clean(opts)
             if opts["keep"]:
-                self.stdout.write(f"Work folder kept: {work}")
+                self.stdout.write(f"Work folder and database {opts['database']!r} kept: {work}")
             else:
                 shutil.rmtree(work, ignore_errors=True)
+                bench_database_drop(opts["database"])
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
