@@ -175,12 +175,9 @@ def asgi_live_server(transactional_db, settings):
     """A live server that speaks WebSocket too: use it where a test needs the push channel. Fixtures that take
     ``live_server`` (inbox_login, demo_host) get this one in a module that overrides ``live_server`` with it."""
     redis_url = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/14")
+    layer = channel_layer_settings(redis_url)[0]["default"]  # the production layer (Redis pub/sub by default)
     settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {**channel_layer_settings(redis_url)[0]["default"]["CONFIG"],
-                       "prefix": f"parley-test-{uuid.uuid4().hex[:8]}"},
-        }
+        "default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": f"parley-test-{uuid.uuid4().hex[:8]}"}}
     }
     server = AsgiLiveServer()
     server.start()
