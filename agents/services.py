@@ -147,8 +147,10 @@ def presence_set_phone_call(*, agent_id, on_call: bool, actor: User | None = Non
     on_call = bool(on_call)
     now = timezone.now()
     with transaction.atomic():
-        if Presence.objects.filter(pk=presence.pk).exclude(on_phone_call=on_call).update(
-            on_phone_call=on_call, changed_at=now
+        if (
+            Presence.objects.filter(pk=presence.pk)
+            .exclude(on_phone_call=on_call)
+            .update(on_phone_call=on_call, changed_at=now)
         ):
             kind = PresenceEvent.Kind.PHONE_CALL_STARTED if on_call else PresenceEvent.Kind.PHONE_CALL_ENDED
             _event(presence.pk, kind, actor, now)
@@ -159,7 +161,11 @@ def presence_set_phone_call(*, agent_id, on_call: bool, actor: User | None = Non
 
 
 def presence_update(
-    *, agent_id, logged_in: bool | None = None, pause_type_id=UNSET, on_phone_call: bool | None = None,
+    *,
+    agent_id,
+    logged_in: bool | None = None,
+    pause_type_id=UNSET,
+    on_phone_call: bool | None = None,
     actor: User | None = None,
 ) -> Presence:
     """The PATCH the API and the PBX call: log in first, then the pause (None = resume), then the phone
@@ -208,6 +214,17 @@ def presence_live_seen(*, agent_id, at: datetime | None = None) -> bool:
     no state: an agent who was paused or logged out by the rule comes back by his own action."""
     at = at or timezone.now()
     return _mark_seen(agent_id, at, at - LIVE_SEEN_EVERY)
+
+
+def presence_live_seen_many(*, agent_ids, at: datetime | None = None) -> int:
+    """:func:`presence_live_seen` for many agents in one UPDATE (an ASGI process writes its sockets' heartbeats
+    together). Returns how many rows it wrote."""
+    at = at or timezone.now()
+    ids = [int(agent_id) for agent_id in agent_ids]
+    if not ids:
+        return 0
+    older = Q(live_seen_at__isnull=True) | Q(live_seen_at__lt=at - LIVE_SEEN_EVERY)
+    return Presence.objects.filter(older, pk__in=ids).update(live_seen_at=at)
 
 
 def presence_live_closed(*, agent_id, at: datetime | None = None) -> bool:

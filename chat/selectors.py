@@ -62,7 +62,7 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
 
 def live_listener_get(*, user_id: int):
     """The user behind an inbox socket, loaded again for each event: a deactivated user hears nothing more."""
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    return User.objects.filter(pk=user_id, is_active=True).only("is_active", "is_staff").order_by().first()
 
 
 def live_chat_visible(*, user, chat_id: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -32,6 +33,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def open(self) -> None:
         raise NotImplementedError
+
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch without its hop to the thread-sensitive thread before every message (to close that
+        thread's old connections): these sockets do their database work through :func:`db`, which closes its own
+        thread's connections, and at thousands of sockets the hop per frame and per event was a queue of its own
+        (docs/live.md, "Connections at scale")."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def join(self, group: str) -> None:
         if group not in self.joined:

@@ -61,8 +61,12 @@ class PauseTypeDetailApi(APIView):
     def get(self, request, pause_type_id: int):
         return Response(PauseTypeOutput(self._get(pause_type_id)).data)
 
-    @extend_schema(tags=["pause-types"], operation_id="pause_types_update", request=InputSerializer,
-                   responses={200: PauseTypeOutput, 400: ErrorOutput})
+    @extend_schema(
+        tags=["pause-types"],
+        operation_id="pause_types_update",
+        request=InputSerializer,
+        responses={200: PauseTypeOutput, 400: ErrorOutput},
+    )
     def patch(self, request, pause_type_id: int):
         self._get(pause_type_id)
         data = self.InputSerializer(data=request.data)
@@ -131,13 +135,16 @@ class AgentPresenceApi(APIView):
     class InputSerializer(serializers.Serializer):
         logged_in = serializers.BooleanField(required=False)
         pause_type = serializers.PrimaryKeyRelatedField(
-            queryset=PauseType.objects.all(), allow_null=True, required=False,
+            queryset=PauseType.objects.all(),
+            allow_null=True,
+            required=False,
             help_text="A pause type id to pause, null to be available.",
         )
         on_phone_call = serializers.BooleanField(required=False)
 
-    @extend_schema(tags=["agents"], operation_id="agents_presence_get", parameters=[AGENT_PARAMETER],
-                   responses=PresenceOutput)
+    @extend_schema(
+        tags=["agents"], operation_id="agents_presence_get", parameters=[AGENT_PARAMETER], responses=PresenceOutput
+    )
     def get(self, request, agent: str):
         user = _agent_or_404(agent)
         return Response(PresenceOutput(presence_get(agent_id=user.pk)).data)

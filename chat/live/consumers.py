@@ -27,6 +27,8 @@ from chat.services.live.broadcast import (
 from chat.services.live.typing import typing_may_signal, typing_name
 from core.live import UNAUTHORISED, LiveConsumer, db
 
+from .heartbeats import heartbeats
+
 
 class InboxConsumer(LiveConsumer):
     """An agent's inbox page: his lists, the chat he has open, his colleagues' typing; his heartbeat."""
@@ -47,10 +49,8 @@ class InboxConsumer(LiveConsumer):
             await self.join(queue_group(queue_id))
         if self.is_staff:
             await self.join(STAFF_GROUP)
-        await self.heartbeat()
-
-    async def heartbeat(self) -> None:
-        """The page is open: presence follows it (docs/live.md, "Presence follows the inbox")."""
+        # The page is open: presence follows it (docs/live.md, "Presence follows the inbox"); its pings are written
+        # together with the other sockets' (chat/live/heartbeats.py).
         await db(presence_live_seen)(agent_id=self.user_id)
 
     async def disconnect(self, code) -> None:
@@ -62,7 +62,7 @@ class InboxConsumer(LiveConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
-            await self.heartbeat()
+            heartbeats.add(self.user_id)
             await self.send_json({"kind": "pong"})
         elif kind == "watch":
             await self.watch(content.get("chat"))

@@ -151,6 +151,7 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
     shift(chat, timedelta(hours=30))
     chats_stop_auto_assign()
 
+
 def shift(chat: Chat, delta: timedelta) -> None:
     """Move a chat's whole history back in time by ``delta``."""
     times = [
@@ -170,6 +171,7 @@ def shift(chat: Chat, delta: timedelta) -> None:
     Chat.objects.filter(pk=chat.pk).update(**{name: F(name) - delta for name in times})
     Message.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
     ChatEvent.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
+
 
 def close_in_the_past(chat: Chat, *, reason: str, actor, days: int) -> None:
     chat_close(chat_id=chat.pk, reason=reason, actor=actor)

@@ -134,6 +134,12 @@ def visitor_chat_id_cached(*, chat_id: int, token: str, cached_hash: str | None)
     return hmac.compare_digest(cached_hash.encode(), visitor_token_hash(token).encode())
 
 
+def visitor_token_valid(*, chat_id: int, token: str) -> bool:
+    """Does the token still open the chat? :func:`visitor_chat_authenticate`'s rule (the cache's copy of the hash
+    first): the widget's socket asks it for every event."""
+    return visitor_chat_authenticate(chat_id=chat_id, token=token) is not None
+
+
 def visitor_default_queue_id() -> int | None:
     return Queue.objects.filter(active=True).order_by("id").values_list("pk", flat=True).first()
 

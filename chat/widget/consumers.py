@@ -13,7 +13,7 @@ from chat.models import Message
 from chat.services.live import LiveEvent
 from chat.services.live.broadcast import abroadcast_send, chat_group
 from chat.services.live.typing import typing_may_signal
-from chat.services.visitors import visitor_chat_authenticate
+from chat.services.visitors import visitor_chat_authenticate, visitor_token_valid
 from chat.widget.serializers import WidgetMessageOutput
 from core.live import AUTH_TIMEOUT_SECONDS, FORBIDDEN, UNAUTHORISED, LiveConsumer, db
 
@@ -70,8 +70,7 @@ class WidgetConsumer(LiveConsumer):
         await self.send_json({"kind": "ready", "chat": chat.pk})
 
     async def token_opens_chat(self) -> bool:
-        chat = await db(visitor_chat_authenticate)(chat_id=self.chat_id, token=self.token)
-        return chat is not None
+        return await db(visitor_token_valid)(chat_id=self.chat_id, token=self.token)
 
     async def live_event(self, message: dict) -> None:
         if not self.first_time(message) or message["chat"] != self.chat_id:
@@ -98,7 +97,7 @@ class WidgetConsumer(LiveConsumer):
 
     def _check(self, *, message_id: int | None) -> tuple[bool, dict | None]:
         """Does the token still open the chat, and the message as the widget's API shows it (one thread hop)."""
-        if visitor_chat_authenticate(chat_id=self.chat_id, token=self.token) is None:
+        if not visitor_token_valid(chat_id=self.chat_id, token=self.token):
             return False, None
         if message_id is None:
             return True, None

@@ -17,6 +17,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .env import VAR_DIR
 
+REDIS_LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "lists": "channels_redis.core.RedisChannelLayer",
+}
+
 
 def channel_layer_settings(url: str) -> tuple[dict, list[str], dict, list[str]]:
     """CHANNEL_LAYERS for ``url``, and the apps, databases and routers that layer needs."""
@@ -31,7 +36,8 @@ def channel_layer_settings(url: str) -> tuple[dict, list[str], dict, list[str]]:
             "group_expiry": 86400,
             "capacity": 500,
         }
-        return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": config}}, [], {}, []
+        backend = REDIS_LAYERS[os.environ.get("CHANNEL_LAYER_REDIS", "pubsub")]
+        return {"default": {"BACKEND": backend, "CONFIG": config}}, [], {}, []
     if url == "memory://":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}, [], {}, []
     if url:

@@ -169,10 +169,8 @@ REDIS_LAYER_URL = os.environ.get("TEST_CHANNEL_LAYER_URL", "redis://127.0.0.1:63
 def redis_layer(settings) -> str:
     """Point the test process's channel layer at Redis, under a key prefix of its own; returns the prefix."""
     prefix = f"parley-test-{uuid.uuid4().hex[:8]}"
-    config = channel_layer_settings(REDIS_LAYER_URL)[0]["default"]["CONFIG"]
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {**config, "prefix": prefix}}
-    }
+    layer = channel_layer_settings(REDIS_LAYER_URL)[0]["default"]  # the production layer (Redis pub/sub by default)
+    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": prefix}}}
     return prefix
 
 

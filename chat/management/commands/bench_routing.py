@@ -58,8 +58,12 @@ class Command(BaseCommand):
         parser.add_argument("--queues", type=int, default=20)
         parser.add_argument("--chats", type=int, default=10000)
         parser.add_argument("--processes", default="1,4", help="comma-separated process counts, e.g. 1,4")
-        parser.add_argument("--max-chats", type=int, default=0,
-                            help="max concurrent chats per agent (default: enough for every chat to be served)")
+        parser.add_argument(
+            "--max-chats",
+            type=int,
+            default=0,
+            help="max concurrent chats per agent (default: enough for every chat to be served)",
+        )
         parser.add_argument("--latency-samples", type=int, default=1000)
         parser.add_argument("--database", default="parley_bench", help="the database this command creates and uses")
         parser.add_argument("--seed", type=int, default=1)
@@ -147,7 +151,9 @@ class Command(BaseCommand):
         customers = Customer.objects.bulk_create(
             [
                 Customer(
-                    name=f"Customer {i}", email=f"customer{i}@bench.example", vip=rng.random() < 0.1,
+                    name=f"Customer {i}",
+                    email=f"customer{i}@bench.example",
+                    vip=rng.random() < 0.1,
                     owner=rng.choice(users) if rng.random() < 0.2 else None,
                 )
                 for i in range(max(chats // 5, 1))
@@ -158,10 +164,13 @@ class Command(BaseCommand):
         Chat.objects.bulk_create(
             [
                 Chat(
-                    channel="website", status="waiting", queue=rng.choice(queue_rows),
+                    channel="website",
+                    status="waiting",
+                    queue=rng.choice(queue_rows),
                     customer=rng.choice(customers) if rng.random() < 0.5 else None,
                     visitor_email=f"visitor{i}@bench.example",
-                    queued_at=now - timedelta(seconds=chats - i), created_at=now - timedelta(seconds=chats - i),
+                    queued_at=now - timedelta(seconds=chats - i),
+                    created_at=now - timedelta(seconds=chats - i),
                 )
                 for i in range(chats)
             ],
@@ -195,8 +204,9 @@ class Command(BaseCommand):
     def _query_scaling(self, opts) -> None:
         self.stdout.write("\nQueries per assignment (event-driven dispatch, one chat per call):")
         for agents in (100, 1000):
-            self._build(agents=agents, queues=opts["queues"], chats=2000, max_chats=opts["max_chats"],
-                        seed=opts["seed"])
+            self._build(
+                agents=agents, queues=opts["queues"], chats=2000, max_chats=opts["max_chats"], seed=opts["seed"]
+            )
             _lat, queries = self._event_driven(200)
             counts = Counter(queries)
             self.stdout.write(
@@ -205,8 +215,13 @@ class Command(BaseCommand):
             )
 
     def _latency(self, opts) -> None:
-        self._build(agents=opts["agents"], queues=opts["queues"], chats=opts["chats"], max_chats=opts["max_chats"],
-                    seed=opts["seed"])
+        self._build(
+            agents=opts["agents"],
+            queues=opts["queues"],
+            chats=opts["chats"],
+            max_chats=opts["max_chats"],
+            seed=opts["seed"],
+        )
         latencies, queries = self._event_driven(opts["latency_samples"])
         self.stdout.write(
             f"\nPer-assignment latency, {len(latencies)} assignments, {opts['agents']} agents, "
@@ -217,14 +232,27 @@ class Command(BaseCommand):
         )
 
     def _throughput(self, opts, processes: int) -> None:
-        self._build(agents=opts["agents"], queues=opts["queues"], chats=opts["chats"], max_chats=opts["max_chats"],
-                    seed=opts["seed"])
+        self._build(
+            agents=opts["agents"],
+            queues=opts["queues"],
+            chats=opts["chats"],
+            max_chats=opts["max_chats"],
+            seed=opts["seed"],
+        )
         env = {**os.environ, "DATABASE_URL": self._database_url(), "DEBUG": "0"}
         start_at = time.time() + 3.0 + processes * 0.5  # every worker has set Django up by then
-        manage = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_routing", "--worker",
-                  "--start-at", str(start_at)]
-        procs = [subprocess.Popen(manage, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(processes)]
+        manage = [
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            "bench_routing",
+            "--worker",
+            "--start-at",
+            str(start_at),
+        ]
+        procs = [
+            subprocess.Popen(manage, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(processes)
+        ]
         results = []
         for proc in procs:
             out, err = proc.communicate()

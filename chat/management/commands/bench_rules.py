@@ -188,7 +188,11 @@ class Command(BaseCommand):
                 path.write_bytes(b"x")
             attachments.append(
                 Attachment(
-                    message=m, token=f"bench-{i}", file=name, original_name=f"{i}.txt", size=1,
+                    message=m,
+                    token=f"bench-{i}",
+                    file=name,
+                    original_name=f"{i}.txt",
+                    size=1,
                     created_at=now - timedelta(days=1),
                     expires_at=now - timedelta(hours=1) if i < due else now + timedelta(days=1),
                 )
@@ -300,8 +304,9 @@ class Command(BaseCommand):
 
         ok &= self._explain(
             "purge",
-            Chat.objects.filter(status="closed", closed_at__lte=now - timedelta(days=card.delete_chats_after_days))
-            .order_by("closed_at")[:2000],
+            Chat.objects.filter(
+                status="closed", closed_at__lte=now - timedelta(days=card.delete_chats_after_days)
+            ).order_by("closed_at")[:2000],
         )
         self._explain(
             "expire attachments",
