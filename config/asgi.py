@@ -14,7 +14,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.live.routing import inbox_websocket_urlpatterns  # noqa: E402
+from chat.services.live.publisher import publisher  # noqa: E402
 from chat.widget.routing import widget_websocket_urlpatterns  # noqa: E402
+
+publisher.enable()  # a server: its services publish the live events in the background (docs/live.md)
 
 application = ProtocolTypeRouter(
     {"http": django_asgi_app, "websocket": URLRouter(inbox_websocket_urlpatterns + widget_websocket_urlpatterns)}

@@ -50,3 +50,16 @@ def model_edit(
         setattr(obj, name, value)
     model_save_unique(obj, taken_message=taken_message, error=error)
     return obj
+
+
+def on_commit_robust(function, /, *args, **kwargs) -> None:
+    """``transaction.on_commit(…, robust=True)`` for ``function(*args, **kwargs)``: after the commit (at once outside
+    a transaction), and an exception is logged, never raised to the code that committed. A named function, not a
+    ``functools.partial``: Django names the callback in its log line (``__qualname__``), which a partial lacks,
+    so its failure would raise AttributeError instead of being logged."""
+
+    def after_commit():
+        function(*args, **kwargs)
+
+    after_commit.__qualname__ = getattr(function, "__qualname__", repr(function))
+    transaction.on_commit(after_commit, robust=True)

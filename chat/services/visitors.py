@@ -21,7 +21,6 @@ import hmac
 import logging
 import secrets
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from chat.models import Chat, Queue
 from chat.services.chats import chat_customer_verify, chat_start
 from chat.services.errors import ChatError
+from core.services import on_commit_robust
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def visitor_tokens_forget(*, chat_ids) -> None:
     """The chats are gone (purged): their tokens open nothing, even on the cheap path (after the commit)."""
     keys = [visitor_token_cache_key(chat_id) for chat_id in chat_ids]
     if keys:
-        transaction.on_commit(partial(cache.delete_many, keys), robust=True)
+        on_commit_robust(cache.delete_many, keys)
 
 
 def visitor_token_issue(*, chat_id: int) -> str:
@@ -101,7 +101,7 @@ def visitor_token_issue(*, chat_id: int) -> str:
     )
     if not updated:
         raise ChatError(_("This chat is closed."), field="chat", code="closed")
-    transaction.on_commit(partial(visitor_token_remember, chat_id=chat_id, token_hash=token_hash), robust=True)
+    on_commit_robust(visitor_token_remember, chat_id=chat_id, token_hash=token_hash)
     return token
 
 

@@ -38,6 +38,7 @@ from django.utils import timezone
 from agents.models import Presence, PresenceEvent, User
 from chat.models import Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
 from chat.services.dispatch import dispatch
+from chat.services.live.publisher import publisher
 from crm.models import Customer
 
 
@@ -73,6 +74,14 @@ class Command(BaseCommand):
     # --- entry ---------------------------------------------------------------
 
     def handle(self, *args, **opts):
+        # The timed rules and dispatch run here as in a Celery worker: their live events leave in the background,
+        # as there (chat/services/live/publisher.py). Give CACHE_URL and CHANNEL_LAYER_URL (Redis) to measure the
+        # production shape; without them the version counters are rows of the database cache.
+        publisher.enable()
+        self.stdout.write(
+            f"live events: {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}, version counters: "
+            f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+        )
         if connection.vendor != "postgresql":
             raise CommandError(
                 "bench_routing measures the PostgreSQL routing path and refuses to run on "
@@ -107,6 +116,7 @@ class Command(BaseCommand):
         connection.settings_dict["NAME"] = name
         settings.DATABASES["default"]["NAME"] = name
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("createcachetable", verbosity=0)  # the live layer's version counters (without CACHE_URL)
 
     def _database_url(self) -> str:
         s = connection.settings_dict

@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -28,6 +29,7 @@ from django.utils import timezone
 from agents.models import PauseType, Presence, User
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
 from chat.services.dispatch import dispatch
+from chat.services.live.publisher import publisher
 from chat.services.rules import RULES, halting_due, inactive_due, unanswered_due
 
 SEQ_SCAN_MARK = "Seq Scan on chat_chat"
@@ -60,6 +62,7 @@ class Command(BaseCommand):
         conn.settings_dict["NAME"] = name
         self.stdout.write(f"database {name}: migrating …")
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("createcachetable", verbosity=0)  # the live layer's version counters (without CACHE_URL)
 
     def _build(self, *, open_chats: int, due: int, agents: int, queues: int) -> dict:
         now = timezone.now()
@@ -233,6 +236,14 @@ class Command(BaseCommand):
         return not seq
 
     def handle(self, *args, database_name, open_chats, due, agents, queues, idle_runs, **options):
+        # The timed rules and dispatch run here as in a Celery worker: their live events leave in the background,
+        # as there (chat/services/live/publisher.py). Give CACHE_URL and CHANNEL_LAYER_URL (Redis) to measure the
+        # production shape; without them the version counters are rows of the database cache.
+        publisher.enable()
+        self.stdout.write(
+            f"live events: {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}, version counters: "
+            f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+        )
         if connection.vendor != "postgresql":
             raise CommandError("bench_rules runs on PostgreSQL only: set DATABASE_URL=postgres://…")
         self._use_own_database(database_name)

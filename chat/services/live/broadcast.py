@@ -88,6 +88,12 @@ def broadcast_send(event: LiveEvent) -> None:
     sender.join(timeout=10)
 
 
+def broadcast_send_here(event: LiveEvent) -> None:
+    """Send ``event`` on this thread's own event loop, kept between events (the live publisher's thread:
+    publisher.py), so the layer's connection is opened once per process."""
+    asyncio.get_event_loop().run_until_complete(abroadcast_send(event))
+
+
 def _send_logged(event: LiveEvent) -> None:
     try:
         async_to_sync(abroadcast_send)(event)
