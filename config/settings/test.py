@@ -33,7 +33,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 # The database cache of the test database (created with it) unless a test process is given Redis.
 if os.environ.get("TEST_CACHE_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["TEST_CACHE_URL"]}
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": os.environ["TEST_CACHE_URL"]}
     }
 else:
     CACHES = {"default": DATABASE_CACHE}  # noqa: F405
