@@ -7,33 +7,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from agents.models import Presence
 from chat.models import Chat, ChatEvent, Message
 from chat.services.chats import chat_assign, chat_close, chat_mark_read, chat_start, chat_transfer
 from chat.services.dispatch import dispatch
 from chat.services.errors import ChatError
 from tests import factories
 from tests.chat.routing.helpers import set_card, waiting_chat
+from tests.chat.services.chat_helpers import kinds, open_chats
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def queue():
-    return factories.QueueFactory(name="Main")
-
-
-def open_chats(agent) -> int:
-    return Presence.objects.get(agent=agent).open_chats
-
-
-def english(error) -> str:
-    with translation.override("en"):
-        return str(error)
-
-
-def kinds(chat) -> list[str]:
-    return list(ChatEvent.objects.filter(chat=chat).order_by("id").values_list("kind", flat=True))
 
 
 # --- start -----------------------------------------------------------------

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 
-from agents.models import PauseType, Presence
+from agents.models import PauseType
 from chat.models import Chat, ChatEvent, NoReplyExclusion
 from chat.services.chats import chat_assign, chat_close, chat_requeue, chat_transfer
 from chat.services.dispatch import dispatch
 from chat.services.errors import ChatError
 from tests import factories
 from tests.chat.routing.helpers import served_order, set_card, waiting_chat
+from tests.chat.services.chat_helpers import english, open_chats
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def queue():
-    return factories.QueueFactory(name="Main")
-
-
-def open_chats(agent) -> int:
-    return Presence.objects.get(agent=agent).open_chats
-
-
-def english(error) -> str:
-    with translation.override("en"):
-        return str(error)
-
-
-def kinds(chat) -> list[str]:
-    return list(ChatEvent.objects.filter(chat=chat).order_by("id").values_list("kind", flat=True))
 
 
 # --- assign by hand ------------------------------------------------------------

@@ -10,8 +10,7 @@ import statistics
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories
-from tests.e2e.test_live import conversation, live_open, widget_live_open
+from tests.e2e.live.helpers import conversation, live_open, widget_live_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,26 +21,6 @@ ROUNDS = 20
 def live_server(asgi_server_process):
     """This module's pages are served by the ASGI server process (inbox_login and demo_host take this one)."""
     return asgi_server_process
-
-
-@pytest.fixture
-def queue(transactional_db):
-    return factories.QueueFactory(name="Sprzedaż")
-
-
-@pytest.fixture
-def agent(agent_factory, queue):
-    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
-
-
-@pytest.fixture
-def agent_context(new_context):
-    return new_context()
-
-
-@pytest.fixture
-def visitor_context(new_context):
-    return new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
 
 
 # In-page clocks (both browser contexts read the machine's clock): the moment Enter is pressed in a reply box, and

@@ -20,8 +20,7 @@ from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_start
 from chat.services.messages import message_post
 from chat.services.rules.follow_inbox import presence_follow_inbox
-from tests import factories
-from tests.e2e.test_widget import open_assigned_chat, start_chat
+from tests.e2e.live.helpers import conversation, live_open, widget_live_open
 from tests.polling import poll_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,49 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def live_server(asgi_live_server):
     """This module's pages are served by the ASGI server (inbox_login and demo_host take this one)."""
     return asgi_live_server
-
-
-@pytest.fixture
-def queue(transactional_db):
-    return factories.QueueFactory(name="Sprzedaż")
-
-
-@pytest.fixture
-def agent(agent_factory, queue):
-    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
-
-
-@pytest.fixture
-def agent_context(new_context):
-    return new_context()
-
-
-@pytest.fixture
-def visitor_context(new_context):
-    return new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
-
-
-def live_open(page) -> None:
-    expect(page.locator("html")).to_have_attribute("data-live", "open")
-
-
-def widget_live_open(page) -> None:
-    expect(page.locator("#parley-widget")).to_have_attribute("data-live", "open")
-
-
-def conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue):
-    """The visitor starts a chat on the host page; it is assigned to Anna, who opens it in her inbox."""
-    agent_page = inbox_login(agent_context.new_page(), agent)
-    visitor = visitor_context.new_page()
-    visitor.goto(demo_host(queue))
-    start_chat(visitor)
-    open_assigned_chat_by_name(agent_page, "Zofia Nowak")
-    return agent_page, visitor
-
-
-def open_assigned_chat_by_name(agent_page, name):
-    agent_page.evaluate("window.__sameDocument = true")
-    open_assigned_chat(agent_page, name)
 
 
 def chat_of(name: str) -> Chat:
