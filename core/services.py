@@ -61,5 +61,6 @@ def on_commit_robust(function, /, *args, **kwargs) -> None:
     def after_commit():
         function(*args, **kwargs)
 
+    after_commit.__name__ = getattr(function, "__name__", "after_commit")
     after_commit.__qualname__ = getattr(function, "__qualname__", repr(function))
     transaction.on_commit(after_commit, robust=True)

@@ -106,5 +106,5 @@ def test_chat_settings_update_refuses_bad_input_and_changes_nothing(fields, fiel
 def test_chat_settings_update_asks_for_a_dispatch_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         chat_settings_update(assign_during_phone_call=False)
-    # One dispatch; the other callback is the live event that tells the open pages (a partial, without a name).
-    assert [getattr(callback, "__name__", "live") for callback in callbacks] == ["live", "_run_dispatch"]
+    # One dispatch; the other callback is the live event that tells the open pages.
+    assert [callback.__name__ for callback in callbacks] == ["live_publish", "_run_dispatch"]
