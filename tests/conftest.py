@@ -29,6 +29,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only ({vendor} here): {reason}"))
 
 
+@pytest.fixture
+def cache_in_memory(settings):
+    """Redis stands in production; here the local-memory cache, so that only ORM queries are counted."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(tmp_path, settings):
     """Each test writes uploads into its own folder."""

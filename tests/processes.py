@@ -4,6 +4,7 @@ and the test database, so that they see the rows the test wrote (transactional t
 from __future__ import annotations
 
 import os
+import socket
 
 from django.db import connection
 
@@ -23,3 +24,16 @@ def process_env(*, without: tuple[str, ...] = (), **extra: str) -> dict[str, str
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now (for a server the test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    """Does something accept connections on ``port`` of 127.0.0.1?"""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,17 +19,12 @@ import pytest
 import websockets
 
 from tests.polling import poll_until
+from tests.processes import free_port, listening
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "http://localhost:8001"  # one of the widget's default origins
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -47,7 +41,7 @@ def started(tmp_path):
     try:
         poll_until(lambda: any("Parley is running" in line for line in log), timeout=180, every=0.2,
                    message=lambda: "".join(log[-40:]), alive=lambda: _alive(proc, log))
-        poll_until(lambda: _listening(port), timeout=60, every=0.2, message=lambda: "".join(log[-40:]),
+        poll_until(lambda: listening(port), timeout=60, every=0.2, message=lambda: "".join(log[-40:]),
                    alive=lambda: _alive(proc, log))
         yield {"url": f"http://127.0.0.1:{port}", "env": env, "log": log}
     finally:
@@ -56,11 +50,6 @@ def started(tmp_path):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _alive(proc, log) -> None:

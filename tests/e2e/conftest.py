@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from django.test.utils import modify_settings
 
 from config.settings.live import channel_layer_settings
 from tests.polling import poll_until
+from tests.processes import free_port, listening, process_env
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -80,6 +80,20 @@ def context(new_context):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.fixture
+def queue(transactional_db):
+    """The queue the widget's chats go to (a module with a ``queue`` of its own uses that one)."""
+    from tests import factories
+
+    return factories.QueueFactory(name="Sprzedaż")
+
+
+@pytest.fixture
+def agent(agent_factory, queue):
+    """Anna, an agent of the queue, not logged in yet (the inbox's login page logs her in)."""
+    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
 
 
 @pytest.fixture
@@ -174,12 +188,6 @@ def redis_layer(settings) -> str:
     return prefix
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class AsgiServerProcess:
     """The same application under uvicorn in a process of its own, as production runs it: the test process (its
     browsers, its Playwright driver) does not share the server's interpreter. On the test database and cache, with
@@ -189,16 +197,12 @@ class AsgiServerProcess:
         self.port, self.demo_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"})
-        db = connections["default"].settings_dict
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "TEST_CHANNEL_LAYER_URL": REDIS_LAYER_URL,
-            "CHANNEL_LAYER_PREFIX": prefix,
-            "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{self.demo_port}",
-            "TEST_CELERY_TASK_ALWAYS_EAGER": "true",
-        }
+        self.env = process_env(
+            TEST_CHANNEL_LAYER_URL=REDIS_LAYER_URL,
+            CHANNEL_LAYER_PREFIX=prefix,
+            WIDGET_ALLOWED_ORIGINS=f"http://127.0.0.1:{self.demo_port}",
+            TEST_CELERY_TASK_ALWAYS_EAGER="true",
+        )
         self.proc = None
 
     def start(self) -> None:
@@ -208,12 +212,10 @@ class AsgiServerProcess:
             env=self.env, start_new_session=True,
         )
 
-        def listening() -> bool:
+        def alive() -> None:
             assert self.proc.poll() is None, "the ASGI server process ended"
-            with socket.socket() as probe:
-                return probe.connect_ex(("127.0.0.1", self.port)) == 0
 
-        poll_until(listening, timeout=30, message="the ASGI server process to listen")
+        poll_until(lambda: listening(self.port), timeout=30, alive=alive, message="the ASGI server process to listen")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

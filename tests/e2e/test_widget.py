@@ -17,16 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def queue(transactional_db):
-    return factories.QueueFactory(name="Sprzedaż")
-
-
-@pytest.fixture
-def agent(agent_factory, queue):
-    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
-
-
-@pytest.fixture
 def agent_page(new_context, inbox_login, agent, eager_dispatch):
     page = inbox_login(new_context().new_page(), agent)
     page.evaluate("window.__sameDocument = true")  # gone if the page ever reloads

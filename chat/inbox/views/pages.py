@@ -7,7 +7,6 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -16,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from agents.services import presence_live_seen
+from agents.services import LIVE_SEEN_EVERY, presence_live_seen
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import waited
@@ -203,25 +202,23 @@ def live(request):
     return _live(request)
 
 
-# When this process last passed an agent's poll on as a sign of his inbox (time.time(), which a test's clock moves): one
-# entry per agent who polled here; presence_live_seen writes at most once per 10 s anyway.
-HEARTBEAT_EVERY = 10
+# When this process last passed an agent's poll on as a sign of his inbox (time.time(), which a test's clock moves).
 _beaten: dict[str, float] = {}
 
 
 def _heartbeat(request) -> None:
     """Every sidebar poll is a sign of the open inbox, so presence follows the inbox whether it is pushed to or
-    polls (behind a proxy that blocks WebSockets). One cache ``add`` per poll; ``presence_live_seen``'s UPDATE at
-    most once per agent in 10 s. The session's user id, like ``poll_unchanged``: no user row is read."""
+    polls (behind a proxy that blocks WebSockets). A process passes it on at most once per agent in
+    ``LIVE_SEEN_EVERY``, the interval in which ``presence_live_seen`` writes at most once anyway; the session's
+    user id, like ``poll_unchanged``: no user row is read."""
     user_id = request.session.get(SESSION_KEY)
     if not user_id:
         return
     now = time.time()
-    if now - _beaten.get(user_id, -HEARTBEAT_EVERY) < HEARTBEAT_EVERY:
-        return  # this process wrote his sign less than 10 s ago: not even the cache is asked
+    if now - _beaten.get(user_id, 0.0) < LIVE_SEEN_EVERY.total_seconds():
+        return
     _beaten[user_id] = now
-    if cache.add(f"live:seen:{user_id}", 1, timeout=HEARTBEAT_EVERY):
-        presence_live_seen(agent_id=user_id)
+    presence_live_seen(agent_id=user_id)
 
 
 @agent_view

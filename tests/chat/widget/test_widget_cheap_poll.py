@@ -13,11 +13,6 @@ KEY = "visitor-key-0123456789"
 
 
 @pytest.fixture
-def cache_in_memory(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 

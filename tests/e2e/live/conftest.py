@@ -1,19 +1,7 @@
-"""The fixtures of the push channel's browser tests: a queue, Anna (an agent of it, not logged in yet), and a browser
-context for her and one for the visitor (a Polish browser on a laptop)."""
+"""The fixtures of the push channel's browser tests: a browser context for Anna (``agent``, tests/e2e/conftest.py) and
+one for the visitor (a Polish browser on a laptop)."""
 
 import pytest
-
-from tests import factories
-
-
-@pytest.fixture
-def queue(transactional_db):
-    return factories.QueueFactory(name="Sprzedaż")
-
-
-@pytest.fixture
-def agent(agent_factory, queue):
-    return agent_factory(queue=queue, username="anna", first_name="Anna", last_name="Nowicka", logged_in=False)
 
 
 @pytest.fixture
