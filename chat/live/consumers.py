@@ -41,17 +41,25 @@ class InboxConsumer(LiveConsumer):
         self.user_id = user.pk
         self.is_staff = user.is_staff
         self.watching: int | None = None
-        self.queue_ids = set(await db(live_queue_ids)(user=user))
+        self.queue_ids: set[int] = set()
         await self.accept()
         await self.join(EVERYONE_GROUP)
         await self.join(agent_group(self.user_id))
-        for queue_id in self.queue_ids:
-            await self.join(queue_group(queue_id))
+        await self.follow_queues(user)
         if self.is_staff:
             await self.join(STAFF_GROUP)
         # The page is open: presence follows it (docs/live.md, "Presence follows the inbox"); its pings are written
         # together with the other sockets' (chat/live/heartbeats.py).
         await db(presence_live_seen)(agent_id=self.user_id)
+
+    async def follow_queues(self, user) -> None:
+        """Join the waiting-list groups of the queues he is a member of now, and leave the others."""
+        now = set(await db(live_queue_ids)(user=user))
+        for queue_id in self.queue_ids - now:
+            await self.leave(queue_group(queue_id))
+        for queue_id in now - self.queue_ids:
+            await self.join(queue_group(queue_id))
+        self.queue_ids = now
 
     async def disconnect(self, code) -> None:
         await super().disconnect(code)
@@ -100,6 +108,8 @@ class InboxConsumer(LiveConsumer):
             return
         mine = self.user_id in message["agents"] or bool(self.queue_ids.intersection(message["queues"]))
         if chat_id is None:  # presence and queue membership: the agent's own, or any for staff; settings: all
+            if kind == "queue.changed" and self.user_id in message["agents"]:
+                await self.follow_queues(self.scope["user"])  # he joined or left a queue: its waiting list too
             if mine or self.is_staff or kind in EVERYONE_KINDS:
                 await self.send_json({"kind": kind})
             return

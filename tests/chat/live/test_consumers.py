@@ -124,6 +124,16 @@ async def test_an_agent_hears_of_waiting_chats_of_his_queues_only(world):
     await socket.disconnect()
 
 
+async def test_an_agent_added_to_a_queue_hears_of_its_waiting_chats_from_then_on(world):
+    socket, _, _ = await inbox_socket(world["anna"])
+    await database_sync_to_async(factories.MembershipFactory)(agent=world["anna"], queue=world["other"])
+    await publish(kind="queue.changed", agent_ids=(world["anna"].pk,), queue_ids=(world["other"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "queue.changed"}
+    await publish(kind="chat.queued", chat_id=world["foreign"].pk, queue_ids=(world["other"].pk,))
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.queued", "chat": world["foreign"].pk}
+    await socket.disconnect()
+
+
 async def test_a_chat_transferred_away_is_not_named_to_its_former_agent(world):
     socket, _, _ = await inbox_socket(world["anna"])
     chat = world["annas"]
