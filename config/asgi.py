@@ -8,8 +8,14 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+# Every request runs in a new thread here (asgiref's thread-sensitive context), so a per-thread connection would
+# be opened for each: the server takes its PostgreSQL connections from a pool instead (config/settings/env.py).
+_pool_chosen_here = "DATABASE_POOL" not in os.environ
+os.environ.setdefault("DATABASE_POOL", "true")
 # Django's apps must be loaded before the consumers' modules import models: the imports below wait for it.
 django_asgi_app = get_asgi_application()
+if _pool_chosen_here:  # read by the settings just loaded; a process started from here chooses for itself
+    del os.environ["DATABASE_POOL"]
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .env import BASE_DIR, VAR_DIR, env_bool, env_list  # noqa: F401  (local.py and test.py import them from here)
+from .env import BASE_DIR, VAR_DIR, database_from_url, env_bool, env_list  # noqa: F401  (local.py and test.py import them from here)
 
 # No secret has a default here: local.py and test.py bring public development values,
 # production.py refuses to start without real ones (and refuses those public values).
@@ -99,12 +98,7 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'parley.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
-    )
-}
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file in the embedded mode: wait for locks
     # instead of failing at once, and take the write lock when a transaction starts.

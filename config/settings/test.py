@@ -2,10 +2,8 @@
 
 import os
 
-import dj_database_url
-
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env_bool
+from .base import VAR_DIR, database_from_url, env_bool
 from .live import channel_layer_settings
 from .local import DEVELOPMENT_MESSENGER_APP_SECRET, DEVELOPMENT_MESSENGER_VERIFY_TOKEN, DEVELOPMENT_SECRET_KEY
 
@@ -14,9 +12,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN") or DEVELOPMENT_MESSENGER_VERIFY_TOKEN
 MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET") or DEVELOPMENT_MESSENGER_APP_SECRET
 
-DATABASES = {
-    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley"))
-}
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media" / str(os.getpid())
 # A server process of the browser tests runs its dispatch in-process, as the eager_dispatch fixture does here.
