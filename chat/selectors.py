@@ -26,10 +26,13 @@ def chats_visible_to(*, user) -> QuerySet[Chat]:
     if user.is_staff:
         return chats
     my_queues = queue_ids_of(user=user)
+    # The owned customers as a subquery, not a join: with a LEFT JOIN inside the OR, PostgreSQL spent about
+    # 1.3 ms planning the rule for 0.03 ms of running it (0.15 ms this way; docs/performance.md).
+    my_customers = Customer.objects.filter(owner_id=user.pk).values("pk")
     return chats.filter(
         Q(channel__in=CUSTOMER_CHANNELS, agent_id=user.pk)
         | Q(status=Chat.Status.WAITING, queue_id__in=my_queues)
-        | Q(status=Chat.Status.WAITING, customer__owner_id=user.pk)
+        | Q(status=Chat.Status.WAITING, customer_id__in=my_customers)
         | Q(channel=Chat.Channel.INTERNAL, initiator_id=user.pk)
         | Q(channel=Chat.Channel.INTERNAL, agent_id=user.pk)
     )

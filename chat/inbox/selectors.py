@@ -39,6 +39,13 @@ def inbox_chat_get(*, user, chat_id: int) -> Chat:
     return chat
 
 
+def inbox_chat_check(*, user, chat_id: int) -> None:
+    """404 unless the user may see the chat: ``inbox_chat_get``'s rule, without loading the chat and its relations
+    (an agent's reply needs only the answer; docs/performance.md)."""
+    if not inbox_visible_chats(user=user).filter(pk=chat_id).exists():
+        raise Http404("No such chat.")
+
+
 def inbox_assignable_chat_get(*, user, chat_id: int) -> Chat:
     chat = chats_assignable_by(user=user).filter(pk=chat_id).first()
     if chat is None:

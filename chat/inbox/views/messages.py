@@ -27,11 +27,11 @@ from core.errors import ApplicationError
 @require_POST
 @agent_view
 def message_create(request, chat_id: int):
-    chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    selectors.inbox_chat_check(user=request.user, chat_id=chat_id)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            message_post(chat_id=chat.pk, sender=Message.Sender.AGENT, body=form.cleaned_data["body"],
+            message_post(chat_id=chat_id, sender=Message.Sender.AGENT, body=form.cleaned_data["body"],
                          author=request.user)
         except ApplicationError as exc:
             form.add_error("body", error_text(exc))
@@ -43,6 +43,7 @@ def message_create(request, chat_id: int):
                 response["HX-Trigger"] = "parley:poll, parley:sent"
                 return response
             form = ReplyForm()
+    chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)  # the composer drawn again
     return _composer_response(request, chat, reply_form=form)
 
 
