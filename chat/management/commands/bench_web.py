@@ -51,6 +51,10 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=5.0, help="measured time per row")
         parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time before each row")
         parser.add_argument("--concurrency", type=int, default=8, help="keep-alive clients per row")
+        parser.add_argument(
+            "--rows", default="",
+            help="only the rows whose names contain one of these comma-separated words (the bare view always runs)",
+        )
         parser.add_argument("--seed", action="store_true", help="(internal) seed the server's database")
 
     def handle(self, *args, **options):
@@ -91,7 +95,7 @@ class Command(BaseCommand):
             )
             try:
                 self._wait_for(port, server, log.name)
-                calls = self._calls(port, seed)
+                calls = _chosen(self._calls(port, seed), options["rows"])
                 rows = [
                     webbench.run_row(
                         name,
@@ -271,6 +275,13 @@ class Command(BaseCommand):
                 return path
             path = webbench.poll_path(body.decode(), element_id)
         raise CommandError(f"The {element_id} poll never settled to 204")
+
+
+def _chosen(calls: list[tuple[str, Call]], rows: str) -> list[tuple[str, Call]]:
+    words = [word.strip().lower() for word in rows.split(",") if word.strip()]
+    if not words:
+        return calls
+    return [calls[0], *(row for row in calls[1:] if any(word in row[0].lower() for word in words))]
 
 
 def _free_port() -> int:
