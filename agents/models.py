@@ -21,6 +21,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         ordering = ["username"]
 
+    # The inbox rings on a new chat, a transfer to him and a message in a chat not on his screen (issue 14):
+    # on by default, switched in the inbox's top bar and kept here, so it follows him to any browser.
+    notify_sound = models.BooleanField(_("sound on new chats and messages"), default=True)
+
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username

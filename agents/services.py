@@ -197,6 +197,14 @@ LIVE_SEEN_EVERY = timedelta(seconds=10)
 NO_INBOX_REASON = "no_inbox"
 
 
+def agent_notify_sound_set(*, agent_id, on: bool) -> User:
+    """Switch the inbox's sound for the agent (kept on his user, so every browser of his follows it)."""
+    agent = _agent(agent_id)
+    User.objects.filter(pk=agent.pk).update(notify_sound=bool(on))
+    agent.notify_sound = bool(on)
+    return agent
+
+
 def _mark_seen(agent_id, at: datetime, older_than: datetime) -> bool:
     """One conditional UPDATE: ``live_seen_at = at`` where it is unset or older than ``older_than``."""
     try:

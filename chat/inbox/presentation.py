@@ -25,3 +25,13 @@ def waited(since) -> str:
     if rest:
         return pgettext("duration", "%(d)d d %(h)d h") % {"d": days, "h": rest}
     return pgettext("duration", "%(n)d d") % {"n": days}
+
+
+def seconds_left(until) -> int:
+    """Whole seconds from now until ``until``, rounded up (0 once it passed)."""
+    return max(0, int((until - timezone.now()).total_seconds() + 0.999))
+
+
+def countdown(seconds: int) -> str:
+    """Seconds as the inbox's countdowns show them: "0:42", "3:05" (inbox.js's notify part counts on the page)."""
+    return f"{seconds // 60}:{seconds % 60:02d}"

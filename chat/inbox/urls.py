@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", session.logout_view, name="logout"),
     path("live/", pages.live, name="live"),
     path("presence/", session.presence_view, name="presence"),
+    path("notify/sound/", session.notify_sound_view, name="notify_sound"),
     path("internal/", chats.internal_start, name="internal_start"),
     path("chats/<int:chat_id>/", pages.chat_detail, name="chat"),
     path("chats/<int:chat_id>/poll/", pages.chat_poll, name="chat_poll"),

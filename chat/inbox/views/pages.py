@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET
 from agents.services import LIVE_SEEN_EVERY, presence_live_seen
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
-from chat.inbox.presentation import waited
+from chat.inbox.presentation import countdown, seconds_left, waited
 from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
 from chat.services.chats import chat_mark_read
 from chat.services.permissions import may_close, may_confirm_customer, may_transfer
+from chat.services.rules import unanswered_transfer_at
 
 
 def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
@@ -31,7 +32,12 @@ def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
     waiting, waiting_total = selectors.inbox_waiting_chats(user=user)
     for chat in waiting:
         chat.waited = waited(chat.queued_at)
+    card = ChatSettings.load()
     my_chats = list(selectors.inbox_my_chats(user=user))
+    for chat in my_chats:
+        chat.transfer_at = unanswered_transfer_at(chat=chat, card=card)  # the countdown of an unanswered chat
+        chat.transfer_left = seconds_left(chat.transfer_at) if chat.transfer_at else 0
+        chat.transfer_in = countdown(chat.transfer_left)
     internal_chats = list(selectors.inbox_internal_chats(user=user))
     return {
         "presence": selectors.inbox_presence(user=user),
@@ -42,7 +48,7 @@ def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
         "waiting_chats": waiting,
         "waiting_total": waiting_total,
         "current_chat_id": current_chat_id,
-        "max_chats": ChatSettings.load().max_concurrent_chats,
+        "max_chats": card.max_concurrent_chats,
     }
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agents.login import LoginForm
-from agents.services import presence_login, presence_logout, presence_update
+from agents.services import agent_notify_sound_set, presence_login, presence_logout, presence_update
 from chat.inbox.forms import PresenceForm
-from chat.inbox.views.common import agent_view, error_text, htmx_redirect
+from chat.inbox.views.common import agent_view, error_text, htmx_redirect, is_htmx
 from core.errors import ApplicationError
 
 
@@ -72,3 +73,14 @@ def _safe_next(request) -> str:
     ):
         return nxt
     return reverse("inbox:index")
+
+
+@require_POST
+@agent_view
+def notify_sound_view(request):
+    """The sound switch of the top bar: kept on the agent (every browser of his follows it)."""
+    agent = agent_notify_sound_set(agent_id=request.user.pk, on=request.POST.get("on") == "1")
+    request.user.notify_sound = agent.notify_sound
+    if is_htmx(request):
+        return render(request, "inbox/_notify.html")
+    return redirect("inbox:index")

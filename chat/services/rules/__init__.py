@@ -27,7 +27,7 @@ from .follow_inbox import REQUEUE_NO_INBOX, presence_follow_inbox, silent_agents
 from .orphan_files import ORPHAN_FILE_GRACE, orphan_files_delete
 from .purge_closed import chats_purge_closed
 from .stop_auto_assign import chats_stop_auto_assign, halting_due
-from .transfer_unanswered import NO_REPLY_REASON, chats_transfer_unanswered, unanswered_due
+from .transfer_unanswered import NO_REPLY_REASON, chats_transfer_unanswered, unanswered_due, unanswered_transfer_at
 
 __all__ = [
     "NO_REPLY_REASON",
@@ -47,6 +47,7 @@ __all__ = [
     "rule_register",
     "silent_agents",
     "unanswered_due",
+    "unanswered_transfer_at",
 ]
 
 

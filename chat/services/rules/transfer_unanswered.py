@@ -43,6 +43,19 @@ def unanswered_due(*, card: ChatSettings, now: datetime) -> Due | None:
     return Due(Chat, UNANSWERED, {"cutoff": now - timedelta(seconds=card.no_reply_transfer_after)})
 
 
+def unanswered_transfer_at(*, chat: Chat, card: ChatSettings) -> datetime | None:
+    """When the no-reply rule will transfer ``chat``: the first moment ``UNANSWERED`` holds for it, i.e.
+    GREATEST(awaiting_reply_since, assigned_at) + X. None when the rule is off or the chat does not wait for its
+    agent's answer (the inbox's countdown, "transfers in 0:42"). The rule runs every few seconds, so it acts at
+    this moment or within one period after it."""
+    if not card.no_reply_transfer_after:
+        return None
+    since = max((t for t in (chat.awaiting_reply_since, chat.assigned_at) if t is not None), default=None)
+    if since is None or not UNANSWERED.holds(chat, cutoff=since):
+        return None
+    return since + timedelta(seconds=card.no_reply_transfer_after)
+
+
 def _pause_for_no_reply(*, agent_ids: set[int], pause_type_id: int, now: datetime) -> list[int]:
     """Parameter 4, as ``presence_pause`` does it (conditional update + PresenceEvent), for the agents who never
     answered and may be paused (``MAY_BE_PAUSED_FOR_NO_REPLY``). The Presence rows are already locked by
