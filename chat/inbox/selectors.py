@@ -8,7 +8,11 @@ The waiting list follows the configured chat order (the routing package's
 
 from __future__ import annotations
 
+import re
+
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from agents.models import ACTIVE_AGENT, PauseType, Presence, User
@@ -158,7 +162,7 @@ def inbox_message_get(*, chat: Chat, message_id: int) -> Message:
     return message
 
 
-def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
+def inbox_customer_history(*, chat: Chat, limit: int | None = 10) -> list[Chat]:
     """Earlier chats with the same customer (or, without one, the same visitor e-mail), only when the chat's
     identity is verified: a typed e-mail is a claim and opens nobody's history."""
     if not chat.customer_verified:
@@ -170,6 +174,45 @@ def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
     else:
         return []
     return list(qs.exclude(pk=chat.pk).select_related("agent").order_by("-created_at", "-id")[:limit])
+
+
+def inbox_history_messages(*, chat: Chat) -> list[Message]:
+    """An earlier chat's messages for reading (no files to download: they belong to that chat's own page)."""
+    return list(chat.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id"))
+
+
+SEARCH_LIMIT = 50
+SEARCH_MIN_LENGTH = 2
+# The words of a search: letters and digits of any script ("zamówienie", "FV/2026/12" gives FV, 2026, 12).
+SEARCH_WORD = re.compile(r"[^\W_]+")
+# Message bodies matching every word (a prefix of a word of the body, accents ignored): chat/migrations/0012's
+# configuration and GIN index on PostgreSQL.
+MESSAGE_SEARCH_SQL = (
+    "SELECT chat_id FROM chat_message "
+    "WHERE to_tsvector('parley_search'::regconfig, body) @@ to_tsquery('parley_search'::regconfig, %s)"
+)
+
+
+def inbox_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[Chat]:
+    """The chats the user may see (``chats_visible_to``: his own, earlier ones included, and what he may take)
+    whose visitor name or e-mail contains the query, or one of whose messages contains every word of it (as the
+    start of a word, accents ignored: PostgreSQL full-text search; a plain substring match on SQLite). Newest
+    activity first."""
+    query = " ".join(query.split())
+    words = SEARCH_WORD.findall(query)
+    if len(query) < SEARCH_MIN_LENGTH or not words:
+        return []
+    if connection.vendor == "postgresql":
+        in_messages = Q(pk__in=RawSQL(MESSAGE_SEARCH_SQL, [" & ".join(f"{word}:*" for word in words)]))
+    else:
+        in_messages = Q(pk__in=Message.objects.filter(body__icontains=query).values("chat_id"))
+    matches = Q(visitor_name__icontains=query) | Q(visitor_email__icontains=query) | in_messages
+    return list(
+        chats_visible_to(user=user)
+        .filter(matches)
+        .select_related("queue", "agent", "customer")
+        .order_by(F("last_message_at").desc(nulls_last=True), "-created_at", "-id")[:limit]
+    )
 
 
 def inbox_presence(*, user) -> Presence | None:

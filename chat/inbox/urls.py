@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.inbox.views import chats, messages, pages, session
+from chat.inbox.views import chats, history, messages, pages, session
 
 app_name = "inbox"
 urlpatterns = [
@@ -22,5 +22,8 @@ urlpatterns = [
     path("chats/<int:chat_id>/transfer/", chats.chat_transfer_view, name="chat_transfer"),
     path("chats/<int:chat_id>/assign/", chats.chat_assign_view, name="chat_assign"),
     path("chats/<int:chat_id>/confirm-customer/", chats.chat_confirm_customer_view, name="chat_confirm_customer"),
+    path("chats/<int:chat_id>/history/<int:earlier_id>/", history.history_detail, name="history"),
+    path("chats/<int:chat_id>/transcript/", history.transcript_send, name="transcript_send"),
+    path("search/", history.search, name="search"),
     path("files/<str:token>/", messages.file_download, name="file_download"),
 ]

@@ -216,6 +216,16 @@ PARLEY_DISPATCH_PREPARED = env_bool("PARLEY_DISPATCH_PREPARED", True)
 
 from .api import *  # noqa: E402, F403  (the abuse limits, the REST API and its schema)
 
+# --- E-mail (the transcript an agent sends to a visitor) ---------------------
+# Django's SMTP backend with the EMAIL_* variables; local.py prints e-mails to the console instead.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
+
 # --- Widget and Messenger -------------------------------------------------
 CORS_URLS_REGEX = r"^/widget/.*$"
 CORS_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS", "http://localhost:8001,http://127.0.0.1:8001")

@@ -14,6 +14,8 @@ DEVELOPMENT_MESSENGER_VERIFY_TOKEN = "parley-verify-token"
 DEVELOPMENT_MESSENGER_APP_SECRET = "parley-app-secret"
 
 DEBUG = env_bool("DEBUG", True)
+# The embedded default has no mail server: e-mails (a chat's transcript) are printed by the web process.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 MESSENGER_VERIFY_TOKEN = os.environ.get("MESSENGER_VERIFY_TOKEN") or DEVELOPMENT_MESSENGER_VERIFY_TOKEN
 MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET") or DEVELOPMENT_MESSENGER_APP_SECRET

@@ -22,7 +22,7 @@ from chat.inbox.presentation import countdown, seconds_left, waited
 from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
-from chat.services.chats import chat_mark_read
+from chat.services.chats import chat_mark_read, chat_transcript_recipient
 from chat.services.permissions import may_close, may_confirm_customer, may_transfer
 from chat.services.rules import unanswered_transfer_at
 
@@ -114,6 +114,7 @@ def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: st
         "customer_unverified": bool(chat.customer_id) and not chat.customer_verified,
         "peer": _internal_peer(chat, user),
         "history": selectors.inbox_customer_history(chat=chat),
+        "transcript_to": "" if chat.channel == Chat.Channel.INTERNAL else chat_transcript_recipient(chat),
         "crm_url": _crm_url(chat),
         "transfer_agents": agents,
         "transfer_queues": queues,

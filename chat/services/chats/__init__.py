@@ -14,6 +14,7 @@ from .common import lock_chat
 from .customer import chat_customer_confirm, chat_customer_verify
 from .handover import REQUEUE_LOGGED_OUT, TRANSFER_MANUAL, chat_assign, chat_mark_read, chat_requeue, chat_transfer
 from .start import chat_start
+from .transcript import chat_transcript_recipient, chat_transcript_send
 
 __all__ = [
     "CLOSING_MESSAGES",
@@ -27,6 +28,8 @@ __all__ = [
     "chat_mark_read",
     "chat_requeue",
     "chat_start",
+    "chat_transcript_recipient",
+    "chat_transcript_send",
     "chat_transfer",
     "lock_chat",
     "system_text",
