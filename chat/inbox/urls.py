@@ -21,5 +21,7 @@ urlpatterns = [
     path("chats/<int:chat_id>/transfer/", chats.chat_transfer_view, name="chat_transfer"),
     path("chats/<int:chat_id>/assign/", chats.chat_assign_view, name="chat_assign"),
     path("chats/<int:chat_id>/confirm-customer/", chats.chat_confirm_customer_view, name="chat_confirm_customer"),
+    path("chats/<int:chat_id>/customer/add/", chats.chat_customer_create_view, name="chat_customer_create"),
+    path("chats/<int:chat_id>/customer/", chats.chat_customer_update_view, name="chat_customer_update"),
     path("files/<str:token>/", messages.file_download, name="file_download"),
 ]

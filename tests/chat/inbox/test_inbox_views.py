@@ -280,11 +280,12 @@ def test_the_chat_poll_sends_the_agent_away_when_the_chat_is_no_longer_his(agent
     assert response["HX-Redirect"] == reverse("inbox:index")
 
 
-def test_the_customer_card_links_to_the_crm_add_page_prefilled(agent_client, start_chat, agent):
+def test_the_customer_card_adds_to_the_crm_in_place_prefilled_not_in_the_admin(agent_client, start_chat, agent):
     chat = start_chat(name="Jan Nowak", email="jan@example.com")
     chat_assign(chat_id=chat.pk, agent_id=agent.pk)
     response = agent_client.get(reverse("inbox:chat", args=[chat.pk]))
-    assert response.context["crm_url"] == reverse("admin:crm_customer_add") + "?name=Jan+Nowak&email=jan%40example.com"
+    assert response.context["crm_url"] == ""
+    assert response.context["customer_form"].initial == {"name": "Jan Nowak", "email": "jan@example.com"}
 
 
 def test_the_customer_card_shows_earlier_chats_and_opens_the_customer_once_confirmed(agent_client, agent,
@@ -301,7 +302,8 @@ def test_the_customer_card_shows_earlier_chats_and_opens_the_customer_once_confi
     agent_client.post(reverse("inbox:chat_confirm_customer", args=[chat.pk]), **HTMX)
     response = agent_client.get(reverse("inbox:chat", args=[chat.pk]))
     assert [c.pk for c in response.context["history"]] == [earlier.pk]
-    assert response.context["crm_url"] == reverse("admin:crm_customer_change", args=[customer.pk])
+    assert response.context["can_edit_customer"] is True
+    assert response.context["customer_form"].initial["email"] == customer.email
 
 
 def test_the_inbox_renders_in_english_and_in_polish(agent_client, my_chat):
