@@ -250,6 +250,13 @@ def test_an_internal_chat_is_visible_to_both_colleagues_only(agent_client, agent
     assert client.get(reverse("inbox:chat", args=[chat.pk])).status_code == 404
 
 
+def test_starting_an_internal_chat_with_a_colleague_again_opens_the_open_one(agent_client, colleague):
+    first = agent_client.post(reverse("inbox:internal_start"), {"peer": colleague.pk})
+    second = agent_client.post(reverse("inbox:internal_start"), {"peer": colleague.pk})
+    chat = Chat.objects.get(channel=Chat.Channel.INTERNAL)
+    assert first["Location"] == second["Location"] == reverse("inbox:chat", args=[chat.pk])
+
+
 def test_the_sidebar_poll_answers_204_while_nothing_changes(agent_client, start_chat):
     first = agent_client.get(reverse("inbox:live"), **HTMX)
     version = first.content.decode().split('data-version="')[1].split('"')[0]
@@ -333,3 +340,12 @@ def test_the_chat_page_links_a_file_only_through_its_checked_download_view(agent
     assert f'href="{reverse("inbox:file_download", args=[attachment.token])}"' in html
     assert "/media/" not in html
     assert attachment.file.name not in html
+
+
+def test_the_root_url_sends_agents_to_the_inbox_and_a_logged_out_visitor_to_its_login(client, agent):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[0][0] == reverse("inbox:index")
+    assert response.request["PATH_INFO"] == reverse("inbox:login")
+    client.force_login(agent)
+    assert client.get("/")["Location"] == reverse("inbox:index")
+    assert client.get(reverse("inbox:index")).status_code == 200
