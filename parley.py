@@ -17,9 +17,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -111,12 +114,74 @@ def start_commands(env: dict[str, str]) -> dict[str, list[str]]:
     return commands
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Is something already listening on (or holding) ``host``:``port``? Tried by binding it, as the server will."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free for the server
+        try:
+            probe.bind((host, int(port)))
+        except OSError:
+            return True
+    return False
+
+
+def taken_ports(env: dict[str, str]) -> list[str]:
+    """What ``start`` would listen on but cannot: the web server's port and the demo website's, by name."""
+    taken = []
+    host = web_host(env)
+    if port_taken(host, int(env.get("PARLEY_PORT", "8000"))):
+        taken.append(f"{web_address(env)} (PARLEY_PORT)")
+    demo = env.get("PARLEY_DEMO_HOST_PORT", "8001")
+    if port_taken("127.0.0.1", int(demo)):
+        taken.append(f"127.0.0.1:{demo} (PARLEY_DEMO_HOST_PORT)")
+    return taken
+
+
+def web_answers(url: str) -> bool:
+    """Does the web server answer HTTP at ``url`` (any status: a 302 to the login is an answer)?"""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def probe_url(env: dict[str, str]) -> str:
+    """Where ``start`` asks the web server whether it answers: its address, or this machine's loopback when it
+    listens on every interface."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(web_host(env), web_host(env))
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{env.get('PARLEY_PORT', '8000')}/"
+
+
+def wait_for_web(url: str, procs: dict[str, subprocess.Popen], *, timeout: float = 120.0) -> str | None:
+    """Wait until the web server answers at ``url``; None when it does, else why not (a process stopped, or
+    the timeout). "Parley is running" is printed only after this, so it is true when it is read."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                return f"{name} stopped with exit code {proc.returncode} before the web server answered"
+        if web_answers(url):
+            return None
+        time.sleep(0.3)
+    return f"the web server did not answer at {url} within {int(timeout)} s"
+
+
 def start(argv: list[str]) -> int:
-    uv = find_uv()
-    sync(uv)
     env = start_env()
     port = env.get("PARLEY_PORT", "8000")
     host_port = env.get("PARLEY_DEMO_HOST_PORT", "8001")
+    taken = taken_ports(env)
+    if taken:  # before anything is installed or migrated: the answer is at once and clear
+        say(f"cannot start: already in use: {', '.join(taken)}. Stop what uses it, or choose another port,")
+        say("  e.g. PARLEY_PORT=8010 PARLEY_DEMO_HOST_PORT=8011 python3 parley.py start")
+        return 1
+    uv = find_uv()
+    sync(uv)
     manage("migrate", "--no-input", env=env)
     if not env.get("CHANNEL_LAYER_URL"):
         # The embedded channel layer keeps its events in a SQLite file of its own (docs/live.md).
@@ -127,6 +192,11 @@ def start(argv: list[str]) -> int:
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in commands.items():
         procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    problem = wait_for_web(probe_url(env), procs)
+    if problem:
+        say(f"failed: {problem}")
+        _stop(procs)
+        return 1
     say("")
     say(f"Parley is running: http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)")
     say(f"  agent inbox: http://127.0.0.1:{port}/inbox/   API docs: http://127.0.0.1:{port}/api/docs/")
@@ -152,6 +222,12 @@ def start(argv: list[str]) -> int:
                 stop["now"] = True
                 break
         time.sleep(0.5)
+    _stop(procs)
+    say("stopped")
+    return code
+
+
+def _stop(procs: dict[str, subprocess.Popen]) -> None:
     for proc in procs.values():
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -161,8 +237,6 @@ def start(argv: list[str]) -> int:
             proc.wait(timeout=max(0.1, deadline - time.time()))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-    say("stopped")
-    return code
 
 
 # The SQLite leg: the tests of what `start` runs on SQLite (its embedded default database).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import ProtectedError
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,13 @@ class PauseType(models.Model):
         verbose_name = _("pause type")
         verbose_name_plural = _("pause types")
         ordering = ["-built_in", "id"]
+        constraints = [
+            # "Break" and "break" would be two rows an agent cannot tell apart in the pause menu.
+            models.UniqueConstraint(
+                Lower("name"), name="pause_type_name_ci_unique",
+                violation_error_message=_("A pause type with this name already exists."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label

@@ -270,8 +270,17 @@ PAUSE_TYPE_FIELDS = {"name"}
 PAUSE_TYPE_TAKEN = _("A pause type with this name already exists.")
 
 
+def _check_pause_type_name_free(name, *, pk=None) -> None:
+    """Names are unique case-insensitively ("Break" and "break" are one pause to an agent); the database's
+    unique index on lower(name) is the last word, this names the field."""
+    name = (name or "").strip()
+    if name and PauseType.objects.filter(name__iexact=name).exclude(pk=pk).exists():
+        raise ApplicationError(PAUSE_TYPE_TAKEN, field="name", code="unique")
+
+
 def pause_type_create(*, name: str, actor=None) -> PauseType:
     pause_type = PauseType(name=name)
+    _check_pause_type_name_free(name)
     with transaction.atomic():
         model_save_unique(pause_type, taken_message=PAUSE_TYPE_TAKEN)
         pause_types_changed()
@@ -279,6 +288,8 @@ def pause_type_create(*, name: str, actor=None) -> PauseType:
 
 
 def pause_type_update(*, pause_type_id: int, actor=None, **fields) -> PauseType:
+    if "name" in fields:
+        _check_pause_type_name_free(fields["name"], pk=pause_type_id)
     with transaction.atomic():
         pause_type = model_edit(
             PauseType, pk=pause_type_id, fields=fields, allowed=PAUSE_TYPE_FIELDS, field="pause_type",

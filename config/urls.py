@@ -21,7 +21,9 @@ urlpatterns = [
     path("api/schema/", ParleySchemaView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("widget/v1/", include("chat.widget.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The root is the agents' front door: the inbox (its login when logged out). Staff reach the admin from the
+    # inbox header ("Administration") or at /admin/ (docs/decisions.md, "The root URL is the inbox").
+    path("", RedirectView.as_view(pattern_name="inbox:index", permanent=False)),
 ]
 urlpatterns += [path("admin/", admin.site.urls)]
 

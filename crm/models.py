@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -53,3 +54,13 @@ class Customer(models.Model):
         self.email = (self.email or "").strip() or None
         self.messenger_id = (self.messenger_id or "").strip() or None
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """A customer is somebody: at least a name, an e-mail, a phone or a Messenger id (an empty row could be
+        neither found nor told apart). On ``name``, so that the admin and the inbox show it on the first field."""
+        super().clean()
+        if not any((self.name or "").strip() or (value or "").strip()
+                   for value in (self.email, self.phone, self.messenger_id)):
+            raise ValidationError({"name": ValidationError(
+                _("Give the customer at least a name, an e-mail, a phone or a Messenger id."), code="empty"
+            )})

@@ -54,16 +54,48 @@ def _owner(owner_id) -> User | None:
         raise ApplicationError(_("There is no such agent."), field="owner", code="unknown_agent")
 
 
+class DuplicateEmail(ApplicationError):
+    """The e-mail belongs to another customer (``existing``): the inbox names him and links to him when the
+    agent may see him."""
+
+    def __init__(self, existing: Customer):
+        super().__init__(
+            _("A customer with this e-mail already exists: %(customer)s."), field="email", code="duplicate",
+            params={"customer": str(existing)},
+        )
+        self.existing = existing
+
+
+def _check_email_free(customer: Customer) -> None:
+    """The e-mail is nobody else's, case-insensitively (the database's unique index on lower(email) is the
+    last word; this names the other customer)."""
+    if not customer.email:
+        return
+    other = (
+        Customer.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower=customer.email.lower())
+        .exclude(pk=customer.pk)
+        .first()
+    )
+    if other is not None:
+        raise DuplicateEmail(other)
+
+
 def _save(customer: Customer) -> Customer:
-    """Validate (field rules and the case-insensitive unique e-mail) and save; a race ends in ApplicationError too."""
+    """Validate (field rules, not empty, the case-insensitive unique e-mail) and save; a race ends in
+    ApplicationError too."""
     customer.email = (customer.email or "").strip() or None
     customer.messenger_id = (customer.messenger_id or "").strip() or None
+    _check_email_free(customer)
     try:
         customer.full_clean()
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         field = "email" if field == "__all__" else field
-        raise ApplicationError(messages[0], field=field, code="invalid" if field != "email" else "invalid_email")
+        first = exc.error_dict[next(iter(exc.error_dict))][0] if hasattr(exc, "error_dict") else None
+        code = "empty" if first is not None and first.code == "empty" else \
+            {"email": "invalid_email"}.get(field, "invalid")
+        raise ApplicationError(messages[0], field=field, code=code)
     try:
         with transaction.atomic():
             customer.save()

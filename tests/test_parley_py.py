@@ -57,3 +57,55 @@ def test_test_sqlite_runs_the_services_routing_and_rules_tests_on_sqlite_whateve
     assert args == ["tests/chat/services", "tests/chat/routing", "tests/chat/rules", "-x"]
     env, _args = parley.test_plan(["--sqlite"], {"DATABASE_URL": "sqlite:////tmp/other.sqlite3"})
     assert env["DATABASE_URL"] == "sqlite:////tmp/other.sqlite3"
+
+
+# ``start`` says "running" only when it is (issue 14, point 8).
+
+
+def test_start_refuses_a_port_that_is_taken_naming_it():
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {"PARLEY_HOST": "127.0.0.1", "PARLEY_PORT": str(port), "PARLEY_DEMO_HOST_PORT": str(port)}
+        assert parley.taken_ports(env) == [f"127.0.0.1:{port} (PARLEY_PORT)",
+                                           f"127.0.0.1:{port} (PARLEY_DEMO_HOST_PORT)"]
+    assert parley.taken_ports(env) == []
+
+
+def test_start_waits_until_the_web_server_answers():
+    import http.server
+    import subprocess
+    import sys
+    import threading
+
+    from tests.processes import free_port
+
+    port = free_port()
+    url = parley.probe_url({"PARLEY_HOST": "0.0.0.0", "PARLEY_PORT": str(port)})
+    assert url == f"http://127.0.0.1:{port}/"
+    assert parley.web_answers(url) is False
+    server = http.server.HTTPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler)  # answers 501
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert parley.wait_for_web(url, {"web": sleeper}, timeout=10) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_start_reports_a_web_server_that_stopped_before_answering():
+    import subprocess
+    import sys
+
+    from tests.processes import free_port
+
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    dead.wait()
+    problem = parley.wait_for_web(f"http://127.0.0.1:{free_port()}/", {"web": dead}, timeout=5)
+    assert problem == "web stopped with exit code 3 before the web server answered"

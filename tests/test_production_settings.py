@@ -323,3 +323,14 @@ def test_https_settings_come_from_the_environment_with_safe_defaults():
         SECURE_HSTS_SECONDS="3600", SECURE_HSTS_INCLUDE_SUBDOMAINS="false", SECURE_HSTS_PRELOAD="true"))
     assert chosen.returncode == 0, chosen.stderr
     assert json.loads(chosen.stdout) == [False, 3600, False, True, True, True, []]
+
+
+def test_the_widgets_allowed_origins_follow_the_demo_port_unless_named():
+    code = "import django; django.setup()\nfrom django.conf import settings\nprint(settings.CORS_ALLOWED_ORIGINS)\n"
+    env = production_env(DJANGO_SETTINGS_MODULE="config.settings.local", PARLEY_DEMO_HOST_PORT="8123",
+                         WIDGET_ALLOWED_ORIGINS=None)
+    result = python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['http://localhost:8123', 'http://127.0.0.1:8123']"
+    result = python(code, {**env, "WIDGET_ALLOWED_ORIGINS": "https://shop.example.com"})
+    assert result.stdout.strip() == "['https://shop.example.com']"

@@ -73,3 +73,30 @@ class InternalChatForm(forms.Form):
         label=_("Colleague"), queryset=User.objects.filter(ACTIVE_AGENT.q()), empty_label=_("Choose a colleague")
     )
 
+
+
+class CustomerForm(forms.Form):
+    """The customer card's "Add to the CRM" and "Edit": name, e-mail and phone for every agent; owner and VIP
+    only in a staff member's form (an agent's POST naming them is not read; the CRM service refuses them from
+    an agent anyway). The rules (not empty, the e-mail nobody else's) are the CRM service's."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.filter(ACTIVE_AGENT.q()), required=False, empty_label="—"
+    )
+    vip = forms.BooleanField(label=_("VIP"), required=False)
+
+    def __init__(self, *args, staff: bool = False, prefix: str = "customer", **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        if not staff:
+            del self.fields["owner"]
+            del self.fields["vip"]
+
+    def service_fields(self) -> dict:
+        fields = dict(self.cleaned_data)
+        if "owner" in fields:
+            owner = fields.pop("owner")
+            fields["owner_id"] = owner.pk if owner else None
+        return fields

@@ -18,7 +18,7 @@ from django.http import Http404
 from agents.models import ACTIVE_AGENT, PauseType, Presence, User
 from chat.models import Attachment, Chat, ChatSettings, Message, Queue
 from chat.routing.chat_order import chat_order_by as routing_order
-from chat.selectors import chats_assignable_by, chats_visible_to, queue_ids_of
+from chat.selectors import chats_assignable_by, chats_visible_to, customers_visible_to, queue_ids_of
 
 WAITING_LIST_LIMIT = 200
 
@@ -41,6 +41,17 @@ def inbox_chat_get(*, user, chat_id: int) -> Chat:
     if chat is None:
         raise Http404("No such chat.")
     return chat
+
+
+def inbox_card_customer(*, user, chat: Chat):
+    """The customer the chat's card may edit: the chat's, verified-linked, and one the user may see
+    (``customers_visible_to``, the API's rule); 404 otherwise."""
+    if chat.channel == Chat.Channel.INTERNAL or not chat.customer_id or not chat.customer_verified:
+        raise Http404("No customer to edit.")
+    customer = customers_visible_to(user=user).filter(pk=chat.customer_id).first()
+    if customer is None:
+        raise Http404("No customer to edit.")
+    return customer
 
 
 def inbox_chat_check(*, user, chat_id: int) -> None:

@@ -25,5 +25,7 @@ urlpatterns = [
     path("chats/<int:chat_id>/history/<int:earlier_id>/", history.history_detail, name="history"),
     path("chats/<int:chat_id>/transcript/", history.transcript_send, name="transcript_send"),
     path("search/", history.search, name="search"),
+    path("chats/<int:chat_id>/customer/add/", chats.chat_customer_create_view, name="chat_customer_create"),
+    path("chats/<int:chat_id>/customer/", chats.chat_customer_update_view, name="chat_customer_update"),
     path("files/<str:token>/", messages.file_download, name="file_download"),
 ]

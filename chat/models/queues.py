@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,13 +34,22 @@ class QueueMembership(models.Model):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("agent")
     )
-    priority = models.IntegerField(_("priority"), default=0, help_text=_("Higher priority gets chats first."))
+    # Not negative: 0 is the lowest; a negative number read as "never" to some and as a rank to others.
+    priority = models.IntegerField(
+        _("priority"), default=0, validators=[MinValueValidator(0)], help_text=_("Higher priority gets chats first.")
+    )
 
     class Meta:
         verbose_name = _("queue membership")
         verbose_name_plural = _("queue memberships")
         ordering = ["queue", "-priority", "agent"]
-        constraints = [models.UniqueConstraint(fields=["queue", "agent"], name="queue_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "agent"], name="queue_membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=0), name="queue_membership_priority_not_negative",
+                violation_error_message=_("The priority cannot be negative."),
+            ),
+        ]
         indexes = [models.Index(fields=["agent", "queue"], name="membership_agent_queue_idx")]
 
     def __str__(self) -> str:

@@ -51,7 +51,9 @@ def queue_delete(*, queue_id: int, actor=None) -> None:
 
 
 def queue_member_set(*, queue_id: int, agent_id: int, priority: int = 0, actor=None) -> QueueMembership:
-    """Add an agent to a queue, or change his priority there."""
+    """Add an agent to a queue, or change his priority there (0 or more: higher gets chats first)."""
+    if not isinstance(priority, int) or priority < 0:
+        raise ChatError(_("The priority cannot be negative."), field="priority", code="invalid")
     if not Queue.objects.filter(pk=queue_id).exists():
         raise ChatError(_("This queue does not exist."), field="queue", code="not_found")
     if not User.objects.filter(ACTIVE_AGENT.q(), pk=agent_id).exists():

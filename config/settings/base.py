@@ -228,7 +228,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parley <parley@localh
 
 # --- Widget and Messenger -------------------------------------------------
 CORS_URLS_REGEX = r"^/widget/.*$"
-CORS_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS", "http://localhost:8001,http://127.0.0.1:8001")
+# By default the demo website of `parley.py start` (PARLEY_DEMO_HOST_PORT, default 8001): the allowed origins
+# follow its port, or its widget fails with "Failed to fetch" on any other.
+_DEMO_HOST_PORT = os.environ.get("PARLEY_DEMO_HOST_PORT", "8001")
+CORS_ALLOWED_ORIGINS = env_list(
+    "WIDGET_ALLOWED_ORIGINS", f"http://localhost:{_DEMO_HOST_PORT},http://127.0.0.1:{_DEMO_HOST_PORT}"
+)
 CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
 # The widget saves downloaded files under their own name and honours Retry-After.
 CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After", "X-Parley-Version"]

@@ -119,3 +119,48 @@ def test_deleting_the_cards_no_reply_pause_leaves_the_card_with_none(custom):
     card.refresh_from_db()
     assert (card.no_reply_pause_type_id, card.max_concurrent_chats) == (None, 4)
     assert not PauseType.objects.filter(pk=custom.pk).exists()
+
+
+def test_a_pause_type_differing_only_in_case_is_refused_by_the_service_and_the_database():
+    from django.db import IntegrityError, transaction
+
+    from agents.services import pause_type_create, pause_type_update
+    from core.errors import ApplicationError
+
+    PauseType.objects.create(name="Szkolenie")
+    with pytest.raises(ApplicationError) as refused:
+        pause_type_create(name="SZKOLENIE")
+    assert (refused.value.field, refused.value.code) == ("name", "unique")
+    other = pause_type_create(name="Coaching")
+    with pytest.raises(ApplicationError):
+        pause_type_update(pause_type_id=other.pk, name="szkolenie")
+    assert pause_type_update(pause_type_id=other.pk, name="COACHING").name == "COACHING"  # its own name is fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PauseType.objects.create(name="szkolenie")
+
+
+def test_the_admin_refuses_a_pause_type_differing_only_in_case_with_a_form_error(admin, custom):
+    with translation.override("en"):
+        response = admin.post(f"{CHANGELIST}add/", {"name": "szkolenie"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert PauseType.objects.filter(name__iexact="szkolenie").count() == 1
+
+
+def test_the_migration_renames_case_duplicates_instead_of_failing():
+    import importlib
+
+    from django.apps import apps
+
+    PauseType.objects.create(name="Szkolenie")
+    migration = importlib.import_module("agents.migrations.0005_pause_type_name_ci_unique")
+    from django.db import connection
+
+    with connection.schema_editor() as editor:  # the data of before the constraint, staged without it
+        editor.remove_constraint(PauseType, PauseType._meta.constraints[0])
+        PauseType.objects.create(name="SZKOLENIE")
+        PauseType.objects.create(name="szkolenie")
+        migration.rename_case_duplicates(apps, editor)
+        editor.add_constraint(PauseType, PauseType._meta.constraints[0])
+    names = sorted(PauseType.objects.filter(name__istartswith="szkolenie").values_list("name", flat=True))
+    assert names == ["SZKOLENIE (2)", "Szkolenie", "szkolenie (3)"]

@@ -40,7 +40,7 @@ PAGES = [
     ("/admin/chat/queue/{queue}/change/", "Członkowie i ich priorytety", "Members and their priorities"),
     ("/admin/crm/customer/", "Opiekun", "Owner"),
     ("/admin/crm/customer/{customer}/change/", "Czaty z tym klientem", "Chats with this customer"),
-    ("/admin/chat/chat/", "Kanał", "Channel"),
+    ("/admin/chat/chat/", "Utworzono", "Created at"),
     ("/admin/chat/chat/{chat}/change/", "Odwiedzający", "Visitor"),
     ("/admin/agents/presence/", "Rozmowa telefoniczna", "On a phone call"),
     ("/admin/agents/presence/{agent}/change/", "Ostatnie zmiany", "Recent changes"),

@@ -169,3 +169,22 @@ def test_admin_close_action_skips_chats_already_closed(admin):
     assert "0 chats were closed." in response.content.decode()
     chat.refresh_from_db()
     assert chat.close_reason == "agent"
+
+
+def test_a_negative_priority_is_refused_by_the_admin_the_service_and_the_database(admin):
+    from django.db import IntegrityError, transaction
+
+    from chat.services.errors import ChatError
+    from chat.services.queues import queue_member_set
+
+    anna = factories.UserFactory(username="anna")
+    response = admin.post("/admin/chat/queue/add/", queue_form(members=[{"agent": anna.pk, "priority": -1}]))
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+    assert not Queue.objects.exists()
+    queue = factories.QueueFactory(name="Sales")
+    with pytest.raises(ChatError) as refused:
+        queue_member_set(queue_id=queue.pk, agent_id=anna.pk, priority=-5)
+    assert refused.value.field == "priority"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QueueMembership.objects.create(queue=queue, agent=anna, priority=-1)

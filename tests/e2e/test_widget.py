@@ -186,6 +186,28 @@ def test_the_host_pages_css_does_not_reach_the_widget(visitor):
     visitor.screenshot(path=str(SCREENSHOTS / "widget-prechat.png"))
 
 
+def test_on_a_phone_the_launcher_is_on_screen_and_the_open_widget_is_full_screen_with_16px_fields(
+    new_context, demo_host, queue
+):
+    phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                        locale="pl-PL").new_page()
+    phone.goto(demo_host(queue))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the page fits: nothing zooms out
+    launcher = phone.locator(".launcher").bounding_box()
+    assert launcher["x"] >= 0 and launcher["x"] + launcher["width"] <= 390
+    assert launcher["y"] + launcher["height"] <= 844
+    phone.locator(".launcher").tap()
+    expect(phone.locator(".prechat")).to_be_visible()
+    panel = phone.locator(".panel").bounding_box()
+    assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 390, 844)
+    sizes = phone.evaluate(
+        "[...document.querySelector('#parley-widget').shadowRoot.querySelectorAll('input, textarea')]"
+        ".map(el => parseFloat(getComputedStyle(el).fontSize))"
+    )
+    assert sizes and min(sizes) >= 16  # iOS zooms into a field under 16 px
+    phone.screenshot(path=str(SCREENSHOTS / "widget-phone.png"))
+
+
 def test_a_file_over_the_known_limit_is_refused_before_it_is_sent(visitor, tmp_path):
     card_update(file_max_size_mb=1)
     start_chat(visitor, name="Adam", email="")

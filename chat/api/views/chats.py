@@ -63,8 +63,10 @@ class ChatListApi(GenericAPIView):
         tags=["chats"],
         operation_id="chats_start",
         summary="Start a chat: website/messenger into a queue, or an internal chat with a colleague",
+        description="An internal chat with a colleague while one between you two is open answers that one "
+                    "(200) instead of starting a second (201).",
         request=InputSerializer,
-        responses={201: ChatOutput, 400: ErrorOutput, 403: ErrorOutput},
+        responses={201: ChatOutput, 200: ChatOutput, 400: ErrorOutput, 403: ErrorOutput},
         examples=[
             OpenApiExample("Internal chat", value={"channel": "internal", "peer": 3}, request_only=True),
             OpenApiExample("Website chat", request_only=True,
@@ -91,8 +93,9 @@ class ChatListApi(GenericAPIView):
             kwargs = {"channel": channel, "initiator_id": request.user.pk,
                       "peer_id": values["peer"].pk if values.get("peer") else None}
         chat = chat_start(**kwargs)
+        created = getattr(chat, "created", True)
         return Response(ChatOutput(chat_get_for(user=request.user, chat_id=chat.pk)).data,
-                        status=status.HTTP_201_CREATED)
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ChatDetailApi(APIView):

@@ -88,7 +88,7 @@ class QueueMemberListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(ACTIVE_AGENT.q()))
-        priority = serializers.IntegerField(required=False, default=0, min_value=-1000000, max_value=1000000,
+        priority = serializers.IntegerField(required=False, default=0, min_value=0, max_value=1000000,
                                             help_text="Higher priority gets chats first.")
 
     @extend_schema(tags=["queues"], operation_id="queue_members_list", responses=QueueMemberOutput(many=True))

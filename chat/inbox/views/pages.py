@@ -11,18 +11,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agents.services import LIVE_SEEN_EVERY, presence_live_seen
 from chat.inbox import selectors
-from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
+from chat.inbox.forms import CustomerForm, InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import countdown, seconds_left, waited
 from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
-from chat.services.chats import chat_mark_read, chat_transcript_recipient
+from chat.services.chats import chat_mark_read, chat_transcript_recipient, may_create_customer
 from chat.services.permissions import may_close, may_confirm_customer, may_transfer
 from chat.services.rules import unanswered_transfer_at
 
@@ -115,7 +114,8 @@ def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: st
         "peer": _internal_peer(chat, user),
         "history": selectors.inbox_customer_history(chat=chat),
         "transcript_to": "" if chat.channel == Chat.Channel.INTERNAL else chat_transcript_recipient(chat),
-        "crm_url": _crm_url(chat),
+        "crm_url": _crm_url(chat, user),
+        **customer_card_forms(chat, user),
         "transfer_agents": agents,
         "transfer_queues": queues,
         "reply_form": ReplyForm(),
@@ -148,25 +148,38 @@ def _internal_peer(chat: Chat, user):
     return chat.initiator if chat.agent_id == user.pk else chat.agent
 
 
-def _crm_url(chat: Chat) -> str:
-    """Open the customer in the CRM (admin change page) or create him there, prefilled from the chat.
-    None while the link is a claim: the CRM card waits until the link is verified."""
+def _crm_url(chat: Chat, user) -> str:
+    """Staff open the chat's (verified) customer in the CRM's admin page; agents have no admin (they add and
+    edit the customer in the card itself: ``customer_card_forms``). None while the link is a claim."""
+    if not user.is_staff or not chat.customer_id or not chat.customer_verified:
+        return ""
     try:
-        if chat.customer_id:
-            if not chat.customer_verified:
-                return ""
-            return reverse("admin:crm_customer_change", args=[chat.customer_id])
-        if chat.channel == Chat.Channel.INTERNAL:
-            return ""
-        base = reverse("admin:crm_customer_add")
+        return reverse("admin:crm_customer_change", args=[chat.customer_id])
     except NoReverseMatch:
         return ""
-    initial = {"name": chat.visitor_name, "email": chat.visitor_email, "messenger_id": chat.visitor_messenger_id}
-    query = urlencode({k: v for k, v in initial.items() if v})
-    return f"{base}?{query}" if query else base
 
 
-def _page(request, *, chat: Chat | None, status: int = 200):
+def customer_card_forms(chat: Chat, user, *, bound=None) -> dict:
+    """The customer card's forms: "Add to the CRM" (prefilled from the chat's visitor) when the chat is linked to
+    nobody and the user may create him (the service's rule), "Edit" when the link is verified (an agent who sees
+    the chat sees its verified customer: ``customers_visible_to``). ``bound``: a refused form, shown open."""
+    staff = bool(user.is_staff)
+    can_create = chat.channel != Chat.Channel.INTERNAL and may_create_customer(user=user, chat=chat)
+    can_edit = chat.channel != Chat.Channel.INTERNAL and bool(chat.customer_id) and chat.customer_verified
+    form = bound
+    if form is None and can_create:
+        form = CustomerForm(staff=staff, initial={"name": chat.visitor_name, "email": chat.visitor_email})
+    elif form is None and can_edit:
+        c = chat.customer
+        form = CustomerForm(
+            staff=staff,
+            initial={"name": c.name, "email": c.email or "", "phone": c.phone, "owner": c.owner_id, "vip": c.vip},
+        )
+    return {"can_create_customer": can_create, "can_edit_customer": can_edit, "customer_form": form,
+            "customer_form_open": bound is not None}
+
+
+def _page(request, *, chat: Chat | None, status: int = 200, extra: dict | None = None):
     _heartbeat(request)  # opening the inbox is a sign of it too
     _version, sidebar_html, presence_html, _token = _render_sidebar(
         request, current_chat_id=chat.pk if chat else None
@@ -181,6 +194,7 @@ def _page(request, *, chat: Chat | None, status: int = 200):
     }
     if chat is not None:
         ctx.update(chat_context(request, chat))
+    ctx.update(extra or {})
     return render(request, "inbox/index.html", ctx, status=status)
 
 

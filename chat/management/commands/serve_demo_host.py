@@ -37,6 +37,15 @@ PAGE = """<!doctype html>
   .cards {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 18px; letter-spacing: normal; }}
   .card {{ background: #fff; border-radius: 10px; padding: 18px; box-shadow: 0 2px 10px rgba(0,0,0,.08); }}
   nav a {{ color: #fff; margin-right: 18px; }}
+  /* A phone (390 px): one column and narrower margins, so nothing is wider than the screen; a wider page makes
+     the browser zoom out and the widget's launcher (fixed at the viewport's corner) lands off-screen. */
+  @media (max-width: 600px) {{
+    header {{ padding: 18px 20px; }}
+    header h1 {{ font-size: 26px; }}
+    main {{ padding: 20px 20px 110px; }}
+    .cards {{ grid-template-columns: 1fr; }}
+    button {{ max-width: 100%; white-space: normal; }}
+  }}
 </style>
 </head>
 <body>

@@ -11,7 +11,7 @@ requeue, read), ``close``, ``customer`` (its CRM link verified); ``common`` hold
 
 from .close import CLOSING_MESSAGES, DEFAULT_CLOSING_MESSAGE, chat_close, system_text
 from .common import lock_chat
-from .customer import chat_customer_confirm, chat_customer_verify
+from .customer import chat_customer_confirm, chat_customer_create, chat_customer_verify, may_create_customer
 from .handover import REQUEUE_LOGGED_OUT, TRANSFER_MANUAL, chat_assign, chat_mark_read, chat_requeue, chat_transfer
 from .start import chat_start
 from .transcript import chat_transcript_recipient, chat_transcript_send
@@ -24,6 +24,7 @@ __all__ = [
     "chat_assign",
     "chat_close",
     "chat_customer_confirm",
+    "chat_customer_create",
     "chat_customer_verify",
     "chat_mark_read",
     "chat_requeue",
@@ -32,5 +33,6 @@ __all__ = [
     "chat_transcript_send",
     "chat_transfer",
     "lock_chat",
+    "may_create_customer",
     "system_text",
 ]

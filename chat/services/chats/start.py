@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -179,13 +180,26 @@ def _queue_new_chat(*, channel: str, queue: Queue, verified_via: str, visitor: d
 
 
 def _internal_chat_start(*, initiator_id, peer_id) -> Chat:
-    """A chat between two agents: assigned to the peer at once, no queue, no slot."""
+    """A chat between two agents: assigned to the peer at once, no queue, no slot.
+
+    One open internal chat per pair of colleagues: while one is open (whoever started it), starting another
+    returns it (``created`` False) instead of a second thread (docs/decisions.md). Two starts at once are
+    serialised by locking both agents' user rows, in ascending id order."""
     initiator = get_agent(initiator_id, field="initiator")
     peer = get_agent(peer_id, field="peer")
     if initiator.pk == peer.pk:
         raise ChatError(_("Choose a colleague other than yourself."), field="peer", code="same_agent")
     now = timezone.now()
     with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk__in=[initiator.pk, peer.pk]).order_by("pk").values("pk"))
+        pair = Q(agent=peer, initiator=initiator) | Q(agent=initiator, initiator=peer)
+        existing = (
+            Chat.objects.filter(pair, channel=Chat.Channel.INTERNAL).exclude(status=Chat.Status.CLOSED)
+            .order_by("-created_at", "-id").first()
+        )
+        if existing is not None:
+            existing.created = False
+            return existing
         chat = Chat.objects.create(
             channel=Chat.Channel.INTERNAL,
             status=Chat.Status.ASSIGNED,

@@ -174,6 +174,13 @@ def test_start_an_internal_chat_with_a_colleague(agent_api, agent, other_agent):
     assert (chat.initiator_id, chat.agent_id) == (agent.pk, other_agent.pk)
 
 
+def test_starting_an_internal_chat_again_answers_the_open_one_with_200(agent_api, agent, other_agent):
+    first = agent_api.post("/api/v1/chats/", {"channel": "internal", "peer": other_agent.pk}, format="json")
+    again = agent_api.post("/api/v1/chats/", {"channel": "internal", "peer": other_agent.pk}, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+
+
 def test_start_a_website_chat_into_a_queue(staff_api, queue):
     response = staff_api.post(
         "/api/v1/chats/", {"channel": "website", "queue": queue.pk, "visitor_name": "Ola"}, format="json"

@@ -91,3 +91,13 @@ def test_errors_speak_polish_by_default(staff_api):
     pause = PauseType.objects.get(code="break")
     response = staff_api.delete(f"/api/v1/pause-types/{pause.pk}/")
     assert response.json()["pause_type"] == ["Wbudowanych typów pauzy nie można usunąć."]
+
+
+def test_a_pause_type_differing_only_in_case_and_a_negative_priority_answer_400(staff_api, queue, other_agent):
+    staff_api.post("/api/v1/pause-types/", {"name": "Training"}, format="json")
+    response = staff_api.post("/api/v1/pause-types/", {"name": "TRAINING"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "unique") and "name" in response.json()
+    url = f"/api/v1/queues/{queue.pk}/members/"
+    response = staff_api.post(url, {"agent": other_agent.pk, "priority": -1}, format="json")
+    assert response.status_code == 400 and "priority" in response.json()
+    assert not QueueMembership.objects.filter(agent=other_agent, queue=queue).exists()

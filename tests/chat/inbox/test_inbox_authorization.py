@@ -111,7 +111,8 @@ def test_the_confirm_button_verifies_the_link_and_the_card_shows_the_customer(ag
     assert 'data-testid="verified"' in html
     assert "+48 600 100 200" in html and "Jan Kowalski (CRM)" in html
     assert "Shown once the visitor's identity is verified." not in html
-    assert 'data-testid="crm-link"' in html
+    assert 'data-testid="customer-edit"' in html  # the card edits him; an agent has no admin link
+    assert 'data-testid="crm-link"' not in html
     assert 'class="vip"' in html
     assert 'data-testid="confirm-customer"' not in html
 

@@ -250,6 +250,13 @@ def test_an_internal_chat_is_visible_to_both_colleagues_only(agent_client, agent
     assert client.get(reverse("inbox:chat", args=[chat.pk])).status_code == 404
 
 
+def test_starting_an_internal_chat_with_a_colleague_again_opens_the_open_one(agent_client, colleague):
+    first = agent_client.post(reverse("inbox:internal_start"), {"peer": colleague.pk})
+    second = agent_client.post(reverse("inbox:internal_start"), {"peer": colleague.pk})
+    chat = Chat.objects.get(channel=Chat.Channel.INTERNAL)
+    assert first["Location"] == second["Location"] == reverse("inbox:chat", args=[chat.pk])
+
+
 def test_the_sidebar_poll_answers_204_while_nothing_changes(agent_client, start_chat):
     first = agent_client.get(reverse("inbox:live"), **HTMX)
     version = first.content.decode().split('data-version="')[1].split('"')[0]
@@ -280,11 +287,12 @@ def test_the_chat_poll_sends_the_agent_away_when_the_chat_is_no_longer_his(agent
     assert response["HX-Redirect"] == reverse("inbox:index")
 
 
-def test_the_customer_card_links_to_the_crm_add_page_prefilled(agent_client, start_chat, agent):
+def test_the_customer_card_adds_to_the_crm_in_place_prefilled_not_in_the_admin(agent_client, start_chat, agent):
     chat = start_chat(name="Jan Nowak", email="jan@example.com")
     chat_assign(chat_id=chat.pk, agent_id=agent.pk)
     response = agent_client.get(reverse("inbox:chat", args=[chat.pk]))
-    assert response.context["crm_url"] == reverse("admin:crm_customer_add") + "?name=Jan+Nowak&email=jan%40example.com"
+    assert response.context["crm_url"] == ""
+    assert response.context["customer_form"].initial == {"name": "Jan Nowak", "email": "jan@example.com"}
 
 
 def test_the_customer_card_shows_earlier_chats_and_opens_the_customer_once_confirmed(agent_client, agent,
@@ -301,7 +309,8 @@ def test_the_customer_card_shows_earlier_chats_and_opens_the_customer_once_confi
     agent_client.post(reverse("inbox:chat_confirm_customer", args=[chat.pk]), **HTMX)
     response = agent_client.get(reverse("inbox:chat", args=[chat.pk]))
     assert [c.pk for c in response.context["history"]] == [earlier.pk]
-    assert response.context["crm_url"] == reverse("admin:crm_customer_change", args=[customer.pk])
+    assert response.context["can_edit_customer"] is True
+    assert response.context["customer_form"].initial["email"] == customer.email
 
 
 def test_the_inbox_renders_in_english_and_in_polish(agent_client, my_chat):
@@ -331,3 +340,12 @@ def test_the_chat_page_links_a_file_only_through_its_checked_download_view(agent
     assert f'href="{reverse("inbox:file_download", args=[attachment.token])}"' in html
     assert "/media/" not in html
     assert attachment.file.name not in html
+
+
+def test_the_root_url_sends_agents_to_the_inbox_and_a_logged_out_visitor_to_its_login(client, agent):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[0][0] == reverse("inbox:index")
+    assert response.request["PATH_INFO"] == reverse("inbox:login")
+    client.force_login(agent)
+    assert client.get("/")["Location"] == reverse("inbox:index")
+    assert client.get(reverse("inbox:index")).status_code == 200

@@ -104,6 +104,18 @@ def test_internal_chat_is_assigned_to_the_peer_without_queue_or_slot(agent_facto
     assert open_chats(colleague) == 0
 
 
+def test_a_second_internal_chat_with_the_same_colleague_opens_the_open_one(agent_factory):
+    me, colleague = agent_factory(username="me"), agent_factory(username="colleague")
+    first = chat_start(channel="internal", initiator_id=me.pk, peer_id=colleague.pk)
+    again = chat_start(channel="internal", initiator_id=me.pk, peer_id=colleague.pk)
+    back = chat_start(channel="internal", initiator_id=colleague.pk, peer_id=me.pk)  # he starts it: the same one
+    assert again.pk == back.pk == first.pk and again.created is False
+    assert Chat.objects.filter(channel="internal").count() == 1
+    chat_close(chat_id=first.pk, reason=Chat.CloseReason.AGENT, actor=me)
+    new = chat_start(channel="internal", initiator_id=me.pk, peer_id=colleague.pk)  # closed: a new one
+    assert new.pk != first.pk and new.created is True
+
+
 def test_internal_chat_with_oneself_is_refused(agent_factory):
     me = agent_factory()
 
