@@ -22,6 +22,7 @@ from chat.inbox.presentation import waited
 from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
+from chat.selectors import chat_self_assign_refusal, chat_waiting_reason
 from chat.services.chats import chat_mark_read
 from chat.services.permissions import may_close, may_confirm_customer, may_transfer
 
@@ -73,26 +74,45 @@ def _delivery(chat: Chat) -> dict:
     }
 
 
-def _chat_state(chat: Chat, user, delivery: dict) -> str:
+def _waiting(chat: Chat, user, card: ChatSettings) -> dict:
+    """A waiting chat's truthful state for its page: why it waits (``chat_waiting_reason``) and whether "Assign"
+    would work for this agent (``chat_self_assign_refusal``: the button only where the service accepts it)."""
+    if chat.status != Chat.Status.WAITING:
+        return {"waiting_reason": None, "can_assign": False, "assign_refusal": ""}
+    refusal = chat_self_assign_refusal(user=user, chat=chat, card=card)
+    return {
+        "waiting_reason": chat_waiting_reason(chat=chat, card=card),
+        "can_assign": not refusal,
+        "assign_refusal": refusal,
+        "max_chats": card.max_concurrent_chats,
+    }
+
+
+def _chat_state(chat: Chat, user, delivery: dict, waiting: dict) -> str:
     return digest(
         f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
         f"|{delivery['fingerprint']}"
         f"|{chat.customer_id}|{chat.customer_verified}"
+        f"|{waiting['waiting_reason']}|{waiting['assign_refusal']}"
     )
 
 
-def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: str | None = None) -> dict:
+def chat_context(
+    request, chat: Chat, *, delivery: dict | None = None, token: str | None = None, waiting: dict | None = None
+) -> dict:
     user = request.user
     token = token or chat_token(user=user, chat_id=chat.pk)  # before the chat's queries
     msgs = selectors.inbox_messages(chat=chat)
     agents, queues = selectors.inbox_transfer_targets(user=user)
     card = ChatSettings.load()
     delivery = delivery if delivery is not None else _delivery(chat)
+    waiting = waiting if waiting is not None else _waiting(chat, user, card)
     return {
+        **waiting,
         "chat": chat,
         "chat_messages": msgs,
         "last_message_id": msgs[-1].id if msgs else 0,
-        "chat_state": _chat_state(chat, user, delivery),
+        "chat_state": _chat_state(chat, user, delivery, waiting),
         "chat_token": token,
         "undelivered": delivery["undelivered"],
         "unconfirmed": delivery["unconfirmed"],
@@ -124,6 +144,7 @@ def composer_context(request, chat: Chat) -> dict:
     transfer targets (``chat_context``)."""
     card = ChatSettings.load()
     return {
+        **_waiting(chat, request.user, card),
         "chat": chat,
         "is_mine": chat.agent_id == request.user.pk,
         "is_internal": chat.channel == Chat.Channel.INTERNAL,
@@ -256,7 +277,8 @@ def _chat_poll(request, chat_id: int):
         return htmx_redirect(request, reverse("inbox:index"))
     after, watch_from = _int_param(request, "after"), _int_param(request, "w")
     delivery = _delivery(chat)
-    state = _chat_state(chat, request.user, delivery)
+    waiting = _waiting(chat, request.user, ChatSettings.load())
+    state = _chat_state(chat, request.user, delivery, waiting)
     new = selectors.inbox_messages(chat=chat, after_id=after)
     state_changed = request.GET.get("s") != state
     if not new and not state_changed:
@@ -274,7 +296,7 @@ def _chat_poll(request, chat_id: int):
         only_new = {"chat": chat, "new_messages": new, "last_message_id": new[-1].id, "chat_state": state,
                     "watch_from": delivery["watch_from"], "chat_token": token, "state_changed": False}
         return render(request, "inbox/_chat_poll.html", only_new)
-    ctx = chat_context(request, chat, delivery=delivery, token=token)
+    ctx = chat_context(request, chat, delivery=delivery, token=token, waiting=waiting)
     ctx.update(
         new_messages=new,
         last_message_id=new[-1].id if new else after,
