@@ -19,7 +19,7 @@ from agents.services import LIVE_SEEN_EVERY, presence_live_seen
 from chat.inbox import selectors
 from chat.inbox.forms import InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import waited
-from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
+from chat.inbox.versions import chat_token, chat_versions, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
 from chat.selectors import chat_self_assign_refusal, chat_waiting_reason
@@ -101,7 +101,7 @@ def chat_context(
     request, chat: Chat, *, delivery: dict | None = None, token: str | None = None, waiting: dict | None = None
 ) -> dict:
     user = request.user
-    token = token or chat_token(user=user, chat_id=chat.pk)  # before the chat's queries
+    token = token or chat_token(user=user, chat_id=chat.pk, waiting=chat.status == Chat.Status.WAITING)
     msgs = selectors.inbox_messages(chat=chat)
     agents, queues = selectors.inbox_transfer_targets(user=user)
     card = ChatSettings.load()
@@ -269,12 +269,14 @@ def _chat_poll(request, chat_id: int):
     """New messages after ``after``; the header and composer again when the chat changed, and then also the
     Messenger replies from ``w`` on (the oldest one whose delivery could still change). Nothing new: 204 when the
     page has the current version, else only the poll element with it."""
-    token = chat_token(user=request.user, chat_id=chat_id)  # before the chat's queries
+    versions = chat_versions(chat_id=chat_id)  # before the chat's queries
     try:
         chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     except Http404:
         messages.info(request, _("This chat is no longer in your inbox."))
         return htmx_redirect(request, reverse("inbox:index"))
+    waiting_chat = chat.status == Chat.Status.WAITING
+    token = chat_token(user=request.user, chat_id=chat_id, versions=versions, waiting=waiting_chat)
     after, watch_from = _int_param(request, "after"), _int_param(request, "w")
     delivery = _delivery(chat)
     waiting = _waiting(chat, request.user, ChatSettings.load())

@@ -11,7 +11,6 @@ from chat.services.chats import chat_customer_verify, chat_start
 from chat.services.dispatch import dispatch
 from chat.services.messages import message_post
 from chat.services.rules import chats_transfer_unanswered
-
 from tests import factories
 
 from .conftest import T0, reload
