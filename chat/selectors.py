@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, TextChoices
+from django.utils.translation import gettext_lazy as _
 
-from agents.models import User
-from chat.models import Chat, QueueMembership
+from agents.models import ACTIVE_AGENT, Presence, User
+from chat.models import Chat, ChatSettings, NoReplyExclusion, QueueMembership
+from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
 from crm.models import Customer
 
 CUSTOMER_CHANNELS = [Chat.Channel.WEBSITE, Chat.Channel.MESSENGER]
@@ -75,3 +77,85 @@ def live_chat_visible(*, user, chat_id: int) -> bool:
 
 def live_queue_ids(*, user) -> list[int]:
     return list(queue_ids_of(user=user).values_list("queue_id", flat=True))
+
+
+class WaitingReason(TextChoices):
+    """Why a waiting chat has no agent yet (``chat_waiting_reason``): what the chat's page tells the agent, and
+    what a supervisor's view can show beside each waiting chat."""
+
+    AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _(
+        "Automatic assignment has stopped for this chat: it waits until someone presses Assign."
+    )
+    NO_AGENT_LOGGED_IN = "no_agent_logged_in", _("No agent of the queue is logged in.")
+    ALL_PAUSED = "all_paused", _("Every agent of the queue who is logged in is on a pause or on a phone call.")
+    ALL_FULL = "all_full", _("Every available agent of the queue already has the maximum of open chats.")
+    ONLY_EXCLUDED = "only_excluded", _(
+        "Only agents who did not reply in this chat are free: it goes back to one of them at once."
+    )
+    BEING_ASSIGNED = "being_assigned", _("An agent of the queue is free: the chat is being assigned to him.")
+
+
+# "Available" without the capacity: ``available_with_free_slot`` with a maximum no agent reaches.
+_NO_MAXIMUM = 2**31 - 1
+
+
+def chat_waiting_reason(*, chat: Chat, card: ChatSettings | None = None) -> WaitingReason | None:
+    """Why the waiting customer chat ``chat`` has no agent (None when it is not waiting): one query.
+
+    Read with the routing's own definitions over the agents who could take it — the active members of its
+    queue and its customer's owner (docs/routing.md, "Eligibility") — in this order: automatic assignment
+    stopped; none of them logged in; every one logged in is paused (or on a phone call with parameter 6 off);
+    every available one is full; only agents the no-reply rule took it from are free (dispatch gives it back
+    to one of them, docs/routing.md "No-reply exclusions", so this lasts only until that dispatch); else an
+    agent is free and dispatch is about to assign it (it runs after every change that frees one)."""
+    if chat.status != Chat.Status.WAITING or chat.channel == Chat.Channel.INTERNAL:
+        return None
+    if chat.auto_assign_stopped_at is not None:
+        return WaitingReason.AUTO_ASSIGN_STOPPED
+    card = card or ChatSettings.load()
+    available = available_with_free_slot(allow_phone_call=card.assign_during_phone_call)
+    free = available.q(max=card.max_concurrent_chats)
+    counts = Presence.objects.filter(
+        Q(agent_id__in=QueueMembership.objects.filter(queue_id=chat.queue_id).values("agent_id"))
+        | Q(agent_id__in=Customer.objects.filter(pk=chat.customer_id, owner__isnull=False).values("owner_id")),
+        agent_id__in=User.objects.filter(ACTIVE_AGENT.q()).values("pk"),
+    ).aggregate(
+        n_logged_in=Count("pk", filter=Q(logged_in=True)),
+        n_available=Count("pk", filter=available.q(max=_NO_MAXIMUM)),
+        n_free=Count("pk", filter=free),
+        n_free_not_excluded=Count(
+            "pk", filter=free & ~Q(agent_id__in=NoReplyExclusion.objects.filter(chat_id=chat.pk).values("agent_id"))
+        ),
+    )
+    if not counts["n_logged_in"]:
+        return WaitingReason.NO_AGENT_LOGGED_IN
+    if not counts["n_available"]:
+        return WaitingReason.ALL_PAUSED
+    if not counts["n_free"]:
+        return WaitingReason.ALL_FULL
+    if not counts["n_free_not_excluded"]:
+        return WaitingReason.ONLY_EXCLUDED
+    return WaitingReason.BEING_ASSIGNED
+
+
+def chat_self_assign_refusal(*, user, chat: Chat, card: ChatSettings | None = None) -> str:
+    """Why ``chat_assign`` would refuse ``user`` assigning ``chat`` to himself, as the service's error code
+    (``closed``, ``internal``, ``taken``, ``unknown_agent``, ``agent_logged_out``, ``agent_full``), or "" when it
+    would accept: so that a page offers "Assign" exactly where pressing it works. The same checks in the same
+    order (a pause, a phone call, queue membership or a no-reply exclusion do not stop a person's decision);
+    the chat must be one the user may see (``chats_visible_to`` ⊂ ``chats_assignable_by``)."""
+    if chat.status == Chat.Status.CLOSED:
+        return "closed"
+    if chat.channel == Chat.Channel.INTERNAL:
+        return "internal"
+    if chat.status == Chat.Status.ASSIGNED:
+        return "taken"
+    if not ACTIVE_AGENT.holds(user):
+        return "unknown_agent"
+    card = card or ChatSettings.load()
+    presence = Presence.objects.filter(agent_id=user.pk).first()
+    if presence is None or not presence.logged_in:
+        return "agent_logged_out"
+    if not LOGGED_IN_WITH_FREE_SLOT.holds(presence, max=card.max_concurrent_chats):
+        return "agent_full"
+    return ""

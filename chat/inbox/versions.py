@@ -51,9 +51,23 @@ def _next_text_change(since: float, now: float) -> float:
     return since + (int(waited // step) + 1) * step
 
 
-def chat_token(*, user, chat_id: int) -> str:
+# A waiting chat's page tells why it waits (``chat.selectors.chat_waiting_reason``), which other agents' presence
+# changes without moving the chat's counter: its poll takes the full path at least this often (seconds).
+WAITING_RECHECK = 10
+
+
+def chat_versions(*, chat_id: int) -> dict[str, int]:
     """What the open chat follows: the chat's counter. Read before the chat's queries."""
-    return _token(user.pk, versions_get([chat_key(chat_id)]))
+    return versions_get([chat_key(chat_id)])
+
+
+def chat_token(*, user, chat_id: int, versions: dict[str, int] | None = None, waiting: bool = False) -> str:
+    """The open chat's token: its versions (``chat_versions``, read before the chat's queries), and for a waiting
+    chat the end of the current ``WAITING_RECHECK`` window, after which its poll checks the chat again (the same
+    token throughout a window, so polls within it still answer 204)."""
+    versions = versions if versions is not None else chat_versions(chat_id=chat_id)
+    until = (int(time.time()) // WAITING_RECHECK + 1) * WAITING_RECHECK if waiting else 0
+    return _token(user.pk, versions, until=until)
 
 
 def poll_unchanged(request) -> bool:

@@ -3,7 +3,9 @@
 Eligibility (SPEC.md, "Available and eligible"): an agent is eligible for a chat when he is an active user
 (``ACTIVE_AGENT``), logged in, not paused, below the maximum and off the phone unless parameter 6 allows a
 call (``available_with_free_slot``), a member of the chat's queue (the customer's owner is eligible without
-membership) and not already transferred away from this chat for not replying (NoReplyExclusion).
+membership). An agent already transferred away from this chat for not replying (NoReplyExclusion) stays
+eligible but ranks below every agent who was not: he gets the chat back only when no one else is eligible
+(docs/routing.md, "No-reply exclusions").
 
 The chain: each strategy narrows the eligible agents to its best group and hands ties to the next; one that
 cannot decide hands on the whole group; after the last one the lowest id wins. Because every strategy keeps
@@ -35,6 +37,8 @@ agent_strategy = AGENT_STRATEGY_REGISTRY.register
 
 # An owner outside the chat's queue has no priority there: he ranks below every member.
 NO_PRIORITY = -(2**31)
+# The ranking's column that is 1 for an agent the no-reply rule took this chat from (NoReplyExclusion), else 0.
+EXCLUDED = "no_reply_excluded"
 
 
 class AgentStrategy:
@@ -111,8 +115,10 @@ def ranking_sql(
     """Eligibility and the chain as SQL, shared by dispatch's one statement and its waiting path.
 
     Works over a relation ``t`` (the chat: ``id``, ``queue_id``, ``owner_id``, ``last_agent_id``) that the
-    caller provides as a CTE, and the parameter ``%(max)s``. Returns (the select list ``agent_id, k0, k1, …``
-    with one key per strategy, ``FROM … WHERE …``, the ``ORDER BY`` terms over those output names). The agents
+    caller provides as a CTE, and the parameter ``%(max)s``. Returns (the select list ``agent_id, k0, k1, …,
+    no_reply_excluded`` with one key per strategy and the no-reply exclusion last, ``FROM … WHERE …``, the
+    ``ORDER BY`` terms over those output names: ``no_reply_excluded`` first, then the chain, then the agent id).
+    The agents
     are drawn from the members of the chat's queue plus the owner (``m``: ``agent_id``, ``priority``, NULL for
     an owner outside the queue), so the cost follows the queue's size, not the number of agents. Portable SQL
     (PostgreSQL and SQLite).
@@ -131,22 +137,27 @@ def ranking_sql(
             sql.SQL("(SELECT {active} FROM {user} u WHERE u.id = p.agent_id)").format(
                 active=ACTIVE_AGENT.sql("u"), user=sql.Identifier(get_user_model()._meta.db_table)
             ),
-            sql.SQL(
-                "NOT EXISTS (SELECT 1 FROM {exclusion} x WHERE x.chat_id = t.id AND x.agent_id = p.agent_id)"
-            ).format(exclusion=sql.Identifier(NoReplyExclusion._meta.db_table)),
         ]
     )
     from_where = sql.SQL(
         "FROM t CROSS JOIN (\n            {pool}\n        ) m JOIN {presence} p ON p.agent_id = m.agent_id\n"
         "        WHERE {where}"
     ).format(pool=pool, presence=sql.Identifier(Presence._meta.db_table), where=where)
+    # The no-reply exclusion is not a filter but the first sort key (docs/routing.md, "No-reply exclusions"): an
+    # excluded agent ranks below every agent who is not, so he gets the chat only when nobody else is eligible.
+    excluded = sql.SQL(
+        "CASE WHEN EXISTS (SELECT 1 FROM {exclusion} x WHERE x.chat_id = t.id AND x.agent_id = p.agent_id) "
+        "THEN 1 ELSE 0 END AS {name}"
+    ).format(exclusion=sql.Identifier(NoReplyExclusion._meta.db_table), name=sql.SQL(EXCLUDED))
     select = sql.SQL(",\n            ").join(
         [sql.SQL("p.agent_id AS agent_id")]
         + [sql.SQL("{} AS {}").format(step.sql_key(), sql.SQL(f"k{i}")) for i, step in enumerate(steps)]
+        + [excluded]
     )
-    # NULL (never assigned) first; the agent id last, so the order is total.
+    # Not excluded first; NULL (never assigned) first; the agent id last, so the order is total.
     order = sql.SQL(", ").join(
-        [sql.SQL(f"k{i} DESC" if step.descending else f"k{i} ASC NULLS FIRST") for i, step in enumerate(steps)]
+        [sql.SQL(EXCLUDED)]
+        + [sql.SQL(f"k{i} DESC" if step.descending else f"k{i} ASC NULLS FIRST") for i, step in enumerate(steps)]
         + [sql.SQL("agent_id")]
     )
     return select, from_where, order

@@ -31,6 +31,9 @@ class Choice:
     agent_id: int
     strategy: str
     candidates: int  # how many eligible agents were ranked (capped at 2: "one" or "several")
+    # The agent was transferred away from this chat for not replying and gets it back because no one else is
+    # eligible (docs/routing.md, "No-reply exclusions").
+    excluded: bool = False
 
 
 # ``t`` for ``ranking_sql`` from parameters.
@@ -72,10 +75,14 @@ def choose_agent(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable
     if not rows:
         return None
     best = rows[0]
+    excluded = bool(best[-1])
     if len(rows) == 1:
-        return Choice(agent_id=best[0], strategy=ONLY_ELIGIBLE, candidates=1)
+        return Choice(agent_id=best[0], strategy=ONLY_ELIGIBLE, candidates=1, excluded=excluded)
     runner_up = rows[1]
+    if best[-1] != runner_up[-1]:
+        # The runner-up is excluded and the winner is not: the exclusion decided, as when he was not eligible.
+        return Choice(agent_id=best[0], strategy=ONLY_ELIGIBLE, candidates=2, excluded=excluded)
     for i, step in enumerate(strategies_for(codes), start=1):
         if best[i] != runner_up[i]:
-            return Choice(agent_id=best[0], strategy=step.code, candidates=2)
-    return Choice(agent_id=best[0], strategy=LOWEST_ID, candidates=2)
+            return Choice(agent_id=best[0], strategy=step.code, candidates=2, excluded=excluded)
+    return Choice(agent_id=best[0], strategy=LOWEST_ID, candidates=2, excluded=excluded)

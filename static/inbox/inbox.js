@@ -77,12 +77,32 @@
     }
   });
 
-  // Close the pause menu when clicking elsewhere.
+  // Close the pause menu when clicking elsewhere, and once a pause is chosen.
   document.addEventListener("click", function (evt) {
     document.querySelectorAll("details.menu[open]").forEach(function (d) {
-      if (!d.contains(evt.target)) { d.removeAttribute("open"); }
+      if (!d.contains(evt.target) || (evt.target.closest && evt.target.closest(".menu-item"))) {
+        d.removeAttribute("open");
+      }
     });
   });
+
+  // The pause menu stays open across live updates: every change of the sidebar draws the presence bar again
+  // (out of band), and the new <details> would come closed. Whether the agent has it open is remembered from
+  // its own toggles (a replaced element fires none), and given back to the new one after each swap.
+  var openMenus = {};
+  document.addEventListener("toggle", function (evt) {
+    var d = evt.target;
+    if (d && d.matches && d.matches("details.menu[id]")) { openMenus[d.id] = d.open; }
+  }, true);
+  function reopenMenus() {
+    Object.keys(openMenus).forEach(function (id) {
+      var d = document.getElementById(id);
+      if (openMenus[id] && d && !d.open) { d.open = true; }
+    });
+  }
+  document.addEventListener("htmx:afterSwap", reopenMenus);
+  document.addEventListener("htmx:oobAfterSwap", reopenMenus);
+  document.addEventListener("htmx:afterSettle", reopenMenus);
 
   // Flash messages fade away.
   setTimeout(function () {

@@ -18,9 +18,10 @@ from agents.services import LIVE_SEEN_EVERY, presence_live_seen
 from chat.inbox import selectors
 from chat.inbox.forms import CustomerForm, InternalChatForm, ReplyForm, UploadForm
 from chat.inbox.presentation import countdown, seconds_left, waited
-from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
+from chat.inbox.versions import chat_token, chat_versions, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
+from chat.selectors import chat_self_assign_refusal, chat_waiting_reason
 from chat.services.chats import chat_mark_read, chat_transcript_recipient, may_create_customer
 from chat.services.permissions import may_close, may_confirm_customer, may_transfer
 from chat.services.rules import unanswered_transfer_at
@@ -78,26 +79,45 @@ def _delivery(chat: Chat) -> dict:
     }
 
 
-def _chat_state(chat: Chat, user, delivery: dict) -> str:
+def _waiting(chat: Chat, user, card: ChatSettings) -> dict:
+    """A waiting chat's truthful state for its page: why it waits (``chat_waiting_reason``) and whether "Assign"
+    would work for this agent (``chat_self_assign_refusal``: the button only where the service accepts it)."""
+    if chat.status != Chat.Status.WAITING:
+        return {"waiting_reason": None, "can_assign": False, "assign_refusal": ""}
+    refusal = chat_self_assign_refusal(user=user, chat=chat, card=card)
+    return {
+        "waiting_reason": chat_waiting_reason(chat=chat, card=card),
+        "can_assign": not refusal,
+        "assign_refusal": refusal,
+        "max_chats": card.max_concurrent_chats,
+    }
+
+
+def _chat_state(chat: Chat, user, delivery: dict, waiting: dict) -> str:
     return digest(
         f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
         f"|{delivery['fingerprint']}"
         f"|{chat.customer_id}|{chat.customer_verified}"
+        f"|{waiting['waiting_reason']}|{waiting['assign_refusal']}"
     )
 
 
-def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: str | None = None) -> dict:
+def chat_context(
+    request, chat: Chat, *, delivery: dict | None = None, token: str | None = None, waiting: dict | None = None
+) -> dict:
     user = request.user
-    token = token or chat_token(user=user, chat_id=chat.pk)  # before the chat's queries
+    token = token or chat_token(user=user, chat_id=chat.pk, waiting=chat.status == Chat.Status.WAITING)
     msgs = selectors.inbox_messages(chat=chat)
     agents, queues = selectors.inbox_transfer_targets(user=user)
     card = ChatSettings.load()
     delivery = delivery if delivery is not None else _delivery(chat)
+    waiting = waiting if waiting is not None else _waiting(chat, user, card)
     return {
+        **waiting,
         "chat": chat,
         "chat_messages": msgs,
         "last_message_id": msgs[-1].id if msgs else 0,
-        "chat_state": _chat_state(chat, user, delivery),
+        "chat_state": _chat_state(chat, user, delivery, waiting),
         "chat_token": token,
         "undelivered": delivery["undelivered"],
         "unconfirmed": delivery["unconfirmed"],
@@ -131,6 +151,7 @@ def composer_context(request, chat: Chat) -> dict:
     transfer targets (``chat_context``)."""
     card = ChatSettings.load()
     return {
+        **_waiting(chat, request.user, card),
         "chat": chat,
         "is_mine": chat.agent_id == request.user.pk,
         "is_internal": chat.channel == Chat.Channel.INTERNAL,
@@ -269,15 +290,18 @@ def _chat_poll(request, chat_id: int):
     """New messages after ``after``; the header and composer again when the chat changed, and then also the
     Messenger replies from ``w`` on (the oldest one whose delivery could still change). Nothing new: 204 when the
     page has the current version, else only the poll element with it."""
-    token = chat_token(user=request.user, chat_id=chat_id)  # before the chat's queries
+    versions = chat_versions(chat_id=chat_id)  # before the chat's queries
     try:
         chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     except Http404:
         messages.info(request, _("This chat is no longer in your inbox."))
         return htmx_redirect(request, reverse("inbox:index"))
+    waiting_chat = chat.status == Chat.Status.WAITING
+    token = chat_token(user=request.user, chat_id=chat_id, versions=versions, waiting=waiting_chat)
     after, watch_from = _int_param(request, "after"), _int_param(request, "w")
     delivery = _delivery(chat)
-    state = _chat_state(chat, request.user, delivery)
+    waiting = _waiting(chat, request.user, ChatSettings.load())
+    state = _chat_state(chat, request.user, delivery, waiting)
     new = selectors.inbox_messages(chat=chat, after_id=after)
     state_changed = request.GET.get("s") != state
     if not new and not state_changed:
@@ -295,7 +319,7 @@ def _chat_poll(request, chat_id: int):
         only_new = {"chat": chat, "new_messages": new, "last_message_id": new[-1].id, "chat_state": state,
                     "watch_from": delivery["watch_from"], "chat_token": token, "state_changed": False}
         return render(request, "inbox/_chat_poll.html", only_new)
-    ctx = chat_context(request, chat, delivery=delivery, token=token)
+    ctx = chat_context(request, chat, delivery=delivery, token=token, waiting=waiting)
     ctx.update(
         new_messages=new,
         last_message_id=new[-1].id if new else after,

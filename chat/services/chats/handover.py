@@ -146,9 +146,9 @@ def chat_requeue(
     """Assigned -> waiting at the head of its queue (``REQUEUE``: ``queued_at`` kept), the slot freed,
     TRANSFERRED recorded.
 
-    ``exclude_agent=True`` also writes a NoReplyExclusion so that the agent is not
-    offered this chat again (the no-reply rule). ``agent_id``, when given, must be
-    the chat's current agent (a guard for timed rules racing a manual transfer).
+    ``exclude_agent=True`` also writes a NoReplyExclusion so that the agent is offered this chat again only
+    when no other agent is eligible for it (the no-reply rule; docs/routing.md, "No-reply exclusions").
+    ``agent_id``, when given, must be the chat's current agent (a guard for timed rules racing a manual transfer).
     """
     reason = (reason or "").strip()
     if not reason or len(reason) > 32:

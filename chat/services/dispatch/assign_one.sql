@@ -23,28 +23,29 @@ WITH target AS MATERIALIZED (
         ) x ORDER BY x.created_at DESC, x.id DESC LIMIT 1) AS last_agent_id
     FROM target
 ), ranked AS MATERIALIZED (
-    SELECT s.*, row_number() OVER (ORDER BY k0 DESC, k1 DESC, k2 DESC, k3 ASC NULLS FIRST, k4 ASC NULLS FIRST, agent_id) AS pos
+    SELECT s.*, row_number() OVER (ORDER BY no_reply_excluded, k0 DESC, k1 DESC, k2 DESC, k3 ASC NULLS FIRST, k4 ASC NULLS FIRST, agent_id) AS pos
     FROM (
         SELECT p.agent_id AS agent_id,
             CASE WHEN p.agent_id = t.owner_id THEN 1 ELSE 0 END AS k0,
             COALESCE(m.priority, -2147483648) AS k1,
             CASE WHEN p.agent_id = t.last_agent_id THEN 1 ELSE 0 END AS k2,
             p.open_chats AS k3,
-            p.last_assigned_at AS k4
+            p.last_assigned_at AS k4,
+            CASE WHEN EXISTS (SELECT 1 FROM "chat_noreplyexclusion" x WHERE x.chat_id = t.id AND x.agent_id = p.agent_id) THEN 1 ELSE 0 END AS no_reply_excluded
         FROM t CROSS JOIN (
             SELECT mm.agent_id, mm.priority FROM "chat_queuemembership" mm JOIN t ON mm.queue_id = t.queue_id
             UNION ALL SELECT t.owner_id, NULL FROM t WHERE t.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "chat_queuemembership" mo WHERE mo.queue_id = t.queue_id AND mo.agent_id = t.owner_id)
         ) m JOIN "agents_presence" p ON p.agent_id = m.agent_id
         WHERE p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s
             AND (SELECT u.is_active FROM "agents_user" u WHERE u.id = p.agent_id)
-            AND NOT EXISTS (SELECT 1 FROM "chat_noreplyexclusion" x WHERE x.chat_id = t.id AND x.agent_id = p.agent_id)
     ) s
-    ORDER BY k0 DESC, k1 DESC, k2 DESC, k3 ASC NULLS FIRST, k4 ASC NULLS FIRST, agent_id LIMIT 4
+    ORDER BY no_reply_excluded, k0 DESC, k1 DESC, k2 DESC, k3 ASC NULLS FIRST, k4 ASC NULLS FIRST, agent_id LIMIT 4
 ), pick AS MATERIALIZED (
-    SELECT p.agent_id FROM "agents_presence" p JOIN ranked r ON r.agent_id = p.agent_id WHERE r.pos <= 3
+    SELECT p.agent_id FROM "agents_presence" p JOIN ranked r ON r.agent_id = p.agent_id
+    WHERE r.pos <= 3 AND r.no_reply_excluded = (SELECT r0.no_reply_excluded FROM ranked r0 WHERE r0.pos = 1)
     ORDER BY r.pos LIMIT 1 FOR UPDATE OF p SKIP LOCKED
 ), why AS (
-    SELECT CASE WHEN r2.agent_id IS NULL THEN 'only_eligible'
+    SELECT CASE WHEN r2.agent_id IS NULL OR r2.no_reply_excluded <> r1.no_reply_excluded THEN 'only_eligible'
         WHEN r1.k0 IS DISTINCT FROM r2.k0 THEN 'owner'
         WHEN r1.k1 IS DISTINCT FROM r2.k1 THEN 'queue_priority'
         WHEN r1.k2 IS DISTINCT FROM r2.k2 THEN 'last_agent'

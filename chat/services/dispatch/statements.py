@@ -15,8 +15,11 @@ write_reference; write_reference()"``).
 2. ``t``: its customer's owner and, only when "last_agent" is configured, the client's previous agent;
 3. ``ranked``: the eligible agents in chain order (``agent_chain.ranking_sql``), the first few;
 4. ``pick``: the best of them whose Presence row no other transaction holds right now (``FOR UPDATE SKIP
-   LOCKED`` again, so processes dispatching at once spread over agents instead of queueing behind one);
-5. ``why``: the strategy that decided (the first key on which he and the next-ranked agent differ);
+   LOCKED`` again, so processes dispatching at once spread over agents instead of queueing behind one) —
+   never an agent the no-reply rule took this chat from while a better-ranked one who was not is merely busy
+   (docs/routing.md, "No-reply exclusions"): then nobody is picked and the waiting path waits for him;
+5. ``why``: the strategy that decided (the first key on which he and the next-ranked agent differ; the
+   next-ranked one excluded and he not: ``only_eligible``, as when the excluded were not eligible);
 6. ``slot``, ``claim``, ``event``: his slot taken with the capacity guard (re-checked by PostgreSQL against
    the newest row version), the chat assigned if still waiting, the ASSIGNED event.
 
@@ -41,7 +44,7 @@ from chat.models import AgentStrategyStep, Chat, ChatEvent, ChatSettings, ChatSt
 from chat.models.conditions import DISPATCHABLE_CHAT, available_with_free_slot, previous_agent_sql
 from chat.models.strategies import DEFAULT_AGENT_STRATEGY_ORDER, LOWEST_ID, ONLY_ELIGIBLE
 from chat.models.transitions import ASSIGN, TAKE_SLOT
-from chat.routing.agent_chain import ranking_sql, strategies_for
+from chat.routing.agent_chain import EXCLUDED, ranking_sql, strategies_for
 from chat.routing.chat_order import chat_order_sql
 from crm.models import Customer
 
@@ -79,10 +82,11 @@ WITH target AS MATERIALIZED (
     ) s
     ORDER BY {chain} LIMIT {ranked}
 ), pick AS MATERIALIZED (
-    SELECT p.agent_id FROM {presence} p JOIN ranked r ON r.agent_id = p.agent_id WHERE r.pos <= {tries}
+    SELECT p.agent_id FROM {presence} p JOIN ranked r ON r.agent_id = p.agent_id
+    WHERE r.pos <= {tries} AND r.{excluded} = (SELECT r0.{excluded} FROM ranked r0 WHERE r0.pos = 1)
     ORDER BY r.pos LIMIT 1 FOR UPDATE OF p SKIP LOCKED
 ), why AS (
-    SELECT CASE WHEN r2.agent_id IS NULL THEN {only_eligible}
+    SELECT CASE WHEN r2.agent_id IS NULL OR r2.{excluded} <> r1.{excluded} THEN {only_eligible}
         {deciding_key}
         ELSE {lowest_id} END AS strategy
     FROM pick JOIN ranked r1 ON r1.agent_id = pick.agent_id LEFT JOIN ranked r2 ON r2.pos = r1.pos + 1
@@ -126,6 +130,7 @@ def assign_one_sql(
         presence=_table(Presence),
         event=_table(ChatEvent),
         ids=sql.SQL("CAST(%(ids)s AS bigint[])"),
+        excluded=sql.SQL(EXCLUDED),
         dispatchable=DISPATCHABLE_CHAT.sql("c"),
         previous_agent=previous_agent_sql("target") if needs_last_agent else sql.SQL("CAST(NULL AS bigint)"),
         keys=keys,

@@ -163,13 +163,17 @@ def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> int | Non
     for a moment.
     """
     busy: list[int] = []
+    busy_not_excluded = False
     for _try in range(NOWAIT_TRIES):
         choice = choose_agent(ctx, run.agent_codes, exclude=busy)
-        if choice is None:
+        if choice is None or (choice.excluded and busy_not_excluded):
+            # An agent the no-reply rule took this chat from, while one who was not is only busy for a moment:
+            # wait for that one rather than hand the chat back (docs/routing.md, "No-reply exclusions").
             break
         if _claim(run, ctx, choice, now, wait=False):
             return choice.agent_id
         busy.append(choice.agent_id)
+        busy_not_excluded = busy_not_excluded or not choice.excluded
     if not busy:
         return None  # nobody eligible
     refused: list[int] = []

@@ -93,7 +93,8 @@ def chats_transfer_unanswered(*, now: datetime | None = None) -> int:
     are freed (Presence rows locked in agent order), each agent is excluded from his chat (NoReplyExclusion),
     a TRANSFERRED event (reason "no_reply") is written per chat, and an agent who never answered in his chat
     is put on parameter 4's pause (AGENT_PAUSED on that chat, PAUSED in his presence log). Dispatch then
-    offers the chats to other eligible agents who have not had them.
+    offers the chats to other eligible agents who have not had them, and, when there are none, back to one who
+    had (docs/routing.md, "No-reply exclusions": the VIP's owner gets her chat back at once).
     """
     now = now_or(now)
     card = ChatSettings.load()

@@ -112,3 +112,26 @@ def test_the_waiting_time_shown_is_redrawn_when_its_text_would_change(
     later = client.get(url, **HTMX)
 
     assert later.status_code == 200  # "waiting 3 s": the sidebar again, though no version moved
+
+
+def test_a_waiting_chat_s_reason_is_checked_again_though_only_other_agents_presence_changed(
+    cache_in_memory, client, agent, colleague, start_chat, time_machine, django_assert_num_queries
+):
+    from agents.models import Presence
+
+    time_machine.move_to(timezone.now(), tick=False)
+    Presence.objects.filter(agent=colleague).update(logged_in=False)
+    Presence.objects.filter(agent=agent).update(logged_in=False)
+    chat = start_chat(name="Patient")
+    client.force_login(agent)
+    page = client.get(reverse("inbox:chat", args=[chat.pk]))
+    assert 'data-reason="no_agent_logged_in"' in page.content.decode()
+    url = poll_url(page, "chat-poll")
+    with django_assert_num_queries(0):
+        assert client.get(url, **HTMX).status_code == 204
+
+    Presence.objects.filter(agent=colleague).update(logged_in=True)  # moves no counter the chat page follows
+    time_machine.move_to(timezone.now() + timedelta(seconds=11))
+    redrawn = client.get(url, **HTMX)
+
+    assert redrawn.status_code == 200 and 'data-reason="being_assigned"' in redrawn.content.decode()

@@ -4,7 +4,8 @@ The model reads SPEC.md literally: serve waiting, not-halted chats in chat order
 (keys compared lexicographically, id last; a customer is a VIP only through a
 verified link); for each, narrow the eligible agents
 strategy by strategy (each keeps its best group or hands the whole group on), the
-lowest id last; a chat with no eligible agent stays waiting. It is compared with
+lowest id last; a chat with no eligible agent stays waiting; an agent excluded from a
+chat for not replying is considered only when every eligible agent is excluded. It is compared with
 the real dispatch on random agents, queues, customers, earlier chats, exclusions,
 settings and both strategy orders: the same agent for every chat and the same
 deciding strategy on every assignment event.
@@ -143,10 +144,12 @@ def model_dispatch(s: Scenario) -> dict[int, tuple[int, str]]:
             if spec.logged_in and not spec.paused and open_chats[a] < s.max_chats
             and (s.allow_phone or not spec.phone)
             and (c.queue in spec.memberships or a == owner)
-            and a not in c.excluded
         ]
         if not eligible:
             continue
+        # docs/routing.md, "No-reply exclusions": an agent the no-reply rule took this chat from is eligible
+        # again only when every eligible agent is one (all were tried, or nobody else is available).
+        eligible = [a for a in eligible if a not in c.excluded] or eligible
         previous = None
         if c.customer is not None:
             mine = [h for h in history if h[3] == c.customer and (h[0], h[1]) <= (c.queued, 1) and h[1:3] != (1, i)]
@@ -241,6 +244,21 @@ def build(s: Scenario):
            ChatSpec(queue=0, customer=0, queued=11, halted=False, verified=False),
            ChatSpec(queue=0, customer=0, queued=12, halted=False, verified=True)],
     max_chats=2, allow_phone=True,
+    agent_order=list(DEFAULT_AGENT_STRATEGY_ORDER), chat_order=["vip", "longest_waiting", "shortest_waiting"],
+))
+# Issue 14: the VIP's owner, excluded for not replying, is the only free agent: she gets the chat back; the
+# second chat's excluded member loses to the other member, who was not excluded.
+@example(scenario=Scenario(
+    queues=1,
+    agents=[AgentSpec(logged_in=True, paused=False, phone=False, open_chats=2, last_assigned=1, memberships={}),
+            AgentSpec(logged_in=True, paused=False, phone=False, open_chats=0, last_assigned=None,
+                      memberships={0: 1}),
+            AgentSpec(logged_in=True, paused=False, phone=False, open_chats=0, last_assigned=2, memberships={0: 0})],
+    customers=[(0, True)],
+    earlier=[],
+    chats=[ChatSpec(queue=0, customer=0, queued=10, halted=False, excluded=[0], verified=True),
+           ChatSpec(queue=0, customer=None, queued=11, halted=False, excluded=[1])],
+    max_chats=3, allow_phone=True,
     agent_order=list(DEFAULT_AGENT_STRATEGY_ORDER), chat_order=["vip", "longest_waiting", "shortest_waiting"],
 ))
 def test_dispatch_matches_the_plain_model_of_the_spec(scenario):

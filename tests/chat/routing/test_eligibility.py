@@ -119,25 +119,52 @@ def test_phone_call_with_parameter_6_off_prefers_the_agent_not_on_a_call(agent_f
     assert agent_of(chat) == free
 
 
-def test_agent_transferred_away_for_no_reply_is_not_offered_the_chat_again(agent_factory, queue):
+def test_agent_transferred_away_for_no_reply_is_passed_over_for_one_who_was_not(agent_factory, queue):
+    excluded = agent_factory(queue=queue, priority=5, username="excluded")
+    other = agent_factory(queue=queue, priority=0, username="other")
+    chat = waiting_chat(queue)
+    NoReplyExclusion.objects.create(chat=chat, agent=excluded)
+
+    dispatch()
+
+    assert agent_of(chat) == other
+
+
+def test_agent_transferred_away_for_no_reply_gets_the_chat_back_when_nobody_else_is_eligible(agent_factory, queue):
     agent = agent_factory(queue=queue)
+    agent_factory(queue=queue, logged_in=False, username="gone")
+    agent_factory(queue=queue, pause_type=PauseType.objects.get(code="break"), username="away")
     chat = waiting_chat(queue)
     NoReplyExclusion.objects.create(chat=chat, agent=agent)
 
-    assert dispatch() == 0
-    assert agent_of(chat) is None
+    assert dispatch() == 1
+    assert agent_of(chat) == agent
+
+
+def test_when_every_eligible_agent_was_excluded_the_chain_chooses_among_them(agent_factory, queue):
+    low = agent_factory(queue=queue, priority=0, username="low")
+    high = agent_factory(queue=queue, priority=5, username="high")
+    chat = waiting_chat(queue)
+    NoReplyExclusion.objects.create(chat=chat, agent=low)
+    NoReplyExclusion.objects.create(chat=chat, agent=high)
+
+    dispatch()
+
+    assert agent_of(chat) == high
 
 
 def test_no_reply_exclusion_applies_only_to_that_chat(agent_factory, queue):
-    agent = agent_factory(queue=queue)
+    agent = agent_factory(queue=queue, username="agent")
+    other = agent_factory(queue=queue, username="other")
+    set_card(max_concurrent_chats=1)
     excluded = waiting_chat(queue, minutes_ago=5)
-    other = waiting_chat(queue, minutes_ago=1)
+    second = waiting_chat(queue, minutes_ago=1)
     NoReplyExclusion.objects.create(chat=excluded, agent=agent)
 
     dispatch()
 
-    assert agent_of(excluded) is None
-    assert agent_of(other) == agent
+    assert agent_of(excluded) == other
+    assert agent_of(second) == agent
 
 
 def test_halted_chat_is_not_dispatched(agent_factory, queue):

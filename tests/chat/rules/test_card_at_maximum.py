@@ -10,7 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from chat.models import Attachment, Chat, ChatSettings
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings
 from chat.services.files import attachment_create
 from chat.services.rules import RULES
 from chat.services.settings import chat_settings_update
@@ -51,7 +51,9 @@ def test_every_rule_runs_with_every_number_at_its_maximum(clock, card_at_maximum
     run_rules()  # nothing is due yet, nothing fails
     clock(seconds=86_400)
     run_rules()
-    assert reload(unanswered).status == Chat.Status.WAITING  # transferred after the longest no-reply time
+    # Transferred after the longest no-reply time (and, its agent being the only one, given back to him at once:
+    # docs/routing.md, "No-reply exclusions").
+    assert ChatEvent.objects.filter(chat=unanswered, kind=ChatEvent.Kind.TRANSFERRED, reason="no_reply").exists()
     clock(hours=8760)
     run_rules()
     assert reload(waiting).status == Chat.Status.CLOSED  # a year of inactivity

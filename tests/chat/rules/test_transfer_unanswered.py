@@ -7,10 +7,11 @@ import pytest
 from agents.models import PauseType, Presence, PresenceEvent
 from agents.services import presence_login
 from chat.models import Chat, ChatEvent, NoReplyExclusion
-from chat.services.chats import chat_start
+from chat.services.chats import chat_customer_verify, chat_start
 from chat.services.dispatch import dispatch
 from chat.services.messages import message_post
 from chat.services.rules import chats_transfer_unanswered
+from tests import factories
 
 from .conftest import T0, reload
 
@@ -176,30 +177,80 @@ def test_second_unanswered_period_moves_the_chat_to_a_third_agent(clock, team, s
     assert Presence.objects.get(agent=team["bea"]).pause_type == break_pause
 
 
-def test_with_no_eligible_agent_the_chat_waits_keeping_its_queue_time(clock, queue, agent_factory, start):
+def test_with_no_available_agent_the_chat_waits_keeping_its_queue_time(clock, queue, agent_factory, start,
+                                                                      break_pause):
     ala = agent_factory(username="ala", queue=queue)
     chat = start()
     assert chat.agent == ala
     client_writes(chat)
     clock(seconds=X)
-    assert chats_transfer_unanswered() == 1
+    assert chats_transfer_unanswered() == 1  # ala never answered: parameter 4 pauses her
     chat = reload(chat)
     assert (chat.status, chat.agent, chat.queued_at) == (Chat.Status.WAITING, None, T0)
 
 
+def test_the_vip_goes_back_to_his_owner_at_once_when_nobody_else_is_free(clock, card, queue, agent_factory):
+    """Issue 14: a VIP waited 20 minutes while his owner sat available at 3 of 6 chats, because the no-reply
+    rule had excluded her from his chat for good and nobody else was free."""
+    card(max_concurrent_chats=6, no_reply_pause_type=None)
+    owner = agent_factory(username="owner")  # the customer's owner, in no queue
+    bea = agent_factory(username="bea", queue=queue)
+    Presence.objects.filter(agent=bea).update(open_chats=6)  # full
+    agent_factory(username="cyr", queue=queue, logged_in=False)
+    Presence.objects.filter(agent=owner).update(open_chats=3)
+    factories.CustomerFactory(name="VIP", email="vip@example.com", owner=owner, vip=True)
+    chat = chat_start(channel=Chat.Channel.WEBSITE, queue_id=queue.pk, visitor_email="vip@example.com")
+    chat_customer_verify(chat_id=chat.pk, via=Chat.Verification.SIGNED_EMAIL)
+    dispatch()
+    assert reload(chat).agent == owner
+    client_writes(chat)
+    moved_at = clock(seconds=X)
+
+    assert chats_transfer_unanswered() == 1
+
+    chat = reload(chat)
+    assert (chat.status, chat.agent, chat.assigned_at) == (Chat.Status.ASSIGNED, owner, moved_at)
+    events = ChatEvent.objects.filter(chat=chat, kind__in=["transferred", "assigned"]).order_by("id")
+    assert [(e.kind, e.from_agent_id or e.agent_id) for e in events] == [
+        ("assigned", owner.pk), ("transferred", owner.pk), ("assigned", owner.pk),
+    ]
+    assert Presence.objects.get(agent=owner).open_chats == 4
+    assert NoReplyExclusion.objects.filter(chat=chat, agent=owner).exists()  # she is still last in line
+
+
+def test_with_another_agent_free_the_excluded_owner_does_not_get_the_chat_back(clock, card, queue, agent_factory):
+    card(max_concurrent_chats=6, no_reply_pause_type=None)
+    owner = agent_factory(username="owner")
+    bea = agent_factory(username="bea", queue=queue)
+    factories.CustomerFactory(name="VIP", email="vip@example.com", owner=owner, vip=True)
+    chat = chat_start(channel=Chat.Channel.WEBSITE, queue_id=queue.pk, visitor_email="vip@example.com")
+    dispatch()
+    assert reload(chat).agent == owner
+    client_writes(chat)
+    clock(seconds=X)
+
+    assert chats_transfer_unanswered() == 1
+
+    assert reload(chat).agent == bea
+    assert Presence.objects.get(agent=owner).open_chats == 0
+
+
 def test_the_requeued_chat_is_served_before_later_chats(clock, card, queue, agent_factory, start):
-    card(max_concurrent_chats=1)
+    card(max_concurrent_chats=1, no_reply_pause_type=None)
     ala = agent_factory(username="ala", queue=queue)
     first = start("first")
     client_writes(first)
     clock(seconds=30)
     later = start("later")  # ala is full: it waits
     clock(seconds=X)
-    chats_transfer_unanswered()  # first back to waiting; ala (excluded from it) takes "later"
-    assert reload(later).agent == ala
+    # "first" goes back to the head of the queue; ala, though excluded from it, is the only free agent: she
+    # gets it back before "later".
+    chats_transfer_unanswered()
+    assert reload(first).agent == ala
+    assert reload(later).agent is None
     dora = agent_factory(username="dora", queue=queue)
     dispatch()
-    assert reload(first).agent == dora
+    assert reload(later).agent == dora
 
 
 def test_running_twice_transfers_once(clock, team, start):

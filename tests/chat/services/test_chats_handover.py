@@ -191,15 +191,18 @@ def test_requeue_puts_the_chat_back_at_the_head_of_its_queue(agent_factory, queu
     assert (event.reason, event.from_agent) == ("no_reply", agent)
 
 
-def test_requeue_with_exclusion_bars_the_agent_from_that_chat(agent_factory, queue):
-    agent = agent_factory(queue=queue)
+def test_requeue_with_exclusion_puts_the_agent_last_in_line_for_that_chat(agent_factory, queue):
+    agent = agent_factory(queue=queue, priority=5, username="first")
     chat = waiting_chat(queue)
     dispatch()
+    assert Chat.objects.get(pk=chat.pk).agent == agent
+    other = agent_factory(queue=queue, priority=0, username="second")
 
     chat_requeue(chat_id=chat.pk, reason="no_reply", exclude_agent=True)
+    dispatch()
 
     assert NoReplyExclusion.objects.filter(chat=chat, agent=agent).exists()
-    assert dispatch() == 0
+    assert Chat.objects.get(pk=chat.pk).agent == other
 
 
 def test_requeue_of_a_waiting_chat_is_refused(queue):

@@ -226,3 +226,26 @@ def test_dispatch_prepares_its_statements_again_when_the_session_lost_them(agent
     assert dispatch() == 1
 
     assert [Chat.objects.get(pk=c.pk).agent for c in (first, second)] == [agent, agent]
+
+
+def test_an_excluded_agent_is_not_given_the_chat_while_one_who_was_not_is_only_held(agent_factory, queue):
+    """docs/routing.md, "No-reply exclusions": the agent the no-reply rule took the chat from gets it back only
+    when nobody else is eligible. A colleague held for a moment by another assignment is still eligible, so
+    dispatch waits for him instead of handing the chat back."""
+    from chat.models import NoReplyExclusion
+
+    set_agent_order("queue_priority")
+    excluded = agent_factory(queue=queue, priority=9)
+    colleague = agent_factory(queue=queue, priority=5)
+    chat = waiting_chat(queue)
+    NoReplyExclusion.objects.create(chat=chat, agent=excluded)
+
+    with HeldPresence(colleague):
+        worker = DispatchThread()
+        assert worker.next_wait("agent") == ("agent", colleague.pk)
+        assert Chat.objects.get(pk=chat.pk).status == Chat.Status.WAITING
+    result = worker.join()
+
+    assert result == {"assigned": 1}
+    assert Chat.objects.get(pk=chat.pk).agent == colleague
+    assert Presence.objects.get(agent=excluded).open_chats == 0
