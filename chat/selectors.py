@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from agents.models import User
-from chat.models import Chat, QueueMembership
+from chat.models import CannedResponse, Chat, QueueMembership
 from crm.models import Customer
 
 CUSTOMER_CHANNELS = [Chat.Channel.WEBSITE, Chat.Channel.MESSENGER]
@@ -61,6 +61,40 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
         return Customer.objects.all()
     verified = chats_visible_to(user=user).filter(customer_verified=True, customer__isnull=False)
     return Customer.objects.filter(Q(owner_id=user.pk) | Q(pk__in=verified.values("customer_id")))
+
+
+def canned_visible_to(*, user) -> QuerySet[CannedResponse]:
+    """The canned responses a user may read (API): staff every one; an agent the global ones, those of his
+    queues and his own personal ones (another agent's personal responses are his alone)."""
+    canned = CannedResponse.objects.select_related("queue", "owner")
+    if user.is_staff:
+        return canned
+    return canned.filter(
+        Q(scope=CannedResponse.Scope.GLOBAL)
+        | Q(scope=CannedResponse.Scope.QUEUE, queue_id__in=queue_ids_of(user=user))
+        | Q(scope=CannedResponse.Scope.PERSONAL, owner_id=user.pk)
+    )
+
+
+def canned_for_chat(*, user, chat: Chat, query: str = "") -> QuerySet[CannedResponse]:
+    """The canned responses the reply box offers ``user`` in ``chat``: global, the chat's queue's, his own
+    (not those of his other queues: they are meant for their queue's chats). The agent's own come first, then
+    the queue's, then the global ones, each by shortcut; ``query`` keeps those whose shortcut or title
+    contains it."""
+    canned = CannedResponse.objects.filter(
+        Q(scope=CannedResponse.Scope.GLOBAL)
+        | Q(scope=CannedResponse.Scope.QUEUE, queue_id=chat.queue_id)
+        | Q(scope=CannedResponse.Scope.PERSONAL, owner_id=user.pk)
+    )
+    query = query.strip().lstrip("/")
+    if query:
+        canned = canned.filter(Q(shortcut__icontains=query) | Q(title__icontains=query))
+    rank = Case(
+        When(scope=CannedResponse.Scope.PERSONAL, then=Value(0)),
+        When(scope=CannedResponse.Scope.QUEUE, then=Value(1)),
+        default=Value(2),
+    )
+    return canned.annotate(scope_rank=rank).order_by("scope_rank", "shortcut", "id")
 
 
 def live_listener_get(*, user_id: int):
