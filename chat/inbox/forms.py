@@ -14,7 +14,8 @@ class ReplyForm(forms.Form):
         label=_("Reply"),
         max_length=10000,
         widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line)")}
+            attrs={"rows": 2, "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line, / canned responses)"),
+                   "aria-autocomplete": "list", "aria-controls": "canned-picker"}
         ),
     )
 
@@ -73,3 +74,17 @@ class InternalChatForm(forms.Form):
         label=_("Colleague"), queryset=User.objects.filter(ACTIVE_AGENT.q()), empty_label=_("Choose a colleague")
     )
 
+
+
+class CannedResponseForm(forms.Form):
+    """An agent's own canned response (the service checks the shortcut and the rest)."""
+
+    shortcut = forms.CharField(
+        label=_("Shortcut"), max_length=50,
+        help_text=_("Typed after “/” in the reply box, e.g. “thanks”: letters, digits, hyphens and underscores."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=100)
+    body = forms.CharField(
+        label=_("Text"), max_length=5000, strip=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Placeholders filled in when inserted: {visitor_name}, {agent_name}, {queue}."),
+    )
