@@ -1,6 +1,6 @@
 """Admin of the chat module, one module per area: the parameter card on one page (card.py), queues
 (queues.py), chats, read-only (chats.py). Django's autodiscovery imports this package; the imports below
-register the pages.
+register the pages; canned responses (canned.py).
 
 The admin is a thin way in: the card is saved through ``chat_settings_update``
 and ``strategy_order_set``; queues through the queue services; chats change only
@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from chat.admin import card, chats, queues  # noqa: F401 - registers the pages
+from chat.admin import canned, card, chats, queues  # noqa: F401 - registers the pages
 
 admin.site.site_header = _("Parley administration")
 admin.site.site_title = _("Parley")

@@ -14,8 +14,12 @@ class ReplyForm(forms.Form):
         label=_("Reply"),
         max_length=10000,
         widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line, / canned responses)"),
-                   "aria-autocomplete": "list", "aria-controls": "canned-picker"}
+            attrs={
+                "rows": 2,
+                "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line, / canned responses)"),
+                "aria-autocomplete": "list",
+                "aria-controls": "canned-picker",
+            }
         ),
     )
 

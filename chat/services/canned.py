@@ -105,6 +105,19 @@ def _save(canned: CannedResponse) -> None:
         raise ChatError(SHORTCUT_TAKEN[canned.scope], field="shortcut", code="unique") from exc
 
 
+def canned_check(
+    *, actor, scope: str, queue_id: int | None, owner_id: int | None, shortcut: str, canned_id: int | None = None
+) -> None:
+    """The refusals :func:`canned_create` and :func:`canned_update` would give, before anything is written: for
+    a form that shows them on its fields (the admin). The write checks them again (a race is refused there)."""
+    scope, queue_id, owner_id = _resolve_scope(actor=actor, scope=scope, queue_id=queue_id, owner_id=owner_id)
+    taken = CannedResponse.objects.filter(
+        scope=scope, queue_id=queue_id, owner_id=owner_id, shortcut=(shortcut or "").strip().lstrip("/")
+    ).exclude(pk=canned_id)
+    if taken.exists():
+        raise ChatError(SHORTCUT_TAKEN[scope], field="shortcut", code="unique")
+
+
 def canned_create(
     *, actor, shortcut: str, title: str, body: str, scope: str = Scope.PERSONAL,
     queue_id: int | None = None, owner_id: int | None = None,

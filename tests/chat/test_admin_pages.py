@@ -46,6 +46,8 @@ PAGES = [
     ("/admin/agents/presence/{agent}/change/", "Ostatnie zmiany", "Recent changes"),
     ("/admin/agents/presenceevent/", "Historia obecności", "Presence events"),
     ("/admin/agents/user/{agent}/change/", "Kolejki i priorytety", "Queues and priorities"),
+    ("/admin/chat/cannedresponse/", "Gotowe odpowiedzi", "Canned responses"),
+    ("/admin/chat/cannedresponse/add/", "Skrót", "Shortcut"),
 ]
 
 
