@@ -331,3 +331,12 @@ def test_the_chat_page_links_a_file_only_through_its_checked_download_view(agent
     assert f'href="{reverse("inbox:file_download", args=[attachment.token])}"' in html
     assert "/media/" not in html
     assert attachment.file.name not in html
+
+
+def test_the_built_in_pause_types_read_in_polish_in_the_polish_inbox(agent_client):
+    """Issue 14, point 8: "wrap-up" and "callback progress" were the English words in the Polish pause menu."""
+    page = agent_client.get("/inbox/").content.decode()
+    assert 'lang="pl"' in page
+    for polish in ("po rozmowie", "administracyjna", "przerwa", "zad. służbowe", "oddzwanianie"):
+        assert f">{polish}</button>" in page
+    assert "wrap-up" not in page.lower() and "callback progress" not in page.lower()
