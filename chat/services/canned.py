@@ -93,6 +93,8 @@ def _save(canned: CannedResponse) -> None:
     is refused on ``shortcut`` (the partial unique indexes decide)."""
     canned.shortcut = (canned.shortcut or "").strip().lstrip("/")
     canned.title = (canned.title or "").strip()
+    if canned.body is not None and canned.body != "" and not canned.body.strip():
+        raise ChatError(_("Write the text of the response."), field="body", code="blank")
     try:
         canned.full_clean(validate_constraints=False)
     except ValidationError as exc:

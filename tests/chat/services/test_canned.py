@@ -83,6 +83,7 @@ def test_the_scope_must_match_its_key(staff, anna, queue):
         ({"shortcut": ""}, "shortcut"),
         ({"title": ""}, "title"),
         ({"body": ""}, "body"),
+        ({"body": " \n "}, "body"),
         ({"body": "x" * 5001}, "body"),
     ],
 )
