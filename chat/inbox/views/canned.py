@@ -31,12 +31,11 @@ def canned_picker(request, chat_id: int):
     """The responses the reply box offers in this chat, filtered by ``q``, filled for this chat and agent."""
     chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
     values = canned_values(chat=chat, agent=request.user)
+    query = request.GET.get("q", "")[:100].replace("\x00", "")  # PostgreSQL refuses NUL in a string
     items = [
         {"id": canned.pk, "shortcut": canned.shortcut, "title": canned.title, "scope": canned.get_scope_display(),
          "text": canned_fill(canned.body, values=values)}
-        for canned in canned_for_chat(user=request.user, chat=chat, query=request.GET.get("q", "")[:100])[
-            :PICKER_LIMIT
-        ]
+        for canned in canned_for_chat(user=request.user, chat=chat, query=query)[:PICKER_LIMIT]
     ]
     return JsonResponse({"items": items})
 

@@ -45,6 +45,7 @@ def test_the_picker_lists_what_applies_with_the_text_filled(agent_client, agent,
     }
     assert [i["shortcut"] for i in picker(agent_client, my_chat, q="open").json()["items"]] == ["hours"]
     assert picker(agent_client, my_chat, q="nothing-like-this").json()["items"] == []
+    assert picker(agent_client, my_chat, q="/ho\x00").json()["items"][0]["shortcut"] == "hours"
 
 
 def test_the_picker_of_another_agents_chat_is_not_found(client, agent_factory, start_chat, agent, my_chat):
