@@ -29,6 +29,11 @@ class QueueOutput(serializers.ModelSerializer):
 
 
 class CannedResponseOutput(serializers.ModelSerializer):
+    # Letters of any alphabet ("dzięki"): the model's slug pattern, written as JSON Schema's ASCII-only \w, would
+    # tell clients that such a shortcut cannot exist.
+    shortcut = serializers.CharField(read_only=True, help_text="Typed after “/” in the reply box: letters (any "
+                                                               "alphabet), digits, hyphens and underscores.")
+
     class Meta:
         model = CannedResponse
         fields = ["id", "scope", "queue", "owner", "shortcut", "title", "body", "created_at", "updated_at"]
