@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, TextChoices
+from django.db.models import Case, Count, Q, QuerySet, TextChoices, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import ACTIVE_AGENT, Presence, User
-from chat.models import Chat, ChatSettings, NoReplyExclusion, QueueMembership
+from chat.models import CannedResponse, Chat, ChatSettings, NoReplyExclusion, QueueMembership
 from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
 from crm.models import Customer
 
@@ -63,6 +63,40 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
         return Customer.objects.all()
     verified = chats_visible_to(user=user).filter(customer_verified=True, customer__isnull=False)
     return Customer.objects.filter(Q(owner_id=user.pk) | Q(pk__in=verified.values("customer_id")))
+
+
+def canned_visible_to(*, user) -> QuerySet[CannedResponse]:
+    """The canned responses a user may read (API): staff every one; an agent the global ones, those of his
+    queues and his own personal ones (another agent's personal responses are his alone)."""
+    canned = CannedResponse.objects.select_related("queue", "owner")
+    if user.is_staff:
+        return canned
+    return canned.filter(
+        Q(scope=CannedResponse.Scope.GLOBAL)
+        | Q(scope=CannedResponse.Scope.QUEUE, queue_id__in=queue_ids_of(user=user))
+        | Q(scope=CannedResponse.Scope.PERSONAL, owner_id=user.pk)
+    )
+
+
+def canned_for_chat(*, user, chat: Chat, query: str = "") -> QuerySet[CannedResponse]:
+    """The canned responses the reply box offers ``user`` in ``chat``: global, the chat's queue's, his own
+    (not those of his other queues: they are meant for their queue's chats). The agent's own come first, then
+    the queue's, then the global ones, each by shortcut; ``query`` keeps those whose shortcut or title
+    contains it."""
+    canned = CannedResponse.objects.filter(
+        Q(scope=CannedResponse.Scope.GLOBAL)
+        | Q(scope=CannedResponse.Scope.QUEUE, queue_id=chat.queue_id)
+        | Q(scope=CannedResponse.Scope.PERSONAL, owner_id=user.pk)
+    )
+    query = query.strip().lstrip("/")
+    if query:
+        canned = canned.filter(Q(shortcut__icontains=query) | Q(title__icontains=query))
+    rank = Case(
+        When(scope=CannedResponse.Scope.PERSONAL, then=Value(0)),
+        When(scope=CannedResponse.Scope.QUEUE, then=Value(1)),
+        default=Value(2),
+    )
+    return canned.annotate(scope_rank=rank).order_by("scope_rank", "shortcut", "id")
 
 
 def live_listener_get(*, user_id: int):

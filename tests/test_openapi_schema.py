@@ -15,6 +15,7 @@ MAIN_OPERATIONS_WITH_EXAMPLES = [
     ("/api/v1/chats/{chat_id}/transfer/", "post"),
     ("/api/v1/chats/{chat_id}/close/", "post"),
     ("/api/v1/customers/", "post"),
+    ("/api/v1/canned-responses/", "post"),
     ("/api/v1/queues/{queue_id}/members/", "post"),
     ("/widget/v1/chats/", "post"),
 ]
@@ -48,6 +49,8 @@ def test_every_contract_resource_is_in_the_schema(schema):
         "/api/v1/chats/{chat_id}/transfer/",
         "/api/v1/chats/{chat_id}/close/",
         "/api/v1/attachments/",
+        "/api/v1/canned-responses/",
+        "/api/v1/canned-responses/{canned_id}/",
         "/widget/v1/chats/",
     ]:
         assert path in paths, path

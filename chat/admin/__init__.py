@@ -1,6 +1,7 @@
 """Admin of the chat module, one module per area: the parameter card on one page (card.py), queues
 (queues.py), chats, read-only (chats.py). Django's autodiscovery imports this package; the imports below
-register the pages.
+register the pages; canned responses (canned.py); django-celery-beat's periodic tasks with
+their labels in Polish (beat.py).
 
 The admin is a thin way in: the card is saved through ``chat_settings_update``
 and ``strategy_order_set``; queues through the queue services; chats change only
@@ -11,25 +12,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
-from chat.admin import card, chats, queues  # noqa: F401 - registers the pages
+from chat.admin import beat, canned, card, chats, queues  # noqa: F401 - registers the pages
 
 admin.site.site_header = _("Parley administration")
 admin.site.site_title = _("Parley")
 admin.site.index_title = _("Administration")
-
-# Menu labels of installed apps that ship no Polish translation (django-celery-beat);
-# listed here so that makemessages puts them into locale/pl.
-THIRD_PARTY_LABELS = (
-    gettext_noop("Periodic Tasks"),
-    gettext_noop("periodic task"),
-    gettext_noop("periodic tasks"),
-    gettext_noop("interval"),
-    gettext_noop("intervals"),
-    gettext_noop("crontab"),
-    gettext_noop("crontabs"),
-    gettext_noop("clocked"),
-    gettext_noop("solar event"),
-    gettext_noop("solar events"),
-)

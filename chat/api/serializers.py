@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import Attachment, Chat, Message, Queue, QueueMembership
+from chat.models import Attachment, CannedResponse, Chat, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
 
 
@@ -26,6 +26,17 @@ class QueueOutput(serializers.ModelSerializer):
     class Meta:
         model = Queue
         fields = ["id", "name", "description", "active", "members"]
+
+
+class CannedResponseOutput(serializers.ModelSerializer):
+    # Letters of any alphabet ("dzięki"): the model's slug pattern, written as JSON Schema's ASCII-only \w, would
+    # tell clients that such a shortcut cannot exist.
+    shortcut = serializers.CharField(read_only=True, help_text="Typed after “/” in the reply box: letters (any "
+                                                               "alphabet), digits, hyphens and underscores.")
+
+    class Meta:
+        model = CannedResponse
+        fields = ["id", "scope", "queue", "owner", "shortcut", "title", "body", "created_at", "updated_at"]
 
 
 class AttachmentOutput(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api.views import attachments, chats, messages, queues, settings
+from chat.api.views import attachments, canned, chats, messages, queues, settings
 
 app_name = "chat_api"
 urlpatterns: list = [
@@ -12,6 +12,9 @@ urlpatterns: list = [
     path("queues/<int:queue_id>/members/", queues.QueueMemberListApi.as_view(), name="queue-member-list"),
     path("queues/<int:queue_id>/members/<int:agent_id>/", queues.QueueMemberDetailApi.as_view(),
          name="queue-member-detail"),
+    path("canned-responses/", canned.CannedResponseListApi.as_view(), name="canned-response-list"),
+    path("canned-responses/<int:canned_id>/", canned.CannedResponseDetailApi.as_view(),
+         name="canned-response-detail"),
     path("customers/<int:customer_id>/chats/", chats.CustomerChatsApi.as_view(), name="customer-chats"),
     path("chats/", chats.ChatListApi.as_view(), name="chat-list"),
     path("chats/<int:chat_id>/", chats.ChatDetailApi.as_view(), name="chat-detail"),

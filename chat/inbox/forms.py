@@ -14,7 +14,12 @@ class ReplyForm(forms.Form):
         label=_("Reply"),
         max_length=10000,
         widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line)")}
+            attrs={
+                "rows": 2,
+                "placeholder": _("Write a reply… (Enter sends, Shift+Enter: new line, / canned responses)"),
+                "aria-autocomplete": "list",
+                "aria-controls": "canned-picker",
+            }
         ),
     )
 
@@ -100,3 +105,17 @@ class CustomerForm(forms.Form):
             owner = fields.pop("owner")
             fields["owner_id"] = owner.pk if owner else None
         return fields
+
+
+class CannedResponseForm(forms.Form):
+    """An agent's own canned response (the service checks the shortcut and the rest)."""
+
+    shortcut = forms.CharField(
+        label=_("Shortcut"), max_length=50,
+        help_text=_("Typed after “/” in the reply box, e.g. “thanks”: letters, digits, hyphens and underscores."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=100)
+    body = forms.CharField(
+        label=_("Text"), max_length=5000, strip=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Placeholders filled in when inserted: {visitor_name}, {agent_name}, {queue}."),
+    )

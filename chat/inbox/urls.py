@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.inbox.views import chats, history, messages, pages, session
+from chat.inbox.views import canned, chats, history, messages, pages, session
 
 app_name = "inbox"
 urlpatterns = [
@@ -13,8 +13,12 @@ urlpatterns = [
     path("presence/", session.presence_view, name="presence"),
     path("notify/sound/", session.notify_sound_view, name="notify_sound"),
     path("internal/", chats.internal_start, name="internal_start"),
+    path("canned/", canned.canned_list, name="canned"),
+    path("canned/<int:canned_id>/", canned.canned_edit, name="canned_edit"),
+    path("canned/<int:canned_id>/delete/", canned.canned_remove, name="canned_delete"),
     path("chats/<int:chat_id>/", pages.chat_detail, name="chat"),
     path("chats/<int:chat_id>/poll/", pages.chat_poll, name="chat_poll"),
+    path("chats/<int:chat_id>/canned/", canned.canned_picker, name="canned_picker"),
     path("chats/<int:chat_id>/messages/", messages.message_create, name="message_create"),
     path("chats/<int:chat_id>/files/", messages.file_upload, name="file_upload"),
     path("chats/<int:chat_id>/messages/<int:message_id>/resend/", messages.message_resend, name="message_resend"),

@@ -1,3 +1,4 @@
+from .canned import CANNED_BODY_MAX, CannedResponse
 from .chats import Attachment, Chat, Message
 from .events import ChatEvent, NoReplyExclusion
 from .queues import Queue, QueueMembership
@@ -17,9 +18,11 @@ __all__ = [
     "DEFAULT_AGENT_STRATEGY_ORDER",
     "DEFAULT_CHAT_STRATEGY_ORDER",
     "DEFAULT_WELCOME_TEXT",
+    "CANNED_BODY_MAX",
     "AgentStrategyCode",
     "AgentStrategyStep",
     "Attachment",
+    "CannedResponse",
     "Chat",
     "ChatEvent",
     "ChatOrderCode",

@@ -52,6 +52,138 @@
     }
   });
 
+  // --- Canned responses: "/" in the reply box (docs/inbox.md, "Canned responses") -----------------------------
+  // "/" at the start of the box or after a space opens a listbox of the responses that apply in this chat; what
+  // follows the "/" filters it (the server matches shortcut and title). Arrow keys move, Tab or Enter inserts the
+  // text (filled in by the server: visitor's name, agent's name, queue), Escape closes. The reply box keeps the
+  // focus throughout; the highlighted option is announced through aria-activedescendant.
+  var canned = { start: -1, items: [], active: -1, seq: 0 };
+
+  function pickerOf(ta) { return ta && ta.form ? ta.form.querySelector(".canned-picker") : null; }
+  function pickerOpen(ta) { var ul = pickerOf(ta); return !!(ul && !ul.hidden); }
+
+  function cannedClose(ta) {
+    var ul = pickerOf(ta);
+    canned.start = -1; canned.items = []; canned.active = -1; canned.seq += 1;
+    if (ul) { ul.hidden = true; ul.textContent = ""; }
+    if (ta) { ta.removeAttribute("aria-activedescendant"); }
+  }
+
+  function cannedHighlight(ta, index) {
+    var ul = pickerOf(ta);
+    if (!ul) { return; }
+    canned.active = index;
+    ul.querySelectorAll("[role=option]").forEach(function (li, i) {
+      li.classList.toggle("is-active", i === index);
+      li.setAttribute("aria-selected", i === index ? "true" : "false");
+      if (i === index) { ta.setAttribute("aria-activedescendant", li.id); li.scrollIntoView({ block: "nearest" }); }
+    });
+  }
+
+  function cannedRender(ta, items) {
+    var ul = pickerOf(ta);
+    if (!ul) { return; }
+    canned.items = items;
+    ul.textContent = "";
+    if (!items.length) {
+      var none = document.createElement("li");
+      none.className = "canned-empty";
+      none.setAttribute("role", "presentation");
+      none.textContent = ta.form.getAttribute("data-canned-none") || "";
+      ul.appendChild(none);
+      ta.removeAttribute("aria-activedescendant");
+    }
+    items.forEach(function (item, i) {
+      var li = document.createElement("li");
+      li.id = "canned-option-" + i;
+      li.className = "canned-option";
+      li.setAttribute("role", "option");
+      li.setAttribute("data-index", String(i));
+      var head = document.createElement("span");
+      head.className = "canned-head";
+      var code = document.createElement("code");
+      code.textContent = "/" + item.shortcut;
+      var title = document.createElement("span");
+      title.textContent = item.title;
+      var scope = document.createElement("small");
+      scope.className = "muted";
+      scope.textContent = item.scope;
+      head.appendChild(code); head.appendChild(title); head.appendChild(scope);
+      var text = document.createElement("span");
+      text.className = "canned-text";
+      text.textContent = item.text;
+      li.appendChild(head); li.appendChild(text);
+      ul.appendChild(li);
+    });
+    ul.hidden = false;
+    if (items.length) { cannedHighlight(ta, 0); } else { canned.active = -1; }
+  }
+
+  function cannedQuery(ta) {
+    // The "/word" just before the caret, when the "/" starts the box or follows whitespace.
+    var upto = ta.value.slice(0, ta.selectionStart);
+    var m = /(^|\s)\/([^\s\/]*)$/.exec(upto);
+    if (!m || ta.selectionStart !== ta.selectionEnd) { return null; }
+    return { start: upto.length - m[2].length - 1, q: m[2] };
+  }
+
+  function cannedUpdate(ta) {
+    var found = cannedQuery(ta);
+    var url = ta.form && ta.form.getAttribute("data-canned-url");
+    if (!found || !url) { if (pickerOpen(ta) || canned.start >= 0) { cannedClose(ta); } return; }
+    canned.start = found.start;
+    var seq = ++canned.seq;
+    fetch(url + "?q=" + encodeURIComponent(found.q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+      .then(function (data) { if (seq === canned.seq && canned.start >= 0) { cannedRender(ta, data.items || []); } })
+      .catch(function () { /* the picker stays closed; typing goes on */ });
+  }
+
+  function cannedInsert(ta, index) {
+    var item = canned.items[index];
+    if (!item || canned.start < 0) { return; }
+    var before = ta.value.slice(0, canned.start);
+    var after = ta.value.slice(ta.selectionEnd);
+    ta.value = before + item.text + after;
+    var caret = before.length + item.text.length;
+    ta.setSelectionRange(caret, caret);
+    cannedClose(ta);
+    ta.focus();
+  }
+
+  document.addEventListener("input", function (evt) {
+    var t = evt.target;
+    if (t && t.matches && t.matches(".reply textarea")) { cannedUpdate(t); }
+  });
+
+  // In the capture phase, so that Enter inserts instead of sending while the picker is open.
+  document.addEventListener("keydown", function (evt) {
+    var ta = evt.target;
+    if (!ta || !ta.matches || !ta.matches(".reply textarea") || !pickerOpen(ta) || evt.isComposing) { return; }
+    var n = canned.items.length;
+    if (evt.key === "Escape") {
+      evt.preventDefault(); evt.stopPropagation(); cannedClose(ta);
+    } else if ((evt.key === "ArrowDown" || evt.key === "ArrowUp") && n) {
+      evt.preventDefault(); evt.stopPropagation();
+      cannedHighlight(ta, (canned.active + (evt.key === "ArrowDown" ? 1 : n - 1)) % n);
+    } else if ((evt.key === "Enter" || evt.key === "Tab") && !evt.shiftKey && n && canned.active >= 0) {
+      evt.preventDefault(); evt.stopPropagation(); cannedInsert(ta, canned.active);
+    }
+  }, true);
+
+  // A click (or tap) on an option inserts it; mousedown is cancelled so that the reply box keeps the focus.
+  document.addEventListener("mousedown", function (evt) {
+    var li = evt.target && evt.target.closest ? evt.target.closest(".canned-picker [role=option]") : null;
+    if (!li) { return; }
+    evt.preventDefault();
+    var ta = li.closest("form").querySelector("textarea");
+    cannedInsert(ta, parseInt(li.getAttribute("data-index"), 10));
+  });
+  document.addEventListener("focusout", function (evt) {
+    var t = evt.target;
+    if (t && t.matches && t.matches(".reply textarea") && pickerOpen(t)) { cannedClose(t); }
+  });
+
   // Enter sends the reply, Shift+Enter makes a new line.
   document.addEventListener("keydown", function (evt) {
     var t = evt.target;

@@ -135,7 +135,9 @@
   // --- HTTP ----------------------------------------------------------------------------------
   function request(method, path, body, opts) {
     opts = opts || {};
-    var headers = {};
+    // The widget's language, not the browser's: the server's refusals ("Enter a valid email address.") come in
+    // the language the widget speaks (a Polish widget in an English browser answered in English).
+    var headers = { "Accept-Language": LANG };
     if (state.token) { headers["X-Visitor-Token"] = state.token; }
     var init = { method: method, headers: headers, mode: "cors", credentials: "omit", keepalive: !!opts.keepalive };
     if (body instanceof FormData) { init.body = body; } else if (body !== undefined) {

@@ -28,10 +28,11 @@ def custom():
     return PauseType.objects.create(name="Szkolenie")
 
 
-def test_five_built_ins_carry_the_seeds_polish_labels():
+def test_five_built_ins_carry_polish_labels():
+    """The seed's names, except its two English words (issue 14, point 8: they showed as such in Polish)."""
     with translation.override("pl"):
         labels = [pause.label for pause in PauseType.objects.filter(built_in=True).order_by("id")]
-    assert labels == ["wrap-up", "administracyjna", "przerwa", "zad. służbowe", "callback progress"]
+    assert labels == ["po rozmowie", "administracyjna", "przerwa", "zad. służbowe", "oddzwanianie"]
 
 
 def test_built_ins_have_english_labels_in_english():

@@ -46,6 +46,8 @@ PAGES = [
     ("/admin/agents/presence/{agent}/change/", "Ostatnie zmiany", "Recent changes"),
     ("/admin/agents/presenceevent/", "Historia obecności", "Presence events"),
     ("/admin/agents/user/{agent}/change/", "Kolejki i priorytety", "Queues and priorities"),
+    ("/admin/chat/cannedresponse/", "Gotowe odpowiedzi", "Canned responses"),
+    ("/admin/chat/cannedresponse/add/", "Skrót", "Shortcut"),
 ]
 
 
@@ -94,3 +96,48 @@ def test_language_switch_turns_the_admin_english_and_back(client, admin_user):
     assert "Parley administration" in response.content.decode()
     response = client.post("/i18n/setlang/", {"language": "pl", "next": "/admin/"}, follow=True)
     assert "Administracja Parley" in response.content.decode()
+
+
+def test_the_periodic_task_pages_speak_polish(client, admin_user):
+    """Issue 14, point 8: django-celery-beat ships no Polish; its labels, help texts, actions and the schedule's
+    words come from our catalogue, and the admin names the columns and the filter it left untranslatable."""
+    from django_celery_beat.models import PeriodicTask
+
+    client.force_login(admin_user)
+    task = PeriodicTask.objects.get(task="chat.tasks.close_inactive_chats")
+    listing = client.get("/admin/django_celery_beat/periodictask/").content.decode()
+    change = client.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/").content.decode()
+    for polish in ("Włącz wybrane zadania", "Harmonogram", "nazwa zadania", "Ostatnie uruchomienie", "co 30 sekund"):
+        assert polish in listing, polish
+    for english in ("Enable selected tasks", "Scheduler", "Task Name", "Last Run Datetime", "every 30 seconds"):
+        assert english not in listing, english
+    for polish in ("Krótki opis tego zadania", "Argumenty pozycyjne", "Opcje wykonania", "Początek (data i czas)"):
+        assert polish in change, polish
+    for english in ("Short Description For This Task", "Positional Arguments", "Execution Options",
+                    "Start Datetime", "Crontab translation"):
+        assert english not in change, english
+
+
+def test_recent_actions_on_a_periodic_task_read_in_polish(client, admin_user):
+    """Issue 14, point 8: "recent actions" named the changed fields of a periodic task in English."""
+    from django_celery_beat.models import PeriodicTask
+
+    client.force_login(admin_user)
+    task = PeriodicTask.objects.get(task="chat.tasks.close_inactive_chats")
+    url = f"/admin/django_celery_beat/periodictask/{task.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        regtask=task.task, task="", interval=task.interval_id, description="Zamyka nieaktywne czaty.",
+        enabled="on", args="[]", kwargs="{}", headers="{}",
+    )
+    for name in ("crontab", "solar", "clocked", "start_time", "expires", "expire_seconds", "queue", "exchange",
+                 "routing_key", "priority", "last_run_at"):
+        data.pop(name, None)
+    data = {name: value for name, value in data.items() if not isinstance(value, bool)} | {"enabled": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    index = client.get("/admin/").content.decode()
+    assert "co 30 sekund" in index and "every 30 seconds" not in index
+    history = client.get(f"/admin/django_celery_beat/periodictask/{task.pk}/history/").content.decode()
+    assert "Opis" in history and "Description" not in history

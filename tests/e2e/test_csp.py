@@ -75,6 +75,10 @@ def test_the_inbox_runs_under_its_policy_without_a_violation(csp_page, live_serv
     page.press("#composer textarea", "Enter")
     expect(page.locator("#messages .msg-agent").last).to_contain_text("w czym mogę pomóc?")
     page.locator("details.menu summary").first.click()
+    # The canned responses' "/" picker opens (built by inbox.js, styled by inbox.css), and their page renders.
+    page.locator("#composer textarea").press_sequentially("/")
+    expect(page.locator("[data-testid=canned-picker]")).to_be_visible()
+    visit(page, f"{live_server.url}/inbox/canned/")
     page.wait_for_load_state("networkidle")
     assert page.violations == [], "\n".join(page.violations)
 
@@ -97,6 +101,7 @@ def test_the_admin_and_the_api_docs_run_under_their_policy_without_a_violation(
         "/admin/chat/chat/",
         f"/admin/chat/chat/{chat.pk}/change/",
         "/admin/chat/queue/",
+        "/admin/chat/cannedresponse/add/",
         "/admin/agents/user/",
         f"/admin/agents/user/{chat.agent_id}/change/",
         "/admin/agents/presence/",

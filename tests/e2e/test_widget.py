@@ -253,3 +253,21 @@ def test_a_host_page_that_signs_its_logged_in_visitor_starts_a_verified_chat(vis
     chat = Chat.objects.get()
     assert (chat.customer_id, chat.customer_verified, chat.customer_verified_via) == (
         customer.pk, True, "signed_email")
+
+
+def test_a_polish_widget_in_an_english_browser_shows_the_servers_refusal_in_polish(new_context, demo_host, queue):
+    """Issue 14, point 8: the widget asked in the browser's language, so a Polish widget (the host page is
+    lang="pl") in an English browser showed the server's refusals in English."""
+    from django.utils import translation
+
+    page = new_context(locale="en-US").new_page()
+    page.goto(demo_host(queue))
+    page.click(".launcher")
+    expect(page.locator(".prechat button[type=submit]")).to_have_text("Rozpocznij czat")
+    page.fill(".prechat input[name=name]", "Zofia")
+    page.fill(".prechat input[name=email]", "zofia@")
+    page.click(".prechat button[type=submit]")
+    with translation.override("pl"):
+        polish = translation.gettext("Enter a valid email address.")
+    assert polish != "Enter a valid email address."
+    expect(page.locator(".prechat .error")).to_have_text(polish)

@@ -349,3 +349,10 @@ def test_the_root_url_sends_agents_to_the_inbox_and_a_logged_out_visitor_to_its_
     client.force_login(agent)
     assert client.get("/")["Location"] == reverse("inbox:index")
     assert client.get(reverse("inbox:index")).status_code == 200
+def test_the_built_in_pause_types_read_in_polish_in_the_polish_inbox(agent_client):
+    """Issue 14, point 8: "wrap-up" and "callback progress" were the English words in the Polish pause menu."""
+    page = agent_client.get("/inbox/").content.decode()
+    assert 'lang="pl"' in page
+    for polish in ("po rozmowie", "administracyjna", "przerwa", "zad. służbowe", "oddzwanianie"):
+        assert f">{polish}</button>" in page
+    assert "wrap-up" not in page.lower() and "callback progress" not in page.lower()
