@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from agents.models import User
-from chat.models import Chat, QueueMembership
+from chat.models import Chat, ChatEvent, Disposition, QueueMembership
 from crm.models import Customer
 
 CUSTOMER_CHANNELS = [Chat.Channel.WEBSITE, Chat.Channel.MESSENGER]
@@ -75,3 +75,31 @@ def live_chat_visible(*, user, chat_id: int) -> bool:
 
 def live_queue_ids(*, user) -> list[int]:
     return list(queue_ids_of(user=user).values_list("queue_id", flat=True))
+
+
+def chat_transfer_note(*, chat: Chat) -> dict | None:
+    """The note of the chat's latest transfer, for whoever holds the chat now: shown at the top of the open chat
+    (inbox) and in the API's chat detail while the chat is open and no later transfer replaced it (a transfer
+    without a note clears it). ``{"note", "from_agent", "from_agent_name", "created_at"}`` or None (one query)."""
+    if not chat.is_open:
+        return None
+    event = (
+        ChatEvent.objects.filter(chat_id=chat.pk, kind=ChatEvent.Kind.TRANSFERRED)
+        .select_related("from_agent")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    note = (event.data or {}).get("note") if event is not None else None
+    if not note:
+        return None
+    return {
+        "note": note,
+        "from_agent": event.from_agent_id,
+        "from_agent_name": event.from_agent.display_name if event.from_agent_id else "",
+        "created_at": event.created_at,
+    }
+
+
+def dispositions_active() -> QuerySet[Disposition]:
+    """The dispositions a person closing a chat chooses from, in the admin's order."""
+    return Disposition.objects.filter(active=True).order_by("order", "name")

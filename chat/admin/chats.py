@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from chat.models import AGENT_STRATEGY_CHOICES, Chat, ChatEvent, Message
+from chat.models import AGENT_STRATEGY_CHOICES, Chat, ChatEvent, Disposition, Message
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from core.admin_base import ReadOnlyAdminMixin, ReadOnlyInline
@@ -61,7 +61,7 @@ def close_chats(modeladmin, request, queryset):
 @admin.register(Chat)
 class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "channel", "status", "queue", "customer", "agent", "created_at", "closed_at")
-    list_filter = ("status", "channel", "queue")
+    list_filter = ("status", "channel", "queue", "disposition")
     search_fields = ("visitor_name", "visitor_email", "customer__name", "customer__email", "agent__username")
     list_select_related = ("queue", "customer", "agent")
     date_hierarchy = "created_at"
@@ -88,7 +88,20 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "last_message_at",
                     "closed_at",
                     "close_reason",
+                    "disposition",
                 ]
             },
         ),
     ]
+
+
+@admin.register(Disposition)
+class DispositionAdmin(admin.ModelAdmin):
+    """The list a person closing a chat chooses from. A disposition already used cannot be deleted (the reports
+    keep it): switch it off instead."""
+
+    list_display = ("name", "active", "order")
+    list_editable = ("active", "order")
+    list_filter = ("active",)
+    search_fields = ("name",)
+    ordering = ("order", "name")

@@ -1,4 +1,4 @@
-from .chats import Attachment, Chat, Message
+from .chats import Attachment, Chat, Disposition, Message
 from .events import ChatEvent, NoReplyExclusion
 from .queues import Queue, QueueMembership
 from .settings import DEFAULT_WELCOME_TEXT, AgentStrategyStep, ChatSettings, ChatStrategyStep
@@ -25,6 +25,7 @@ __all__ = [
     "ChatOrderCode",
     "ChatSettings",
     "ChatStrategyStep",
+    "Disposition",
     "Message",
     "NoReplyExclusion",
     "Queue",

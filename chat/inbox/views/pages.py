@@ -22,8 +22,9 @@ from chat.inbox.presentation import waited
 from chat.inbox.versions import chat_token, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
+from chat.selectors import chat_transfer_note, dispositions_active
 from chat.services.chats import chat_mark_read
-from chat.services.permissions import may_close, may_confirm_customer, may_transfer
+from chat.services.permissions import default_close_reason, may_close, may_confirm_customer, may_transfer
 
 
 def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
@@ -112,6 +113,11 @@ def chat_context(request, chat: Chat, *, delivery: dict | None = None, token: st
         "transfer_agents": agents,
         "transfer_queues": queues,
         "reply_form": ReplyForm(),
+        # Issue 14: the note of the transfer that brought the chat here, and the close dialog's list.
+        "transfer_note": chat_transfer_note(chat=chat),
+        "dispositions": list(dispositions_active()) if chat.is_open else [],
+        "disposition_required": card.disposition_required and chat.channel != Chat.Channel.INTERNAL
+        and chat.is_open and default_close_reason(user=user, chat=chat) == Chat.CloseReason.AGENT,
         "upload_form": UploadForm(),
         "files_enabled": card.file_upload_enabled,
         "file_max_size_mb": card.file_max_size_mb,
