@@ -4,15 +4,32 @@ dialog with its disposition and confirmation."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from chat.models import Chat, ChatSettings, Disposition, Message
 from chat.services.messages import message_post
 
 pytestmark = pytest.mark.django_db
 
+
+def now_talking_with(name: str) -> str:
+    """The transfer's system line as stored: in the site's language (``system_text``)."""
+    from chat.services.chats import system_text
+    from chat.services.chats.handover import NOW_TALKING_WITH
+
+    return system_text(NOW_TALKING_WITH) % {"name": name}
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def site(text: str) -> str:
+    """``text`` as the inbox shows it: in the site's language (the test client sends no language of its own)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(text)
 
 
 def page(client, chat) -> str:
@@ -34,7 +51,7 @@ def test_a_private_note_is_shown_distinctly_with_a_translated_label(agent_client
 
     html = page(agent_client, my_chat)
     assert 'class="msg msg-note' in html
-    assert "Private note — the visitor does not see it" in html
+    assert site("Private note — the visitor does not see it") in html
 
 
 def test_a_transfer_with_a_note_shows_the_note_to_the_new_agent(agent_client, colleague, my_chat, client):
@@ -47,7 +64,7 @@ def test_a_transfer_with_a_note_shows_the_note_to_the_new_agent(agent_client, co
     html = page(client, my_chat)
     assert 'data-testid="transfer-note-shown"' in html
     assert "Wants a refund for order 1234" in html
-    assert "You are now talking with Bartek." in html  # the system line both sides see
+    assert now_talking_with("Bartek") in html  # the system line both sides see
 
 
 def test_close_offers_the_active_dispositions_and_asks_for_a_confirmation(agent_client, my_chat):
@@ -80,5 +97,5 @@ def test_close_without_a_required_disposition_keeps_the_chat_open_with_a_clear_m
     my_chat.refresh_from_db()
     assert my_chat.status == Chat.Status.ASSIGNED
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Choose a disposition: what was the conversation about?"
+        site("Choose a disposition: what was the conversation about?")
     ]

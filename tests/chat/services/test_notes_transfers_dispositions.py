@@ -24,6 +24,14 @@ from tests.chat.services.chat_helpers import open_chats
 pytestmark = pytest.mark.django_db
 
 
+def now_talking_with(name: str) -> str:
+    """The transfer's system line as stored: in the site's language (``system_text``)."""
+    from chat.services.chats import system_text
+    from chat.services.chats.handover import NOW_TALKING_WITH
+
+    return system_text(NOW_TALKING_WITH) % {"name": name}
+
+
 @pytest.fixture
 def assigned(agent_factory, queue):
     agent = agent_factory(first_name="Anna")
@@ -103,7 +111,7 @@ def test_a_transfer_note_is_shown_to_the_new_agent_and_a_system_line_names_him(a
     assert event.data == {"note": "Wants a refund for order 1234"}
     line = Message.objects.filter(chat=chat, sender="system").get()
     # The visitor knows the agent by his first name only (as the widget shows him).
-    assert line.body == "You are now talking with Bartek."
+    assert line.body == now_talking_with("Bartek")
     assert list(Message.objects.filter(chat=chat).for_visitor()) == [line]
 
 

@@ -13,6 +13,14 @@ from chat.services.messages import message_post
 KEY = "visitor-key-0123456789"
 
 
+def now_talking_with(name: str) -> str:
+    """The transfer's system line as stored: in the site's language (``system_text``)."""
+    from chat.services.chats import system_text
+    from chat.services.chats.handover import NOW_TALKING_WITH
+
+    return system_text(NOW_TALKING_WITH) % {"name": name}
+
+
 @pytest.fixture
 def visitor():
     return APIClient()
@@ -239,5 +247,5 @@ def test_a_transfer_shows_the_visitor_who_answers_now(visitor, started, agent, a
     chat_transfer(chat_id=chat_id, to_agent_id=bartek.pk, note="internal: refund case")
 
     listed = visitor.get(url(started, "messages/")).json()
-    assert [(m["sender"], m["body"]) for m in listed] == [("system", "You are now talking with Bartek.")]
+    assert [(m["sender"], m["body"]) for m in listed] == [("system", now_talking_with("Bartek"))]
     assert visitor.get(url(started)).json()["agent_name"] == "Bartek"
