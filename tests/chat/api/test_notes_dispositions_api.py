@@ -68,3 +68,11 @@ def test_an_inactive_disposition_is_refused(agent_api, my_chat):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_staff_switch_the_disposition_requirement_on_the_card(staff_api, agent_api):
+    response = staff_api.patch("/api/v1/settings/", {"disposition_required": True}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert ChatSettings.load().disposition_required is True
+    assert agent_api.get("/api/v1/settings/").json()["disposition_required"] is True
