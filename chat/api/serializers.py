@@ -83,7 +83,8 @@ class MessageOutput(serializers.ModelSerializer):
 class ChatOutput(serializers.ModelSerializer):
     auto_assign_stopped = serializers.SerializerMethodField()
     disposition = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="What the conversation was about, chosen when it was closed (GET dispositions/)."
+        read_only=True, allow_null=True,
+        help_text="What the conversation was about, chosen when it was closed (GET dispositions/); null: none.",
     )
     delivery_failures = serializers.SerializerMethodField(
         help_text="How many agent replies could not be delivered to Messenger."
