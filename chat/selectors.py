@@ -6,7 +6,7 @@ from django.db.models import Case, Count, Q, QuerySet, TextChoices, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import ACTIVE_AGENT, Presence, User
-from chat.models import CannedResponse, Chat, ChatSettings, NoReplyExclusion, QueueMembership
+from chat.models import CannedResponse, Chat, ChatEvent, ChatSettings, Disposition, NoReplyExclusion, QueueMembership
 from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
 from crm.models import Customer
 
@@ -193,3 +193,31 @@ def chat_self_assign_refusal(*, user, chat: Chat, card: ChatSettings | None = No
     if not LOGGED_IN_WITH_FREE_SLOT.holds(presence, max=card.max_concurrent_chats):
         return "agent_full"
     return ""
+
+
+def chat_transfer_note(*, chat: Chat) -> dict | None:
+    """The note of the chat's latest transfer, for whoever holds the chat now: shown at the top of the open chat
+    (inbox) and in the API's chat detail while the chat is open and no later transfer replaced it (a transfer
+    without a note clears it). ``{"note", "from_agent", "from_agent_name", "created_at"}`` or None (one query)."""
+    if not chat.is_open:
+        return None
+    event = (
+        ChatEvent.objects.filter(chat_id=chat.pk, kind=ChatEvent.Kind.TRANSFERRED)
+        .select_related("from_agent")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    note = (event.data or {}).get("note") if event is not None else None
+    if not note:
+        return None
+    return {
+        "note": note,
+        "from_agent": event.from_agent_id,
+        "from_agent_name": event.from_agent.display_name if event.from_agent_id else "",
+        "created_at": event.created_at,
+    }
+
+
+def dispositions_active() -> QuerySet[Disposition]:
+    """The dispositions a person closing a chat chooses from, in the admin's order."""
+    return Disposition.objects.filter(active=True).order_by("order", "name")

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from chat.models import AGENT_STRATEGY_CHOICES, Chat, ChatEvent, Message
+from chat.models import AGENT_STRATEGY_CHOICES, Chat, ChatEvent, Disposition, Message
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from core.admin_base import ReadOnlyAdminMixin, ReadOnlyInline
@@ -78,7 +78,7 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # names are cut with an ellipsis (full text in the title) and may wrap, dates are short and do not
     # (static/parley/admin/admin.css); the chat's page has everything.
     list_display = ("chat_label", "status", "queue_label", "customer_label", "agent", "created", "closed")
-    list_filter = ("status", "channel", "queue")
+    list_filter = ("status", "channel", "queue", "disposition")
     search_fields = ("visitor_name", "visitor_email", "customer__name", "customer__email", "agent__username")
     list_select_related = ("queue", "customer", "agent")
     date_hierarchy = "created_at"
@@ -125,7 +125,20 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "last_message_at",
                     "closed_at",
                     "close_reason",
+                    "disposition",
                 ]
             },
         ),
     ]
+
+
+@admin.register(Disposition)
+class DispositionAdmin(admin.ModelAdmin):
+    """The list a person closing a chat chooses from. A disposition already used cannot be deleted (the reports
+    keep it): switch it off instead."""
+
+    list_display = ("name", "active", "order")
+    list_editable = ("active", "order")
+    list_filter = ("active",)
+    search_fields = ("name",)
+    ordering = ("order", "name")

@@ -8,8 +8,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import Attachment, CannedResponse, Chat, Message, Queue, QueueMembership
+from chat.models import Attachment, CannedResponse, Chat, Disposition, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
+from chat.selectors import chat_transfer_note
 
 
 class QueueMemberOutput(serializers.ModelSerializer):
@@ -60,6 +61,10 @@ class AttachmentOutput(serializers.ModelSerializer):
 
 class MessageOutput(serializers.ModelSerializer):
     attachments = AttachmentOutput(many=True, read_only=True)
+    sender = serializers.ChoiceField(
+        choices=Message.Sender.choices, read_only=True,
+        help_text="client, agent, system, or note: an agent's private note, which the visitor never receives.",
+    )
     delivery_status = serializers.ChoiceField(
         choices=Message.Delivery.choices,
         read_only=True,
@@ -88,6 +93,10 @@ class MessageOutput(serializers.ModelSerializer):
 
 class ChatOutput(serializers.ModelSerializer):
     auto_assign_stopped = serializers.SerializerMethodField()
+    disposition = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text="What the conversation was about, chosen when it was closed (GET dispositions/); null: none.",
+    )
     delivery_failures = serializers.SerializerMethodField(
         help_text="How many agent replies could not be delivered to Messenger."
     )
@@ -118,6 +127,7 @@ class ChatOutput(serializers.ModelSerializer):
             "last_client_message_at",
             "closed_at",
             "close_reason",
+            "disposition",
             "delivery_failures",
             "last_delivery_error",
         ]
@@ -140,3 +150,30 @@ class ChatOutput(serializers.ModelSerializer):
             else None
         )
         return failed or ""
+
+
+class TransferNoteOutput(serializers.Serializer):
+    note = serializers.CharField()
+    from_agent = serializers.IntegerField(allow_null=True)
+    from_agent_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ChatDetailOutput(ChatOutput):
+    """One chat: also the note of the transfer that brought it to its current holder (null when none)."""
+
+    transfer_note = serializers.SerializerMethodField()
+
+    class Meta(ChatOutput.Meta):
+        fields = [*ChatOutput.Meta.fields, "transfer_note"]
+
+    @extend_schema_field(TransferNoteOutput(allow_null=True))
+    def get_transfer_note(self, obj: Chat) -> dict | None:
+        note = chat_transfer_note(chat=obj)
+        return TransferNoteOutput(note).data if note else None
+
+
+class DispositionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Disposition
+        fields = ["id", "name", "active", "order"]

@@ -16,6 +16,7 @@ urlpatterns: list = [
     path("canned-responses/<int:canned_id>/", canned.CannedResponseDetailApi.as_view(),
          name="canned-response-detail"),
     path("customers/<int:customer_id>/chats/", chats.CustomerChatsApi.as_view(), name="customer-chats"),
+    path("dispositions/", chats.DispositionListApi.as_view(), name="disposition-list"),
     path("chats/", chats.ChatListApi.as_view(), name="chat-list"),
     path("chats/<int:chat_id>/", chats.ChatDetailApi.as_view(), name="chat-detail"),
     path("chats/<int:chat_id>/messages/", messages.ChatMessagesApi.as_view(), name="chat-messages"),

@@ -23,6 +23,9 @@ class ReplyForm(forms.Form):
         ),
     )
 
+    # A private note: the agents see it, the visitor never does (Message.Sender.NOTE).
+    note = forms.BooleanField(label=_("Private note (the visitor will not see it)"), required=False)
+
     def clean_body(self):
         body = self.cleaned_data["body"].strip()
         if not body:
@@ -44,6 +47,7 @@ class UploadForm(forms.Form):
 
 class TransferForm(forms.Form):
     target = forms.CharField(label=_("Transfer to"))
+    note = forms.CharField(label=_("Note for the next agent"), required=False, max_length=1000)
 
     def __init__(self, *args, agents=(), queues=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,6 +61,13 @@ class TransferForm(forms.Form):
         if kind == "queue" and pk in self.queues:
             return {"to_queue_id": int(pk)}
         raise forms.ValidationError(_("Choose an agent or a queue."))
+
+
+class CloseForm(forms.Form):
+    """The close dialog: the disposition (which must be active, and present when the card requires it, is the
+    service's rule: ``chat_close``)."""
+
+    disposition = forms.IntegerField(label=_("Disposition"), required=False, min_value=1)
 
 
 class PresenceForm(forms.Form):

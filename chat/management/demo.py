@@ -9,7 +9,7 @@ from django.db.models import F
 
 from agents.models import PauseType, User
 from agents.services import presence_login, presence_pause, presence_set_phone_call
-from chat.models import Chat, ChatEvent, Message, Queue
+from chat.models import Chat, ChatEvent, Disposition, Message, Queue
 from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start
 from chat.services.messages import message_post
 from chat.services.rules import chats_stop_auto_assign
@@ -17,6 +17,8 @@ from chat.services.rules import chats_stop_auto_assign
 # Queue names, and the prefix of the demo chats' visitor keys (how a second run knows they exist).
 SALES, SUPPORT = "Sprzedaż", "Wsparcie"
 DEMO_KEY = "demo-"
+# The demo's dispositions (what a closed conversation was about), in the admin's order.
+DISPOSITIONS = ("Status zamówienia", "Pytanie o ofertę", "Reklamacja", "Inne")
 
 
 def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
@@ -27,6 +29,8 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
         presence_login(agent_id=agent.pk)
     presence_pause(agent_id=celina.pk, pause_type_id=PauseType.objects.get(code="break").pk, reason="demo")
     presence_set_phone_call(agent_id=dawid.pk, on_call=True)
+    for order, name in enumerate(DISPOSITIONS, start=1):
+        Disposition.objects.get_or_create(name=name, defaults={"order": order})
 
     sales, support = queues[SALES].pk, queues[SUPPORT].pk
     n = iter(range(1, 1000))
@@ -47,7 +51,7 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
                 chat_id=chat.pk,
                 sender=sender,
                 body=body,
-                author_id=agent.pk if sender == Message.Sender.AGENT else None,
+                author_id=agent.pk if sender in (Message.Sender.AGENT, Message.Sender.NOTE) else None,
             )
 
     # Closed chats, moved back in time: the customers' history.
@@ -102,7 +106,8 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
             "",
             support,
             anna,
-            [("client", "Nie dostałam faktury."), ("agent", "Sprawdzam, proszę o numer zamówienia.")],
+            [("client", "Nie dostałam faktury."), ("note", "Faktura czeka na korektę NIP w księgowości."),
+             ("agent", "Sprawdzam, proszę o numer zamówienia.")],
         ),
         (
             "Katarzyna Wójcik",
@@ -174,5 +179,7 @@ def shift(chat: Chat, delta: timedelta) -> None:
 
 
 def close_in_the_past(chat: Chat, *, reason: str, actor, days: int) -> None:
-    chat_close(chat_id=chat.pk, reason=reason, actor=actor)
+    disposition = Disposition.objects.filter(active=True).order_by("order", "name").first()
+    chat_close(chat_id=chat.pk, reason=reason, actor=actor,
+               disposition_id=disposition.pk if disposition and reason == Chat.CloseReason.AGENT else None)
     shift(chat, timedelta(days=days))

@@ -110,7 +110,9 @@ def messenger_message_deliver(*, message_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         claimed = (
-            Message.objects.filter(pk=message_id, delivery_status=D.PENDING)
+            # for_visitor(): a private note is never sent, whatever its delivery fields say.
+            Message.objects.for_visitor()
+            .filter(pk=message_id, delivery_status=D.PENDING)
             .filter(Q(delivery_next_attempt_at__lte=now) | Q(delivery_next_attempt_at__isnull=True))
             .update(delivery_status=D.SENDING, delivery_claimed_at=now, delivery_attempts=F("delivery_attempts") + 1)
         )

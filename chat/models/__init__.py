@@ -1,5 +1,5 @@
 from .canned import CANNED_BODY_MAX, CannedResponse
-from .chats import Attachment, Chat, Message
+from .chats import Attachment, Chat, Disposition, Message
 from .events import ChatEvent, NoReplyExclusion
 from .queues import Queue, QueueMembership
 from .settings import DEFAULT_WELCOME_TEXT, AgentStrategyStep, ChatSettings, ChatStrategyStep
@@ -28,6 +28,7 @@ __all__ = [
     "ChatOrderCode",
     "ChatSettings",
     "ChatStrategyStep",
+    "Disposition",
     "Message",
     "NoReplyExclusion",
     "Queue",

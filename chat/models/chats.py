@@ -126,6 +126,12 @@ class Chat(models.Model):
     welcome_sent_at = models.DateTimeField(_("welcome message sent at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=16, choices=CloseReason.choices, blank=True)
+    # What the conversation was about, chosen by the person who closed it (the reports count by it). PROTECT: a
+    # disposition that was used is switched off (``active``), never deleted, so the reports keep their names.
+    disposition = models.ForeignKey(
+        "chat.Disposition", on_delete=models.PROTECT, null=True, blank=True, related_name="chats",
+        verbose_name=_("disposition"),
+    )
 
     objects = ChatQuerySet.as_manager()
 
@@ -199,11 +205,21 @@ class Chat(models.Model):
         return OPEN.holds(self)
 
 
+class MessageQuerySet(models.QuerySet):
+    def for_visitor(self):
+        """What the visitor may receive: everything but the agents' private notes. Every way out to the visitor
+        (the widget's list and push, a file download, the Messenger outbox) reads messages through this."""
+        return self.exclude(sender=Message.Sender.NOTE)
+
+
 class Message(models.Model):
     class Sender(models.TextChoices):
         CLIENT = "client", _("Client")
         AGENT = "agent", _("Agent")
         SYSTEM = "system", _("System")
+        # An agent's private note inside the chat: the agents see it, the visitor never does
+        # (docs/decisions.md "Private notes").
+        NOTE = "note", _("Private note")
 
     class Delivery(models.TextChoices):
         """The outbox of a reply to an external channel (Messenger), docs/decisions.md "Messenger outbox".
@@ -251,6 +267,8 @@ class Message(models.Model):
     # that died mid-request, and the sweep marks the reply unknown.
     delivery_claimed_at = models.DateTimeField(_("delivery claimed at"), null=True, blank=True)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
@@ -266,6 +284,23 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_sender_display()}: {self.body[:50]}"
+
+
+class Disposition(models.Model):
+    """What a closed conversation was about ("Order status", "Complaint" …): an admin-managed list the person
+    closing a chat chooses from (required when the card says so)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True, help_text=_("Only active dispositions can be chosen."))
+    order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Lower numbers are listed first."))
+
+    class Meta:
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

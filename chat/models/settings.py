@@ -144,6 +144,12 @@ class ChatSettings(models.Model):
         verbose_name=_("pause when the inbox is closed"),
         help_text=_("The pause an agent without an open inbox is put on; none: he is logged out."),
     )
+    # Closing a chat (issue 14): the person closing it must choose a disposition
+    disposition_required = models.BooleanField(
+        _("require a disposition when closing a chat"),
+        default=False,
+        help_text=_("An agent or an administrator closing a chat must choose what it was about."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

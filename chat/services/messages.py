@@ -38,6 +38,10 @@ def message_post(
     chat the message starts in the Messenger outbox (``delivery_status = pending``, due now) and is
     queued after commit; if the broker is down it stays pending, queued by nobody, for the outbox sweep.
     system: stored only; it never reopens, starts or refreshes a chat.
+    note: an agent's private note (author required): stored and shown to the agents only. It is no reply: it
+    touches none of the chat's clocks (not ``last_message_at``, not the no-reply rule's ``awaiting_reply_since``),
+    is never queued for Messenger, and the visitor's ways out (``Message.objects.for_visitor()``) leave it out.
+    An internal chat takes no notes (both sides are agents).
     A closed chat refuses every message (code "closed"). A repeated ``external_id``
     returns the stored message with ``created = False`` and writes nothing.
     ``author``: the author already loaded (the inbox's user), instead of ``author_id``; he must be an active agent.
@@ -62,7 +66,7 @@ def message_post(
         author_id = author.pk
     if author is None or not ACTIVE_AGENT.holds(author):
         author = get_agent(author_id, field="author") if author_id not in (None, "") else None
-    if sender == Message.Sender.AGENT and author is None:
+    if sender in (Message.Sender.AGENT, Message.Sender.NOTE) and author is None:
         raise ChatError(_("An agent's message needs its author."), field="author", code="required")
 
     with transaction.atomic():
@@ -72,6 +76,8 @@ def message_post(
         internal = chat.channel == Chat.Channel.INTERNAL
         if internal and sender == Message.Sender.CLIENT:
             raise ChatError(_("An internal chat has no client."), field="sender", code="invalid_sender")
+        if internal and sender == Message.Sender.NOTE:
+            raise ChatError(_("An internal chat takes no private notes."), field="sender", code="invalid_sender")
         if internal and sender == Message.Sender.AGENT and author.pk not in (chat.agent_id, chat.initiator_id):
             raise ChatError(_("This chat is not yours."), field="author", code="not_participant")
         now = timezone.now()

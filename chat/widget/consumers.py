@@ -81,8 +81,10 @@ class WidgetConsumer(LiveConsumer):
                 return
         elif kind not in VISITOR_KINDS:
             return
-        elif kind == "chat.message" and message["data"].get("sender") == "client":
+        elif kind == "chat.message" and message["data"].get("sender") == Message.Sender.CLIENT:
             return  # his own message: the widget shows it from its POST's answer
+        elif kind == "chat.message" and message["data"].get("sender") == Message.Sender.NOTE:
+            return  # an agents' private note: the visitor never hears of it
         message_id = message["data"].get("message_id") if kind == "chat.message" else None
         opens, shown = await db(self._check)(message_id=message_id)
         if not opens:  # a newer token replaced this one: this page hears no more
@@ -102,9 +104,12 @@ class WidgetConsumer(LiveConsumer):
         if message_id is None:
             return True, None
         found = (
-            Message.objects.filter(pk=message_id, chat_id=self.chat_id)
+            Message.objects.for_visitor()
+            .filter(pk=message_id, chat_id=self.chat_id)
             .select_related("author")
             .prefetch_related("attachments")
             .first()
         )
-        return True, (dict(WidgetMessageOutput(found).data) if found is not None else None)
+        if found is None:  # gone, or not for the visitor: nothing to send
+            return True, None
+        return True, dict(WidgetMessageOutput(found).data)

@@ -160,7 +160,8 @@ class WidgetMessagesApi(WidgetApi):
         since = filters.validated_data["since"]
         version = versions_get([chat_key(self.chat.pk)])[chat_key(self.chat.pk)]  # before the query
         messages = (
-            Message.objects.filter(chat_id=self.chat.pk, id__gt=since)
+            Message.objects.for_visitor()
+            .filter(chat_id=self.chat.pk, id__gt=since)
             .select_related("author")
             .prefetch_related("attachments")
             .order_by("id")[:500]
@@ -258,7 +259,11 @@ class WidgetFileDownloadApi(WidgetApi):
         },
     )
     def get(self, request, chat_id: int, attachment_id: int):
-        attachment = Attachment.objects.filter(pk=attachment_id, message__chat_id=self.chat.pk).first()
+        attachment = (
+            Attachment.objects.filter(pk=attachment_id, message__chat_id=self.chat.pk)
+            .exclude(message__sender=Message.Sender.NOTE)
+            .first()
+        )
         if attachment is None:
             raise ChatError(_("This file does not exist."), field="detail", code="not_found")
         return attachment_file_response(attachment)

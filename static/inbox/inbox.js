@@ -201,6 +201,17 @@
     if (error) { error.remove(); }
   });
 
+  // A private note: the reply box turns yellow while "Private note" is ticked (the box stays ticked after
+  // sending, so that a second note cannot reach the visitor by surprise).
+  document.addEventListener("change", function (evt) {
+    var t = evt.target;
+    if (t && t.matches && t.matches(".reply input[name=note]")) { t.form.classList.toggle("is-note", t.checked); }
+  });
+  function writingNote() {
+    var box = document.querySelector("#composer .reply input[name=note]");
+    return !!(box && box.checked);
+  }
+
   // Keep the focus in the reply box after sending.
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.target && evt.target.id === "composer") {
@@ -326,6 +337,7 @@
   document.addEventListener("input", function (evt) {
     var t = evt.target;
     if (!t || !t.matches || !t.matches(".reply textarea") || currentChat() === null) { return; }
+    if (writingNote()) { return; }  // the visitor is not told that an agent writes a private note
     var now = Date.now();
     if (now - live.typingAt >= 2000) { live.typingAt = now; send({ type: "typing", chat: currentChat() }); }
   });

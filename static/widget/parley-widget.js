@@ -48,7 +48,7 @@
       waiting: "Czekasz na konsultanta…", agent: "Rozmawiasz z: {name}", failed: "Nie udało się połączyć. Spróbuj ponownie.",
       nameRequired: "Podaj swoje imię.", you: "Ty", open: "Otwórz czat", close: "Zamknij okno czatu",
       end: "Zakończ rozmowę", uploading: "Wysyłanie pliku…", filesOff: "Przesyłanie plików jest wyłączone.",
-      typing: "{name} pisze…"
+      typing: "{name} pisze…", endAsk: "Zakończyć tę rozmowę?", endYes: "Zakończ", endNo: "Wróć do rozmowy"
     },
     en: {
       title: "Chat with us", intro: "Tell us who you are and we will connect you with an agent. You can send us files too.", subtitle: "We usually answer within minutes.", name: "Name", email: "E-mail",
@@ -58,7 +58,7 @@
       waiting: "Waiting for an agent…", agent: "You are talking to {name}", failed: "Could not connect. Please try again.",
       nameRequired: "Tell us your name.", you: "You", open: "Open the chat", close: "Close the chat window",
       end: "End the conversation", uploading: "Uploading the file…", filesOff: "File transfer is switched off.",
-      typing: "{name} is typing…"
+      typing: "{name} is typing…", endAsk: "End this conversation?", endYes: "End it", endNo: "Keep chatting"
     }
   }[LANG];
   function t(key, params) {
@@ -102,6 +102,9 @@
     '    <div class="conversation" hidden>' +
     '      <div class="log" aria-live="polite"></div>' +
     '      <p class="typing" hidden></p>' +
+    '      <div class="confirm-end" role="alertdialog" hidden><p>' + esc(t("endAsk")) + '</p>' +
+    '        <button type="button" class="primary end-yes">' + esc(t("endYes")) + '</button> ' +
+    '        <button type="button" class="secondary end-no">' + esc(t("endNo")) + '</button></div>' +
     '      <div class="closed" hidden><p>' + esc(t("closed")) + '</p><button type="button" class="primary again">' + esc(t("again")) + '</button></div>' +
     '      <form class="composer">' +
     '        <p class="error" role="alert" hidden></p>' +
@@ -127,7 +130,8 @@
     });
   }
   var panel = $(".panel"), launcher = $(".launcher"), prechat = $(".prechat"), conversation = $(".conversation"),
-    log = $(".log"), composer = $(".composer"), closedBox = $(".closed"), dot = $(".dot"), endBtn = $(".end");
+    log = $(".log"), composer = $(".composer"), closedBox = $(".closed"), dot = $(".dot"), endBtn = $(".end"),
+    confirmEnd = $(".confirm-end");
 
   function mount() { (document.body || document.documentElement).appendChild(host); }
   if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
@@ -193,7 +197,15 @@
     if (stick || m.sender === "client") { log.scrollTop = log.scrollHeight; }
     if (m.id > (state.lastId || 0)) { state.lastId = m.id; }
     if (panel.hidden && m.sender !== "client") { dot.hidden = false; }
+    // The header follows the conversation at once: an agent's reply means somebody is talking with the visitor,
+    // whatever the last state said ("waiting" until the next state poll). The state is asked again to be exact.
+    if (m.sender === "agent" && m.author_name && !(chatInfo && chatInfo.status === "closed")) {
+      $(".sub").textContent = t("agent", { name: m.author_name });
+      if (!(chatInfo && chatInfo.status === "assigned" && chatInfo.agent_name === m.author_name)) { stateSoon(); }
+    }
   }
+  var stateTimer = null;
+  function stateSoon() { clearTimeout(stateTimer); stateTimer = setTimeout(function () { if (state.chatId) { refreshState(); } }, 0); }
 
   function renderState(info) {
     chatInfo = info;
@@ -202,11 +214,17 @@
     else if (info.status === "waiting") { sub.textContent = t("waiting"); }
     else { sub.textContent = t("subtitle"); }
     var closed = info.status === "closed";
+    var wasHidden = closedBox.hidden;
     closedBox.hidden = !closed;
     composer.hidden = closed;
     endBtn.hidden = closed;
+    if (closed) { confirmEnd.hidden = true; }
     $(".attach").hidden = !info.file_upload_enabled;
-    if (closed) { stopTimers(); }
+    if (closed) {
+      stopTimers();
+      // The closed box takes room under the log: keep its last line ("The conversation was closed.") in view.
+      if (wasHidden) { log.scrollTop = log.scrollHeight; }
+    }
   }
 
   function showConversation() {
@@ -263,7 +281,8 @@
         list.forEach(renderMessage);
         save();
         if (known.chat === chat && known.last === null) { known.last = state.lastId || 0; }
-        var closing = list.some(function (m) { return m.sender === "system"; });
+        // A system line (a close, a transfer) or a reply: the header follows.
+        var closing = list.some(function (m) { return m.sender === "system" || m.sender === "agent"; });
         // The version moved without a message: the chat itself changed (an agent took it, a transfer).
         if (wantState || closing || (moved && !list.length)) { return refreshState(); }
       })
@@ -496,7 +515,16 @@
     }).catch(function (ex) { showError(err, ex.message || t("failed")); });
   });
 
+  // Ending asks first: a click on the power icon by mistake must not end the visitor's conversation.
   endBtn.addEventListener("click", function () {
+    if (!state.chatId) { return; }
+    confirmEnd.hidden = false;
+    log.scrollTop = log.scrollHeight;
+    $(".end-no").focus();
+  });
+  $(".end-no").addEventListener("click", function () { confirmEnd.hidden = true; composer.elements.body.focus(); });
+  $(".end-yes").addEventListener("click", function () {
+    confirmEnd.hidden = true;
     if (!state.chatId) { return; }
     request("POST", "/chats/" + state.chatId + "/close/").then(function (r) { return r.ok ? r.json() : null; })
       .then(function (info) { if (info) { renderState(info); } poll(); });

@@ -196,6 +196,7 @@ def test_a_transfer_appears_in_the_colleagues_inbox_without_reloading(new_contex
 
     pa.locator(f"[data-testid=my-chats] [data-chat-id='{chat.pk}'] a").click()
     pa.select_option("[data-testid=transfer-target]", f"agent:{bartek.pk}")
+    pa.fill("[data-testid=transfer-note]", "Faktura na firmę, NIP w poprzedniej rozmowie.")
     pa.click("form.transfer button[type=submit]")
     pa.wait_for_url("**/inbox/")
     expect(pa.locator("[data-testid=my-chats]")).not_to_contain_text("Transferred Visitor")
@@ -207,3 +208,7 @@ def test_a_transfer_appears_in_the_colleagues_inbox_without_reloading(new_contex
     expect(item.locator("[data-testid=unread]")).to_have_text("1")
     expect(pb).to_have_title("(1) Inbox · Parley")
     assert pb.evaluate("window.__sameDocument") is True
+    # The note is at the top of the chat for Bartek, and the system line tells both sides who answers now.
+    item.locator("a").click()
+    expect(pb.locator("[data-testid=transfer-note-shown]")).to_contain_text("NIP w poprzedniej rozmowie")
+    expect(pb.locator("#messages .msg-system")).to_contain_text("Bartek")

@@ -160,6 +160,7 @@ def test_the_widget_welcomes_keeps_the_chat_across_page_loads_and_shows_when_it_
     poll_until(lambda: Chat.objects.get().page_closed_at is None, message="the heartbeat of the new page")
 
     open_assigned_chat(agent_page, "Jan Kowal")
+    agent_page.once("dialog", lambda dialog: dialog.accept())  # "Close this chat?" (issue 14)
     agent_page.click("[data-testid=close-chat]")
     expect(agent_page.locator("[data-testid=closed-notice]")).to_be_visible()
     expect(visitor.locator(".closed")).to_be_visible()

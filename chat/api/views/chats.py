@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from agents.models import ACTIVE_AGENT, User
 from chat.api.examples import CLOSED_EXAMPLE, ERROR_EXAMPLE, FORBIDDEN_EXAMPLE, TAKEN_EXAMPLE
 from chat.api.selectors import chat_get_assignable_for, chat_get_for, chat_list
-from chat.api.serializers import ChatOutput
+from chat.api.serializers import ChatDetailOutput, ChatOutput, DispositionOutput
 from chat.models import Chat, Queue
+from chat.selectors import dispositions_active
 from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start, chat_transfer
 from core.rest.serializers import ErrorOutput
 from crm.api.selectors import customer_get_for
@@ -99,9 +100,9 @@ class ChatListApi(GenericAPIView):
 
 
 class ChatDetailApi(APIView):
-    @extend_schema(tags=["chats"], operation_id="chats_get", responses={200: ChatOutput, 404: ErrorOutput})
+    @extend_schema(tags=["chats"], operation_id="chats_get", responses={200: ChatDetailOutput, 404: ErrorOutput})
     def get(self, request, chat_id: int):
-        return Response(ChatOutput(chat_get_for(user=request.user, chat_id=chat_id)).data)
+        return Response(ChatDetailOutput(chat_get_for(user=request.user, chat_id=chat_id)).data)
 
 
 class ChatAssignApi(APIView):
@@ -134,6 +135,11 @@ class ChatTransferApi(APIView):
     class InputSerializer(serializers.Serializer):
         agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(ACTIVE_AGENT.q()), required=False)
         queue = serializers.PrimaryKeyRelatedField(queryset=Queue.objects.all(), required=False)
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=1000,
+            help_text="What the next agent should know: shown at the top of the chat (transfer_note of GET "
+                      "chats/{id}/), never to the visitor.",
+        )
 
         def validate(self, attrs):
             if bool(attrs.get("agent")) == bool(attrs.get("queue")):
@@ -146,7 +152,8 @@ class ChatTransferApi(APIView):
         request=InputSerializer,
         summary="Transfer to an agent or back to a queue (an agent: only the chat assigned to him, else 403)",
         responses={200: ChatOutput, 400: ErrorOutput, 403: ErrorOutput, 409: ErrorOutput},
-        examples=[OpenApiExample("To a colleague", value={"agent": 3}, request_only=True),
+        examples=[OpenApiExample("To a colleague", value={"agent": 3, "note": "Wants a refund, order 1234."},
+                                 request_only=True),
                   OpenApiExample("Back to a queue", value={"queue": 1}, request_only=True), FORBIDDEN_EXAMPLE],
     )
     def post(self, request, chat_id: int):
@@ -155,7 +162,8 @@ class ChatTransferApi(APIView):
         data.is_valid(raise_exception=True)
         agent, queue = data.validated_data.get("agent"), data.validated_data.get("queue")
         chat = chat_transfer(chat_id=chat.pk, to_agent_id=agent.pk if agent else None,
-                             to_queue_id=queue.pk if queue else None, actor=request.user)
+                             to_queue_id=queue.pk if queue else None, actor=request.user,
+                             note=data.validated_data["note"])
         return Response(ChatOutput(Chat.objects.get(pk=chat.pk)).data)
 
 
@@ -165,6 +173,11 @@ class ChatCloseApi(APIView):
             choices=[Chat.CloseReason.AGENT, Chat.CloseReason.ADMIN], required=False, default=Chat.CloseReason.AGENT,
             help_text="\"agent\"; staff may also record \"admin\" (403 for an agent).",
         )
+        disposition = serializers.IntegerField(
+            required=False, allow_null=True, default=None, min_value=1,
+            help_text="An active disposition's id (GET dispositions/). Required for reason \"agent\" on a "
+                      "customer chat when the card's disposition_required is on (400, code \"required\").",
+        )
 
     @extend_schema(
         tags=["chats"],
@@ -172,13 +185,15 @@ class ChatCloseApi(APIView):
         summary="Close (an agent: the chat assigned to him or his internal chat, reason \"agent\"; else 403)",
         request=InputSerializer,
         responses={200: ChatOutput, 403: ErrorOutput, 409: ErrorOutput},
-        examples=[OpenApiExample("Close", value={"reason": "agent"}, request_only=True), CLOSED_EXAMPLE],
+        examples=[OpenApiExample("Close", value={"reason": "agent", "disposition": 2}, request_only=True),
+                  CLOSED_EXAMPLE],
     )
     def post(self, request, chat_id: int):
         chat = chat_get_for(user=request.user, chat_id=chat_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        chat = chat_close(chat_id=chat.pk, reason=data.validated_data["reason"], actor=request.user)
+        chat = chat_close(chat_id=chat.pk, reason=data.validated_data["reason"], actor=request.user,
+                          disposition_id=data.validated_data["disposition"])
         return Response(ChatOutput(Chat.objects.get(pk=chat.pk)).data)
 
 
@@ -215,3 +230,12 @@ class CustomerChatsApi(GenericAPIView):
         customer_get_for(user=request.user, customer_id=customer_id)
         page = self.paginate_queryset(chat_list(user=request.user, filters={"customer": customer_id}))
         return self.get_paginated_response(ChatOutput(page, many=True).data)
+
+
+class DispositionListApi(APIView):
+    @extend_schema(
+        tags=["chats"], operation_id="dispositions_list", responses=DispositionOutput(many=True),
+        summary="The active dispositions a chat can be closed with (managed in the admin)",
+    )
+    def get(self, request):
+        return Response(DispositionOutput(dispositions_active(), many=True).data)

@@ -34,6 +34,11 @@ class ChatMessagesApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=10000)
+        internal_note = serializers.BooleanField(
+            required=False, default=False,
+            help_text="true: a private note for the agents (sender \"note\"): never sent to the visitor, not "
+                      "a reply for the no-reply rule or the inactivity clocks. Not on internal chats.",
+        )
 
     @extend_schema(tags=["chats"], operation_id="chats_messages_list", parameters=[FilterSerializer],
                    responses=MessageOutput(many=True))
@@ -48,17 +53,20 @@ class ChatMessagesApi(APIView):
     @extend_schema(
         tags=["chats"],
         operation_id="chats_messages_post",
-        summary="Post the agent's message (Messenger chats: sent through the Send API)",
+        summary="Post the agent's message (Messenger chats: sent through the Send API) or a private note",
         request=InputSerializer,
         responses={201: MessageOutput, 400: ErrorOutput, 409: ErrorOutput},
         examples=[OpenApiExample("Reply", value={"body": "Good morning, how can I help?"}, request_only=True),
+                  OpenApiExample("Private note", value={"body": "VIP, offer free shipping.", "internal_note": True},
+                                 request_only=True),
                   CLOSED_EXAMPLE],
     )
     def post(self, request, chat_id: int):
         chat = chat_get_for(user=request.user, chat_id=chat_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = message_post(chat_id=chat.pk, sender=Message.Sender.AGENT, author_id=request.user.pk,
+        sender = Message.Sender.NOTE if data.validated_data["internal_note"] else Message.Sender.AGENT
+        message = message_post(chat_id=chat.pk, sender=sender, author_id=request.user.pk,
                                body=data.validated_data["body"])
         message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)

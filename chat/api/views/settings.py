@@ -41,6 +41,7 @@ class SettingsOutput(serializers.ModelSerializer):
             "file_download_hours",
             "no_inbox_after",
             "no_inbox_pause_type",
+            "disposition_required",
             "updated_at",
         ]
 
@@ -88,6 +89,9 @@ class SettingsApi(APIView):
         no_inbox_pause_type = serializers.PrimaryKeyRelatedField(
             queryset=PauseType.objects.all(), allow_null=True, required=False,
             help_text="The pause an agent without an open inbox is put on; null: he is logged out.",
+        )
+        disposition_required = serializers.BooleanField(
+            required=False, help_text="An agent closing his customer chat must choose a disposition.",
         )
 
     @staticmethod

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chat.inbox import selectors
-from chat.inbox.forms import CustomerForm, InternalChatForm, TransferForm
+from chat.inbox.forms import CloseForm, CustomerForm, InternalChatForm, TransferForm
 from chat.inbox.views.common import agent_view, error_text, htmx_redirect
 from chat.inbox.views.pages import _page, customer_card_forms
 from chat.models import Chat
@@ -30,8 +30,13 @@ from crm.services import customer_update
 @agent_view
 def chat_close_view(request, chat_id: int):
     chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the active dispositions."))
+        return htmx_redirect(request, reverse("inbox:chat", args=[chat.pk]))
     try:
-        chat_close(chat_id=chat.pk, reason=default_close_reason(user=request.user, chat=chat), actor=request.user)
+        chat_close(chat_id=chat.pk, reason=default_close_reason(user=request.user, chat=chat), actor=request.user,
+                   disposition_id=form.cleaned_data["disposition"])
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         return htmx_redirect(request, reverse("inbox:chat", args=[chat.pk]))
@@ -49,7 +54,8 @@ def chat_transfer_view(request, chat_id: int):
         messages.error(request, _("Choose an agent or a queue."))
         return htmx_redirect(request, reverse("inbox:chat", args=[chat.pk]))
     try:
-        chat_transfer(chat_id=chat.pk, actor=request.user, **form.cleaned_data["target"])
+        chat_transfer(chat_id=chat.pk, actor=request.user, note=form.cleaned_data["note"],
+                      **form.cleaned_data["target"])
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         return htmx_redirect(request, reverse("inbox:chat", args=[chat.pk]))

@@ -31,8 +31,8 @@ def message_create(request, chat_id: int):
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            message_post(chat_id=chat_id, sender=Message.Sender.AGENT, body=form.cleaned_data["body"],
-                         author=request.user)
+            sender = Message.Sender.NOTE if form.cleaned_data["note"] else Message.Sender.AGENT
+            message_post(chat_id=chat_id, sender=sender, body=form.cleaned_data["body"], author=request.user)
         except ApplicationError as exc:
             form.add_error("body", error_text(exc))
         else:

@@ -21,9 +21,9 @@ from chat.inbox.presentation import countdown, seconds_left, waited
 from chat.inbox.versions import chat_token, chat_versions, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
-from chat.selectors import chat_self_assign_refusal, chat_waiting_reason
+from chat.selectors import chat_self_assign_refusal, chat_transfer_note, chat_waiting_reason, dispositions_active
 from chat.services.chats import chat_mark_read, chat_transcript_recipient, may_create_customer
-from chat.services.permissions import may_close, may_confirm_customer, may_transfer
+from chat.services.permissions import default_close_reason, may_close, may_confirm_customer, may_transfer
 from chat.services.rules import unanswered_transfer_at
 
 
@@ -139,6 +139,11 @@ def chat_context(
         "transfer_agents": agents,
         "transfer_queues": queues,
         "reply_form": ReplyForm(),
+        # Issue 14: the note of the transfer that brought the chat here, and the close dialog's list.
+        "transfer_note": chat_transfer_note(chat=chat),
+        "dispositions": list(dispositions_active()) if chat.is_open else [],
+        "disposition_required": card.disposition_required and chat.channel != Chat.Channel.INTERNAL
+        and chat.is_open and default_close_reason(user=user, chat=chat) == Chat.CloseReason.AGENT,
         "upload_form": UploadForm(),
         "files_enabled": card.file_upload_enabled,
         "file_max_size_mb": card.file_max_size_mb,

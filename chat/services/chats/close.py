@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import User
-from chat.models import Chat, ChatEvent, Message
+from chat.models import Chat, ChatEvent, ChatSettings, Disposition, Message
 from chat.models.conditions import HOLDS_SLOT
 from chat.models.transitions import CLOSE
 
@@ -32,11 +32,36 @@ def system_text(text) -> str:
         return str(text)
 
 
-def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
+def _disposition(*, disposition_id, chat: Chat, reason: str) -> Disposition | None:
+    """The disposition the closer chose: an active one of the admin's list. Required when the card says so and the
+    agent who handled a customer chat closes it (reason "agent"); a visitor, a timed rule or staff closing somebody
+    else's chat ("admin") cannot always know, so they may leave it out (docs/decisions.md "Dispositions")."""
+    if disposition_id in (None, ""):
+        if (
+            reason == Chat.CloseReason.AGENT
+            and chat.channel != Chat.Channel.INTERNAL
+            and ChatSettings.load().disposition_required
+        ):
+            raise ChatError(
+                _("Choose a disposition: what was the conversation about?"), field="disposition", code="required"
+            )
+        return None
+    try:
+        disposition = Disposition.objects.filter(pk=int(disposition_id)).first()
+    except (TypeError, ValueError):
+        disposition = None
+    if disposition is None or not disposition.active:
+        raise ChatError(_("Choose one of the active dispositions."), field="disposition", code="invalid")
+    return disposition
+
+
+def chat_close(*, chat_id, reason: str, actor: User | None = None, disposition_id=None) -> Chat:
     """Close an open chat with a reason (``CLOSE``): a system message, the slot freed, dispatch after commit.
 
     A person (``actor``) closes only what ``permissions.may_close`` allows, with the reasons of people
-    ("agent"; staff also "admin"); "client", "inactivity" and "system" come only from the system."""
+    ("agent"; staff also "admin"); "client", "inactivity" and "system" come only from the system.
+    ``disposition_id``: what the conversation was about (``_disposition`` says when it is required); a missing
+    or inactive one is refused before anything is written."""
     if reason not in Chat.CloseReason.values:
         raise ChatError(_("Unknown close reason."), field="reason", code="invalid_reason")
     with transaction.atomic():
@@ -44,9 +69,10 @@ def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
         if not CLOSE.when.holds(chat):
             raise closed_error()
         check_close(actor=actor, chat=chat, reason=reason)
+        disposition = _disposition(disposition_id=disposition_id, chat=chat, reason=reason)
         now = timezone.now()
         held_slot = HOLDS_SLOT.holds(chat)
-        Chat.objects.filter(pk=chat.pk).update(**CLOSE.orm(now=now, reason=reason))
+        Chat.objects.filter(pk=chat.pk).update(**CLOSE.orm(now=now, reason=reason), disposition=disposition)
         if held_slot:
             free_slot(agent_id=chat.agent_id)
         message = Message.objects.create(
@@ -56,6 +82,7 @@ def chat_close(*, chat_id, reason: str, actor: User | None = None) -> Chat:
         ChatEvent.objects.create(
             chat=chat, kind=ChatEvent.Kind.CLOSED, reason=reason, actor=actor, agent_id=chat.agent_id,
             queue_id=chat.queue_id, created_at=now,
+            data={"disposition": disposition.pk} if disposition is not None else {},
         )
         waiting = chat.status == Chat.Status.WAITING
         live_chat(

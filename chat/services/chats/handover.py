@@ -10,19 +10,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import User
-from chat.models import Chat, ChatEvent, ChatSettings, NoReplyExclusion
+from chat.models import Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
 from chat.models.strategies import MANUAL
 from chat.models.transitions import REQUEUE
 
 from ..assignment import free_slot, get_agent, mark_assigned, record_assigned, refuse_slot, send_welcome, take_slot
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
-from ..live.publish import live_chat, owner_of
+from ..live.publish import live_chat, live_message, owner_of
 from ..permissions import check_assign, check_transfer
+from .close import system_text
 from .common import check_customer_chat, lock_chat, resolve_queue
 
 REQUEUE_LOGGED_OUT = "agent_logged_out"
 TRANSFER_MANUAL = "manual"
+TRANSFER_NOTE_MAX = 1000
+NOW_TALKING_WITH = _("You are now talking with %(name)s.")
+
+
+def visitor_facing_name(agent: User) -> str:
+    """How the visitor knows an agent: his first name, never his account (as the widget's API shows him)."""
+    return agent.first_name or agent.username
 
 
 def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str = MANUAL) -> Chat:
@@ -68,12 +76,23 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
     return chat
 
 
-def chat_transfer(*, chat_id, to_agent_id=None, to_queue_id=None, actor: User | None = None) -> Chat:
+def chat_transfer(
+    *, chat_id, to_agent_id=None, to_queue_id=None, actor: User | None = None, note: str = ""
+) -> Chat:
     """Hand a chat to another agent (capacity applies) or put it back in a queue (keeping its queue time).
 
-    A person (``actor``) other than staff transfers only the chat assigned to him (``permissions``)."""
+    A person (``actor``) other than staff transfers only the chat assigned to him (``permissions``).
+    ``note``: what the next agent should know; stored on the TRANSFERRED event (``data["note"]``) and shown at the
+    top of the chat to whoever holds it next (``chat.selectors.chat_transfer_note``), never to the visitor.
+    To an agent, a system line "You are now talking with <first name>." tells both sides who answers now."""
     if (to_agent_id in (None, "")) == (to_queue_id in (None, "")):
         raise ChatError(_("Choose either an agent or a queue to transfer to."), field="agent", code="required")
+    note = (note or "").strip()
+    if len(note) > TRANSFER_NOTE_MAX:
+        raise ChatError(
+            _("The transfer note is too long (at most %(limit)d characters)."), field="note", code="too_long",
+            params={"limit": TRANSFER_NOTE_MAX},
+        )
     with transaction.atomic():
         chat = lock_chat(chat_id)
         check_customer_chat(chat)
@@ -81,17 +100,24 @@ def chat_transfer(*, chat_id, to_agent_id=None, to_queue_id=None, actor: User | 
         now = timezone.now()
         old_agent_id = chat.agent_id if chat.status == Chat.Status.ASSIGNED else None
         if to_agent_id not in (None, ""):
-            _transfer_to_agent(chat, to_agent_id=to_agent_id, old_agent_id=old_agent_id, actor=actor, now=now)
+            _transfer_to_agent(
+                chat, to_agent_id=to_agent_id, old_agent_id=old_agent_id, actor=actor, now=now, note=note
+            )
         else:
-            _transfer_to_queue(chat, to_queue_id=to_queue_id, old_agent_id=old_agent_id, actor=actor, now=now)
+            _transfer_to_queue(
+                chat, to_queue_id=to_queue_id, old_agent_id=old_agent_id, actor=actor, now=now, note=note
+            )
         dispatch_soon(queue_id=chat.queue_id)
     chat.refresh_from_db()
     return chat
 
 
-def _transfer_to_agent(chat: Chat, *, to_agent_id, old_agent_id: int | None, actor, now: datetime) -> None:
+def _transfer_to_agent(
+    chat: Chat, *, to_agent_id, old_agent_id: int | None, actor, now: datetime, note: str = ""
+) -> None:
     """Another agent takes the chat: his slot (capacity applies, a pause does not), the old agent's freed,
-    TRANSFERRED and ASSIGNED (manual), and the welcome if it is due at assignment."""
+    TRANSFERRED (with the note) and ASSIGNED (manual), the system line naming him, and the welcome if it is due
+    at assignment."""
     agent = get_agent(to_agent_id)
     if old_agent_id == agent.pk:
         raise ChatError(
@@ -112,8 +138,15 @@ def _transfer_to_agent(chat: Chat, *, to_agent_id, old_agent_id: int | None, act
     ChatEvent.objects.create(
         chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, agent=agent,
         queue_id=chat.queue_id, reason=TRANSFER_MANUAL, actor=actor, created_at=now,
+        data={"note": note} if note else {},
     )
     record_assigned(chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=MANUAL, now=now, actor=actor)
+    # Stored in the site's language like every system message (``system_text``); it never touches the clocks.
+    line = Message.objects.create(
+        chat=chat, sender=Message.Sender.SYSTEM, created_at=now,
+        body=system_text(NOW_TALKING_WITH) % {"name": visitor_facing_name(agent)},
+    )
+    live_message(chat_id=chat.pk, message_id=line.pk, sender=line.sender, agents=[old_agent_id, agent.pk])
     send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now, agent_id=agent.pk)
     was_waiting = old_agent_id is None  # it leaves the waiting list of its queue (and of its customer's owner)
     live_chat(
@@ -123,7 +156,9 @@ def _transfer_to_agent(chat: Chat, *, to_agent_id, old_agent_id: int | None, act
     )
 
 
-def _transfer_to_queue(chat: Chat, *, to_queue_id, old_agent_id: int | None, actor, now: datetime) -> None:
+def _transfer_to_queue(
+    chat: Chat, *, to_queue_id, old_agent_id: int | None, actor, now: datetime, note: str = ""
+) -> None:
     """The chat goes back to waiting in that queue (``REQUEUE``, its queue time kept), the slot freed."""
     queue = resolve_queue(to_queue_id)
     if chat.status == Chat.Status.WAITING and chat.queue_id == queue.pk:
@@ -132,7 +167,7 @@ def _transfer_to_queue(chat: Chat, *, to_queue_id, old_agent_id: int | None, act
     free_slot(agent_id=old_agent_id)
     ChatEvent.objects.create(
         chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, queue=queue,
-        reason=TRANSFER_MANUAL, actor=actor, created_at=now,
+        reason=TRANSFER_MANUAL, actor=actor, created_at=now, data={"note": note} if note else {},
     )
     live_chat(
         "chat.transferred", chat_id=chat.pk, agents=[old_agent_id, owner_of(chat.customer_id)],

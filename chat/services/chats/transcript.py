@@ -15,9 +15,6 @@ from ..errors import ChatError
 
 logger = logging.getLogger(__name__)
 
-# What the visitor saw: his messages, the agents' replies and the system's lines. A sender that is not here (an
-# agent's private note, issue 14 point 4) never reaches a transcript.
-TRANSCRIPT_SENDERS = (Message.Sender.CLIENT, Message.Sender.AGENT, Message.Sender.SYSTEM)
 
 
 def chat_transcript_recipient(chat: Chat) -> str:
@@ -29,8 +26,10 @@ def chat_transcript_recipient(chat: Chat) -> str:
 
 
 def chat_transcript_messages(chat: Chat) -> list[Message]:
+    """What the visitor saw: his messages, the agents' replies and the system's lines, through the one door to the
+    visitor (``Message.objects.for_visitor()``): an agent's private note never reaches a transcript."""
     return list(
-        chat.messages.filter(sender__in=TRANSCRIPT_SENDERS).select_related("author").prefetch_related("attachments")
+        Message.objects.for_visitor().filter(chat_id=chat.pk).select_related("author").prefetch_related("attachments")
         .order_by("created_at", "id")
     )
 

@@ -113,6 +113,16 @@ def test_the_transcript_is_e_mailed_to_the_visitor(agent_client, anna_chat):
     assert "ewa@example.com" in answer.content.decode()  # "The transcript was sent to ewa@example.com."
 
 
+def test_a_private_note_never_reaches_the_transcript(agent_client, agent, anna_chat):
+    message_post(chat_id=anna_chat.pk, sender=Message.Sender.NOTE, body="VIP, be gentle: he complained twice.",
+                 author=agent)
+
+    agent_client.post(reverse("inbox:transcript_send", args=[anna_chat.pk]))
+
+    assert "The parcel was delivered yesterday." in mail.outbox[0].body
+    assert "be gentle" not in mail.outbox[0].body
+
+
 def test_no_transcript_without_an_address_or_for_someone_elses_chat(agent_client, agent, start_chat, colleague):
     no_email = chat_assign(chat_id=start_chat(name="Anonymous").pk, agent_id=agent.pk)
     theirs = chat_assign(chat_id=start_chat(name="Theirs", email="t@example.com").pk, agent_id=colleague.pk)

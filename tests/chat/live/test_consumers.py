@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import Presence
-from chat.models import Chat
+from chat.models import Chat, Message
 from chat.services.live import LiveEvent, live_publish
 from chat.services.visitors import visitor_token_issue
 from config.asgi import application
@@ -290,4 +290,28 @@ async def test_an_open_inbox_socket_is_the_agents_heartbeat(world):
     assert await socket.receive_json_from(timeout=2) == {"kind": "pong"}
     presence = await database_sync_to_async(Presence.objects.get)(agent=world["anna"])
     assert presence.live_seen_at > timezone.now() - timedelta(seconds=5)
+    await socket.disconnect()
+
+
+async def test_a_private_note_never_reaches_the_widget_socket(visitor_chat, world):
+    from chat.services.messages import message_post
+
+    chat, token = visitor_chat
+    socket = await widget_socket()
+    await socket.send_json_to({"type": "auth", "chat": chat.pk, "token": token})
+    await socket.receive_json_from(timeout=2)
+    # Posted through the service, whose event leaves after the commit as it does in production.
+    await database_sync_to_async(message_post)(
+        chat_id=chat.pk, sender="note", author_id=world["anna"].pk, body="VIP: offer free shipping"
+    )
+    await database_sync_to_async(message_post)(
+        chat_id=chat.pk, sender="agent", author_id=world["anna"].pk, body="Hello!"
+    )
+    got = await socket.receive_json_from(timeout=2)  # the reply is the first thing the widget hears
+    assert (got["kind"], got["message"]["body"]) == ("chat.message", "Hello!")
+    assert await receives_nothing(socket)
+    # Even an event that calls a note an agent's reply carries no content to the widget.
+    note = await database_sync_to_async(Message.objects.filter(chat=chat, sender="note").get)()
+    await publish(kind="chat.message", chat_id=chat.pk, data={"message_id": note.pk, "sender": "agent"})
+    assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": chat.pk}
     await socket.disconnect()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chat.models import Message
-from chat.services.chats import chat_assign, chat_requeue, chat_start, chat_transfer
+from chat.services.chats import chat_assign, chat_requeue, chat_start, chat_transfer, system_text
+from chat.services.chats.handover import NOW_TALKING_WITH
 from chat.services.dispatch import dispatch
 from tests import factories
 from tests.chat.routing.helpers import set_card
@@ -19,7 +20,12 @@ def queue():
 
 
 def welcomes(chat) -> list[str]:
-    return list(Message.objects.filter(chat=chat, sender="system").values_list("body", flat=True))
+    """The chat's system messages but the transfer's "You are now talking with …" line (issue 14)."""
+    return list(
+        Message.objects.filter(chat=chat, sender="system")
+        .exclude(body__startswith=system_text(NOW_TALKING_WITH).split("%(name)s")[0])
+        .values_list("body", flat=True)
+    )
 
 
 def test_never_sends_no_welcome(agent_factory, queue):

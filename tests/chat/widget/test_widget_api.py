@@ -13,6 +13,14 @@ from chat.services.messages import message_post
 KEY = "visitor-key-0123456789"
 
 
+def now_talking_with(name: str) -> str:
+    """The transfer's system line as stored: in the site's language (``system_text``)."""
+    from chat.services.chats import system_text
+    from chat.services.chats.handover import NOW_TALKING_WITH
+
+    return system_text(NOW_TALKING_WITH) % {"name": name}
+
+
 @pytest.fixture
 def visitor():
     return APIClient()
@@ -215,3 +223,29 @@ def test_a_start_without_a_queue_goes_to_the_first_active_queue(visitor, queue):
     response = visitor.post("/widget/v1/chats/", {"visitor_key": KEY}, format="json")
     assert response.status_code == 201
     assert response.json()["chat"]["queue"] == queue.pk
+
+
+def test_the_agents_private_notes_never_reach_the_visitors_message_list(visitor, started, agent):
+    chat_id = started["chat"]["id"]
+    chat_assign(chat_id=chat_id, agent_id=agent.pk)
+    message_post(chat_id=chat_id, sender="note", author_id=agent.pk, body="Secret: he owes us money")
+    message_post(chat_id=chat_id, sender="agent", author_id=agent.pk, body="How can I help?")
+
+    listed = visitor.get(url(started, "messages/")).json()
+
+    assert [(m["sender"], m["body"]) for m in listed] == [("agent", "How can I help?")]
+    assert "owes" not in visitor.get(url(started, "messages/?since=0")).content.decode()
+
+
+def test_a_transfer_shows_the_visitor_who_answers_now(visitor, started, agent, agent_factory):
+    chat_id = started["chat"]["id"]
+    chat_assign(chat_id=chat_id, agent_id=agent.pk)
+    bartek = agent_factory(first_name="Bartek", username="bnowak")
+
+    from chat.services.chats import chat_transfer
+
+    chat_transfer(chat_id=chat_id, to_agent_id=bartek.pk, note="internal: refund case")
+
+    listed = visitor.get(url(started, "messages/")).json()
+    assert [(m["sender"], m["body"]) for m in listed] == [("system", now_talking_with("Bartek"))]
+    assert visitor.get(url(started)).json()["agent_name"] == "Bartek"
