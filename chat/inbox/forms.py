@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agents.models import ACTIVE_AGENT, PauseType, User
 
@@ -96,7 +97,7 @@ class CustomerForm(forms.Form):
     only in a staff member's form (an agent's POST naming them is not read; the CRM service refuses them from
     an agent anyway). The rules (not empty, the e-mail nobody else's) are the CRM service's."""
 
-    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=200, required=False)
     email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     owner = forms.ModelChoiceField(
