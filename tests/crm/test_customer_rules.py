@@ -108,7 +108,8 @@ def test_the_api_refuses_an_empty_customer_and_a_duplicate_email_with_400(staff)
     assert empty.status_code == 400
     assert empty.json()["code"] == "empty" and "name" in empty.json()
     customer_create(name="Jan Kowalski", email="jan@x.pl")
-    duplicate = api.post("/api/v1/customers/", {"name": "B", "email": "JAN@x.pl"}, format="json")
+    duplicate = api.post("/api/v1/customers/", {"name": "B", "email": "JAN@x.pl"}, format="json",
+                         HTTP_ACCEPT_LANGUAGE="en")
     assert duplicate.status_code == 400
     assert duplicate.json()["email"] == ["A customer with this e-mail already exists: Jan Kowalski."]
     assert Customer.objects.count() == 1

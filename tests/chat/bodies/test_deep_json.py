@@ -17,6 +17,7 @@ from agents.models import PauseType
 from chat.api.views.chats import ChatConfirmCustomerApi
 from chat.api.views.messages import ChatMessageResendApi
 from chat.messenger.signature import sign
+from chat.services.canned import canned_create
 from chat.services.chats import chat_assign
 from chat.services.files import attachment_create
 from chat.services.visitors import visitor_chat_start
@@ -70,6 +71,7 @@ def world(staff, queue, agent):
         "customer_id": factories.CustomerFactory().pk,
         "attachment_id": attachment.pk,
         "message_id": attachment.message_id,
+        "canned_id": canned_create(actor=staff, shortcut="deep", title="Deep", body="Deep", scope="global").pk,
     }
     return {"values": values, "visitor_token": visitor_token}
 
