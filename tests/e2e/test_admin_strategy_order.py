@@ -57,3 +57,27 @@ def test_admin_drags_vip_client_and_fewest_open_chats_to_the_top_and_saves(live_
     # The page shows what was stored.
     assert shown_order(page, CHATS) == new_chat_order
     assert shown_order(page, AGENTS) == new_agent_order
+
+
+def test_a_card_refused_for_another_field_keeps_the_dragged_order(live_server, page, admin_user):
+    """Issue 14, point 8: a failed save used to throw the dragged order away (the rows came back in the stored order
+    and the next save stored that)."""
+    ChatSettings.load()
+    page.goto(f"{live_server.url}/admin/login/?next={CARD}")
+    page.fill("#id_username", admin_user.username)
+    page.fill("#id_password", "parley-test")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{CARD}")
+
+    drag_to_top(page, CHATS, "vip")
+    page.fill("#id_max_concurrent_chats", "0")  # refused: at least 1
+    page.click('input[name="_save"]')
+    page.wait_for_selector(".errornote")
+
+    assert shown_order(page, CHATS) == ["vip", "longest_waiting", "shortest_waiting"]  # still as dragged
+    assert ChatSettings.load().chat_strategy_order == ["longest_waiting", "vip", "shortest_waiting"]  # not stored
+    page.fill("#id_max_concurrent_chats", "4")
+    page.click('input[name="_save"]')
+    page.wait_for_selector(".messagelist .success")
+    card = ChatSettings.load()
+    assert (card.chat_strategy_order, card.max_concurrent_chats) == (["vip", "longest_waiting", "shortest_waiting"], 4)

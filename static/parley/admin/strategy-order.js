@@ -5,7 +5,8 @@
  * hidden input named "<prefix>-<n>-position". Rows are moved by dragging with
  * the mouse, a pen or a finger (pointer events), or with the ▲/▼ buttons from the
  * keyboard; after every move each row's index is written into its hidden input,
- * which the server reads when the card is saved. No dependencies.
+ * which the server reads when the card is saved; a card sent back with an error shows the rows in the posted
+ * order. No dependencies.
  */
 (function () {
   "use strict";
@@ -118,7 +119,22 @@
       button.focus();
     });
 
+    restore(list);
     renumber(list);
+  }
+
+  // A card sent back with an error (another field refused) carries the positions the administrator had dragged
+  // the rows to, while the server draws the rows in the stored order: put them in the posted order first, so
+  // a failed save keeps the new order on screen (and in the next save) instead of throwing it away.
+  function restore(list) {
+    var rows = rowsOf(list);
+    var positions = rows.map(function (row, index) {
+      var input = row.querySelector('input[name$="-position"]');
+      var value = input ? parseInt(input.value, 10) : NaN;
+      return { row: row, position: isNaN(value) ? index : value, index: index };
+    });
+    positions.sort(function (a, b) { return a.position - b.position || a.index - b.index; });
+    positions.forEach(function (item) { list.appendChild(item.row); });
   }
 
   function init() {
