@@ -111,7 +111,8 @@ def test_the_permission_is_asked_from_a_button_and_an_unanswered_chat_counts_dow
 
     button = page.locator("[data-testid=notify-permission]")
     expect(button).to_be_visible()
-    expect(button).to_have_text("Turn on desktop notifications")
+    expect(button).to_have_text("Notifications")
+    expect(button).to_have_attribute("title", "Turn on desktop notifications")
     page.locator(".topbar").screenshot(path=str(SCREENSHOTS / "inbox-notify-permission.png"))
 
     item = page.locator("[data-testid=my-chats] .chat-item", has_text="Ewa Nowak")
