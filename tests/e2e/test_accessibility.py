@@ -13,7 +13,6 @@ from chat.models import Chat, Message
 from chat.services.chats import chat_assign, chat_start
 from chat.services.messages import message_post
 from tests import factories
-from tests.e2e.shots import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +66,6 @@ def scene(queue, agent_factory):
 def test_the_inbox_and_the_chat_page_have_no_serious_violations(new_context, inbox_login, scene, locale):
     anna, chats = scene
     page = inbox_login(new_context(locale=locale, bypass_csp=True).new_page(), anna)
-    page.screenshot(path=str(SCREENSHOTS / f"inbox-{locale}.png"))
     assert axe_check(page, f"inbox ({locale})") == []
 
     page.goto(page.url.rstrip("/") + f"/chats/{chats[0].pk}/")
