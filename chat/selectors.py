@@ -71,9 +71,15 @@ def canned_visible_to(*, user) -> QuerySet[CannedResponse]:
     canned = CannedResponse.objects.select_related("queue", "owner")
     if user.is_staff:
         return canned
-    return canned.filter(
+    return canned.filter(_canned_applying(user=user, queue_ids=queue_ids_of(user=user)))
+
+
+def _canned_applying(*, user, queue_ids) -> Q:
+    """The canned responses that apply to ``user`` in the queues ``queue_ids``: the global ones, those of those
+    queues, his own personal ones (the API asks with all his queues, the reply box with its chat's)."""
+    return (
         Q(scope=CannedResponse.Scope.GLOBAL)
-        | Q(scope=CannedResponse.Scope.QUEUE, queue_id__in=queue_ids_of(user=user))
+        | Q(scope=CannedResponse.Scope.QUEUE, queue_id__in=queue_ids)
         | Q(scope=CannedResponse.Scope.PERSONAL, owner_id=user.pk)
     )
 
@@ -83,11 +89,7 @@ def canned_for_chat(*, user, chat: Chat, query: str = "") -> QuerySet[CannedResp
     (not those of his other queues: they are meant for their queue's chats). The agent's own come first, then
     the queue's, then the global ones, each by shortcut; ``query`` keeps those whose shortcut or title
     contains it."""
-    canned = CannedResponse.objects.filter(
-        Q(scope=CannedResponse.Scope.GLOBAL)
-        | Q(scope=CannedResponse.Scope.QUEUE, queue_id=chat.queue_id)
-        | Q(scope=CannedResponse.Scope.PERSONAL, owner_id=user.pk)
-    )
+    canned = CannedResponse.objects.filter(_canned_applying(user=user, queue_ids=[chat.queue_id]))
     query = query.strip().lstrip("/")
     if query:
         canned = canned.filter(Q(shortcut__icontains=query) | Q(title__icontains=query))

@@ -173,18 +173,31 @@ def inbox_message_get(*, chat: Chat, message_id: int) -> Message:
     return message
 
 
-def inbox_customer_history(*, chat: Chat, limit: int | None = 10) -> list[Chat]:
+def _customer_history(chat: Chat) -> QuerySet[Chat]:
     """Earlier chats with the same customer (or, without one, the same visitor e-mail), only when the chat's
     identity is verified: a typed e-mail is a claim and opens nobody's history."""
     if not chat.customer_verified:
-        return []
+        return Chat.objects.none()
     if chat.customer_id:
         qs = Chat.objects.filter(customer_id=chat.customer_id)
     elif chat.visitor_email:
         qs = Chat.objects.filter(visitor_email__iexact=chat.visitor_email)
     else:
-        return []
-    return list(qs.exclude(pk=chat.pk).select_related("agent").order_by("-created_at", "-id")[:limit])
+        return Chat.objects.none()
+    return qs.exclude(pk=chat.pk).select_related("agent")
+
+
+def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
+    """The customer card's "Earlier chats", newest first (``_customer_history``)."""
+    return list(_customer_history(chat).order_by("-created_at", "-id")[:limit])
+
+
+def inbox_history_chat_get(*, chat: Chat, earlier_id: int) -> Chat:
+    """An earlier chat of ``chat``'s customer, for reading: one of those its card may list; 404 otherwise."""
+    earlier = _customer_history(chat).select_related("queue").filter(pk=earlier_id).first()
+    if earlier is None:
+        raise Http404("No such earlier chat.")
+    return earlier
 
 
 def inbox_history_messages(*, chat: Chat) -> list[Message]:

@@ -4,7 +4,6 @@ e-mail a chat's transcript to the visitor."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,9 +34,7 @@ def history_detail(request, chat_id: int, earlier_id: int):
     """An earlier chat of the open chat's customer, read-only: whoever may see the chat may read what its card
     lists (``inbox_customer_history``, verified identities only), and nothing else."""
     chat = selectors.inbox_chat_get(user=request.user, chat_id=chat_id)
-    earlier = next((h for h in selectors.inbox_customer_history(chat=chat, limit=None) if h.pk == earlier_id), None)
-    if earlier is None:
-        raise Http404("No such earlier chat.")
+    earlier = selectors.inbox_history_chat_get(chat=chat, earlier_id=earlier_id)
     return render(request, "inbox/history.html", {
         "chat": chat,
         "earlier": earlier,
