@@ -25,7 +25,7 @@ class QueueAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "active", "member_count", "waiting_count")
     list_filter = ("active",)
     search_fields = ("name", "description")
-    fields = ("name", "description", "active")
+    fields = ("name", "description", "active", "answer_target_seconds")
     inlines = [QueueMembershipInline]
 
     def get_queryset(self, request):

@@ -26,7 +26,7 @@ class QueueOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Queue
-        fields = ["id", "name", "description", "active", "members"]
+        fields = ["id", "name", "description", "active", "answer_target_seconds", "members"]
 
 
 class CannedResponseOutput(serializers.ModelSerializer):

@@ -112,6 +112,9 @@ class Chat(models.Model):
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    # The figures of SPEC.md ("Figures"): kept through transfers and requeues, set once.
+    first_assigned_at = models.DateTimeField(_("first assigned at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first agent message at"), null=True, blank=True)
     auto_assign_stopped_at = models.DateTimeField(_("automatic assignment stopped at"), null=True, blank=True)
     # Website: when the page was reported closed, and the widget's last heartbeat.
     page_closed_at = models.DateTimeField(_("page closed at"), null=True, blank=True)

@@ -23,6 +23,12 @@ class ChatEvent(models.Model):
         WELCOME_SENT = "welcome_sent", _("Welcome message sent")
         REPLY_SENT_AGAIN = "reply_sent_again", _("Reply sent again")
         CLOSED = "closed", _("Closed")
+        # A supervisor's actions (chat.supervisor): each names him as the actor.
+        SUPERVISOR_JOINED = "supervisor_joined", _("Supervisor joined silently")
+        WHISPERED = "whispered", _("Supervisor whispered to the agent")
+        TAKEN_OVER = "taken_over", _("Taken over by a supervisor")
+        # The Messenger customer was told his place in the queue (once per chat).
+        QUEUE_POSITION_SENT = "queue_position_sent", _("Place in the queue sent")
 
     chat = models.ForeignKey("chat.Chat", on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
@@ -56,7 +62,8 @@ class ChatEvent(models.Model):
         "chat.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("queue")
     )
     # For assignments: the code of the strategy that decided ("why this agent"),
-    # or "manual"; for transfers and closes: the reason.
+    # or "manual"; for transfers and closes: the reason. An automatic assignment's ``data["runner_up"]`` is the
+    # id of the agent ranked next (the one the deciding strategy set apart), absent when he was the only one.
     strategy = models.CharField(_("decided by"), max_length=32, blank=True)
     reason = models.CharField(_("reason"), max_length=32, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)

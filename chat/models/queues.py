@@ -13,6 +13,13 @@ class Queue(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    answer_target_seconds = models.PositiveIntegerField(
+        _("answer target (seconds)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("A chat counts as answered within target when its first agent message comes this many seconds "
+                    "after it was queued or sooner (the live floor and the reports)."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="QueueMembership", related_name="queues", verbose_name=_("members")

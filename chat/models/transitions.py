@@ -22,6 +22,7 @@ ASSIGN = Transition(
         "status": Chat.Status.ASSIGNED,
         "agent_id": P("agent"),
         "assigned_at": P("now"),
+        "first_assigned_at": Keep("first_assigned_at", P("now")),
         "agent_replied_at": None,
         "agent_read_at": None,
     },

@@ -34,6 +34,9 @@ class Choice:
     # The agent was transferred away from this chat for not replying and gets it back because no one else is
     # eligible (docs/routing.md, "No-reply exclusions").
     excluded: bool = False
+    # The agent ranked next ("why this agent": the one the deciding strategy set him apart from); None when he
+    # was the only eligible one.
+    runner_up_id: int | None = None
 
 
 # ``t`` for ``ranking_sql`` from parameters.
@@ -81,8 +84,12 @@ def choose_agent(ctx: RoutingContext, codes: Iterable[str], *, exclude: Iterable
     runner_up = rows[1]
     if best[-1] != runner_up[-1]:
         # The runner-up is excluded and the winner is not: the exclusion decided, as when he was not eligible.
-        return Choice(agent_id=best[0], strategy=ONLY_ELIGIBLE, candidates=2, excluded=excluded)
+        return Choice(
+            agent_id=best[0], strategy=ONLY_ELIGIBLE, candidates=2, excluded=excluded, runner_up_id=runner_up[0]
+        )
     for i, step in enumerate(strategies_for(codes), start=1):
         if best[i] != runner_up[i]:
-            return Choice(agent_id=best[0], strategy=step.code, candidates=2, excluded=excluded)
-    return Choice(agent_id=best[0], strategy=LOWEST_ID, candidates=2, excluded=excluded)
+            return Choice(
+                agent_id=best[0], strategy=step.code, candidates=2, excluded=excluded, runner_up_id=runner_up[0]
+            )
+    return Choice(agent_id=best[0], strategy=LOWEST_ID, candidates=2, excluded=excluded, runner_up_id=runner_up[0])

@@ -6,6 +6,8 @@ from contextlib import nullcontext
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,6 +111,9 @@ def message_post(
                 updates["awaiting_reply_since"] = now
         elif sender == Message.Sender.AGENT:
             updates = {"last_message_at": now}
+            if not internal and chat.first_response_at is None:
+                # The first-response figure (SPEC.md, "Figures"); COALESCE keeps the earliest when two race.
+                updates["first_response_at"] = Coalesce(F("first_response_at"), Value(now))
             if not internal and author.pk == chat.agent_id and chat.status == Chat.Status.ASSIGNED:
                 updates.update(awaiting_reply_since=None, agent_replied_at=now)
         if updates:

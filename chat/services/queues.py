@@ -14,14 +14,16 @@ from chat.services.errors import ChatError
 from chat.services.live.publish import live_queue_member, live_settings
 from core.services import model_edit, model_save_unique
 
-QUEUE_FIELDS = {"name", "description", "active"}
+QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds"}
 
 
 QUEUE_TAKEN = _("A queue with this name already exists.")
 
 
-def queue_create(*, name: str, description: str = "", active: bool = True, actor=None) -> Queue:
-    queue = Queue(name=name, description=description, active=active)
+def queue_create(
+    *, name: str, description: str = "", active: bool = True, answer_target_seconds: int = 60, actor=None
+) -> Queue:
+    queue = Queue(name=name, description=description, active=active, answer_target_seconds=answer_target_seconds)
     model_save_unique(queue, taken_message=QUEUE_TAKEN, error=ChatError)
     return queue
 

@@ -27,6 +27,10 @@ class QueueListApi(APIView):
         name = serializers.CharField(max_length=100)
         description = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
         active = serializers.BooleanField(required=False, default=True)
+        answer_target_seconds = serializers.IntegerField(
+            required=False, default=60, min_value=1, max_value=86400,
+            help_text="Answered within target: the first agent message this many seconds after queueing or sooner.",
+        )
 
     @extend_schema(tags=["queues"], operation_id="queues_list", responses=QueueOutput(many=True))
     def get(self, request):
@@ -61,6 +65,7 @@ class QueueDetailApi(APIView):
         name = serializers.CharField(max_length=100, required=False)
         description = serializers.CharField(allow_blank=True, required=False, max_length=5000)
         active = serializers.BooleanField(required=False)
+        answer_target_seconds = serializers.IntegerField(required=False, min_value=1, max_value=86400)
 
     @extend_schema(tags=["queues"], operation_id="queues_get", responses=QueueOutput)
     def get(self, request, queue_id: int):

@@ -51,19 +51,22 @@ WITH target AS MATERIALIZED (
         WHEN r1.k2 IS DISTINCT FROM r2.k2 THEN 'last_agent'
         WHEN r1.k3 IS DISTINCT FROM r2.k3 THEN 'fewest_open_chats'
         WHEN r1.k4 IS DISTINCT FROM r2.k4 THEN 'longest_unassigned'
-        ELSE 'lowest_id' END AS strategy
+        ELSE 'lowest_id' END AS strategy,
+        r2.agent_id AS runner_up
     FROM pick JOIN ranked r1 ON r1.agent_id = pick.agent_id LEFT JOIN ranked r2 ON r2.pos = r1.pos + 1
 ), slot AS (
     UPDATE "agents_presence" p SET open_chats = p.open_chats + 1, last_assigned_at = %(now)s
     WHERE p.agent_id = (SELECT agent_id FROM pick) AND p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s
     RETURNING p.agent_id
 ), claim AS (
-    UPDATE "chat_chat" c SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, agent_replied_at = NULL, agent_read_at = NULL
+    UPDATE "chat_chat" c SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, first_assigned_at = COALESCE(c.first_assigned_at, %(now)s), agent_replied_at = NULL, agent_read_at = NULL
     FROM slot, t WHERE c.id = t.id AND c.status = 'waiting'
     RETURNING c.id, c.agent_id
 ), event AS (
     INSERT INTO "chat_chatevent" (chat_id, kind, created_at, agent_id, queue_id, strategy, reason, data)
-    SELECT claim.id, 'assigned', %(now)s, claim.agent_id, t.queue_id, why.strategy, '', %(data)s FROM claim, t, why
+    SELECT claim.id, 'assigned', %(now)s, claim.agent_id, t.queue_id, why.strategy, '',
+        %(data)s || jsonb_strip_nulls(jsonb_build_object('runner_up', why.runner_up))
+    FROM claim, t, why
     RETURNING id
 )
 SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id,

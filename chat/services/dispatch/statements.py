@@ -19,7 +19,8 @@ write_reference; write_reference()"``).
    never an agent the no-reply rule took this chat from while a better-ranked one who was not is merely busy
    (docs/routing.md, "No-reply exclusions"): then nobody is picked and the waiting path waits for him;
 5. ``why``: the strategy that decided (the first key on which he and the next-ranked agent differ; the
-   next-ranked one excluded and he not: ``only_eligible``, as when the excluded were not eligible);
+   next-ranked one excluded and he not: ``only_eligible``, as when the excluded were not eligible), and that
+   next-ranked agent, the runner-up (the event's ``data["runner_up"]``);
 6. ``slot``, ``claim``, ``event``: his slot taken with the capacity guard (re-checked by PostgreSQL against
    the newest row version), the chat assigned if still waiting, the ASSIGNED event.
 
@@ -88,7 +89,8 @@ WITH target AS MATERIALIZED (
 ), why AS (
     SELECT CASE WHEN r2.agent_id IS NULL OR r2.{excluded} <> r1.{excluded} THEN {only_eligible}
         {deciding_key}
-        ELSE {lowest_id} END AS strategy
+        ELSE {lowest_id} END AS strategy,
+        r2.agent_id AS runner_up
     FROM pick JOIN ranked r1 ON r1.agent_id = pick.agent_id LEFT JOIN ranked r2 ON r2.pos = r1.pos + 1
 ), slot AS (
     UPDATE {presence} p SET {take_slot}
@@ -100,7 +102,9 @@ WITH target AS MATERIALIZED (
     RETURNING c.id, c.agent_id
 ), event AS (
     INSERT INTO {event} (chat_id, kind, created_at, agent_id, queue_id, strategy, reason, data)
-    SELECT claim.id, {assigned}, %(now)s, claim.agent_id, t.queue_id, why.strategy, '', %(data)s FROM claim, t, why
+    SELECT claim.id, {assigned}, %(now)s, claim.agent_id, t.queue_id, why.strategy, '',
+        %(data)s || jsonb_strip_nulls(jsonb_build_object('runner_up', why.runner_up))
+    FROM claim, t, why
     RETURNING id
 )
 SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id{async_commit}

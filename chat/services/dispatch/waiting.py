@@ -115,6 +115,11 @@ def _lock_next_sql(run: Run, ids: list[int], *, wait: bool) -> tuple[str, dict]:
     return query, {f"i{n}": chat_id for n, chat_id in enumerate(ids)}
 
 
+def _event_data(choice: Choice) -> dict:
+    """The ASSIGNED event's details: the runner-up, when there was one (as ``statements.ASSIGN_ONE`` writes)."""
+    return {"runner_up": choice.runner_up_id} if choice.runner_up_id is not None else {}
+
+
 class _Refused(Exception):
     """A claim the capacity guard refused (undoes its savepoint)."""
 
@@ -134,7 +139,7 @@ def _claim(run: Run, ctx: RoutingContext, choice: Choice, now: datetime, *, wait
                     cursor.execute(
                         claim_sql(allow_phone_call=run.allow_phone_call, wait=wait, async_commit=run.async_commit),
                         {"now": now, "agent": choice.agent_id, "max": run.max_chats, "chat_id": ctx.chat_id,
-                         "queue": ctx.queue_id, "strategy": choice.strategy, "data": json.dumps({})},
+                         "queue": ctx.queue_id, "strategy": choice.strategy, "data": json.dumps(_event_data(choice))},
                     )
                     if cursor.fetchone() is None:
                         raise _Refused
@@ -146,7 +151,7 @@ def _claim(run: Run, ctx: RoutingContext, choice: Choice, now: datetime, *, wait
                 mark_assigned(chat_id=ctx.chat_id, agent_id=choice.agent_id, now=now)
                 record_assigned(
                     chat_id=ctx.chat_id, agent_id=choice.agent_id, queue_id=ctx.queue_id, strategy=choice.strategy,
-                    now=now,
+                    now=now, data=_event_data(choice),
                 )
     except _Refused:
         return False
