@@ -16,6 +16,7 @@ api_docs = csp_override({**settings.SECURE_CSP, "img-src": [*settings.SECURE_CSP
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("inbox/", include("chat.inbox.urls")),
+    path("supervisor/", include("chat.supervisor.urls")),
     path("api/v1/", include("config.api_router")),
     # Public only with API_DOCS_PUBLIC (local settings); otherwise a login is needed (core/rest/docs.py).
     path("api/schema/", ParleySchemaView.as_view(), name="api-schema"),
