@@ -23,6 +23,7 @@ def queue_form(name="Sprzedaż", members=(), initial=0, **extra) -> dict:
         "name": name,
         "description": "",
         "active": "on",
+        "answer_target_seconds": "60",
         "memberships-TOTAL_FORMS": len(members),
         "memberships-INITIAL_FORMS": initial,
         "memberships-MIN_NUM_FORMS": 0,
