@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Q, QuerySet, TextChoices, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, TextChoices, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import ACTIVE_AGENT, Presence, User
@@ -149,20 +149,29 @@ def chat_waiting_reason(*, chat: Chat, card: ChatSettings | None = None) -> Wait
     if chat.auto_assign_stopped_at is not None:
         return WaitingReason.AUTO_ASSIGN_STOPPED
     card = card or ChatSettings.load()
-    available = available_with_free_slot(allow_phone_call=card.assign_during_phone_call)
-    free = available.q(max=card.max_concurrent_chats)
     counts = Presence.objects.filter(
         Q(agent_id__in=QueueMembership.objects.filter(queue_id=chat.queue_id).values("agent_id"))
         | Q(agent_id__in=Customer.objects.filter(pk=chat.customer_id, owner__isnull=False).values("owner_id")),
         agent_id__in=User.objects.filter(ACTIVE_AGENT.q()).values("pk"),
-    ).aggregate(
-        n_logged_in=Count("pk", filter=Q(logged_in=True)),
-        n_available=Count("pk", filter=available.q(max=_NO_MAXIMUM)),
-        n_free=Count("pk", filter=free),
-        n_free_not_excluded=Count(
-            "pk", filter=free & ~Q(agent_id__in=NoReplyExclusion.objects.filter(chat_id=chat.pk).values("agent_id"))
-        ),
-    )
+    ).aggregate(**_reason_counts(card, excluded=NoReplyExclusion.objects.filter(chat_id=chat.pk).values("agent_id")))
+    return _reason_of(counts)
+
+
+def _reason_counts(card: ChatSettings, *, excluded=None) -> dict:
+    """The counts ``_reason_of`` reads, as aggregates over Presence rows (``excluded``: the agents taken off the
+    chat by the no-reply rule, a subquery; None: nobody)."""
+    available = available_with_free_slot(allow_phone_call=card.assign_during_phone_call)
+    free = available.q(max=card.max_concurrent_chats)
+    return {
+        "n_logged_in": Count("pk", filter=Q(logged_in=True)),
+        "n_available": Count("pk", filter=available.q(max=_NO_MAXIMUM)),
+        "n_free": Count("pk", filter=free),
+        "n_free_not_excluded": Count("pk", filter=free & ~Q(agent_id__in=excluded))
+        if excluded is not None else Count("pk", filter=free),
+    }
+
+
+def _reason_of(counts: dict) -> WaitingReason:
     if not counts["n_logged_in"]:
         return WaitingReason.NO_AGENT_LOGGED_IN
     if not counts["n_available"]:
@@ -172,6 +181,41 @@ def chat_waiting_reason(*, chat: Chat, card: ChatSettings | None = None) -> Wait
     if not counts["n_free_not_excluded"]:
         return WaitingReason.ONLY_EXCLUDED
     return WaitingReason.BEING_ASSIGNED
+
+
+def waiting_reasons(*, chats: list[Chat], card: ChatSettings | None = None) -> dict[int, WaitingReason]:
+    """``chat_waiting_reason`` for many waiting chats at once (the live floor): one query for all the chats of
+    plain queues, read from the counts per queue; a chat whose customer has an owner or that the no-reply rule
+    took from somebody (the two things that make a chat's agents differ from its queue's) gets its own query."""
+    card = card or ChatSettings.load()
+    reasons: dict[int, WaitingReason] = {}
+    waiting = [c for c in chats if c.status == Chat.Status.WAITING and c.channel != Chat.Channel.INTERNAL]
+    excluded = set(
+        NoReplyExclusion.objects.filter(chat_id__in=[c.pk for c in waiting]).values_list("chat_id", flat=True)
+    )
+    owned = set(
+        Chat.objects.filter(pk__in=[c.pk for c in waiting if c.customer_id], customer__owner__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    plain = []
+    for chat in waiting:
+        if chat.auto_assign_stopped_at is not None:
+            reasons[chat.pk] = WaitingReason.AUTO_ASSIGN_STOPPED
+        elif chat.pk in excluded or chat.pk in owned:
+            reasons[chat.pk] = chat_waiting_reason(chat=chat, card=card)
+        else:
+            plain.append(chat)
+    per_queue = {
+        row["queue"]: row
+        for row in Presence.objects.filter(
+            agent__memberships__queue_id__in={c.queue_id for c in plain},
+            agent_id__in=User.objects.filter(ACTIVE_AGENT.q()).values("pk"),
+        ).values(queue=F("agent__memberships__queue_id")).annotate(**_reason_counts(card)).order_by()
+    }
+    nobody = {"n_logged_in": 0, "n_available": 0, "n_free": 0, "n_free_not_excluded": 0}
+    for chat in plain:
+        reasons[chat.pk] = _reason_of(per_queue.get(chat.queue_id, nobody))
+    return reasons
 
 
 def chat_self_assign_refusal(*, user, chat: Chat, card: ChatSettings | None = None) -> str:

@@ -12,6 +12,9 @@ Page messages: ``{"type": "watch", "chat": id}`` (the chat open on the page), ``
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from agents.services import presence_live_closed, presence_live_seen
 from chat.selectors import live_chat_visible, live_listener_get, live_queue_ids
 from chat.services.live import LiveEvent
@@ -25,9 +28,13 @@ from chat.services.live.broadcast import (
     queue_group,
 )
 from chat.services.live.typing import typing_may_signal, typing_name
-from core.live import UNAUTHORISED, LiveConsumer, db
+from core.live import FORBIDDEN, UNAUTHORISED, LiveConsumer, db
 
 from .heartbeats import heartbeats
+
+# The live floor's nudges: at most one per this many seconds (a busy centre changes many times a second).
+FLOOR_NUDGE_SECONDS = 1.0
+FLOOR_RECHECK_SECONDS = 30.0
 
 
 class InboxConsumer(LiveConsumer):
@@ -132,3 +139,62 @@ def _visibility(*, user_id: int, chat_id: int) -> bool | None:
 
 def _may_see(*, user_id: int, chat_id: int) -> bool:
     return bool(_visibility(user_id=user_id, chat_id=chat_id))
+
+
+class FloorConsumer(LiveConsumer):
+    """The supervisor's live floor (staff only): every change of a chat or a presence is a reason to draw the
+    floor again, so the page gets one ``{"kind": "floor"}`` nudge per burst of events (at most every
+    ``FLOOR_NUDGE_SECONDS``), never the events themselves. Whether the user is still active staff is checked
+    when the socket opens and again at most every ``FLOOR_RECHECK_SECONDS`` while events come."""
+
+    async def open(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=UNAUTHORISED)
+            return
+        if not user.is_staff:
+            await self.close(code=FORBIDDEN)
+            return
+        self.user_id = user.pk
+        self.checked_at = time.monotonic()
+        self.last_nudge = 0.0
+        self.pending: asyncio.Task | None = None
+        await self.accept()
+        await self.join(STAFF_GROUP)
+        await self.join(EVERYONE_GROUP)
+
+    async def disconnect(self, code) -> None:
+        pending = getattr(self, "pending", None)
+        if pending is not None:
+            pending.cancel()
+        await super().disconnect(code)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"kind": "pong"})
+
+    async def live_event(self, message: dict) -> None:
+        if not self.first_time(message) or message["kind"] == "typing":
+            return
+        if time.monotonic() - self.checked_at > FLOOR_RECHECK_SECONDS:
+            self.checked_at = time.monotonic()
+            user = await db(live_listener_get)(user_id=self.user_id)
+            if user is None or not user.is_staff:
+                await self.close(code=UNAUTHORISED if user is None else FORBIDDEN)
+                return
+        if self.pending is not None:
+            return  # a nudge is already on its way: it covers this event too
+        wait = FLOOR_NUDGE_SECONDS - (time.monotonic() - self.last_nudge)
+        if wait <= 0:
+            await self.nudge()
+        else:
+            self.pending = asyncio.ensure_future(self.nudge_later(wait))
+
+    async def nudge_later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self.pending = None
+        await self.nudge()
+
+    async def nudge(self) -> None:
+        self.last_nudge = time.monotonic()
+        await self.send_json({"kind": "floor"})

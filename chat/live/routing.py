@@ -10,8 +10,10 @@ from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
-from .consumers import InboxConsumer
+from .consumers import FloorConsumer, InboxConsumer
 
 inbox_websocket_urlpatterns = [
     path("ws/inbox/", AllowedHostsOriginValidator(AuthMiddlewareStack(InboxConsumer.as_asgi()))),
+    # The supervisor's live floor (staff only).
+    path("ws/floor/", AllowedHostsOriginValidator(AuthMiddlewareStack(FloorConsumer.as_asgi()))),
 ]
