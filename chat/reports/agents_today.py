@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from agents.models import PresenceEvent, Presence
+from agents.models import Presence, PresenceEvent
 from chat.models import Chat, ChatSettings
 
 
