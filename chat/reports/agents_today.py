@@ -51,7 +51,8 @@ def agents_today(*, agent_ids=None, now: datetime | None = None) -> dict[int, Ag
         )
         c = counts.get(p.agent_id, {})
         out[p.agent_id] = AgentToday(
-            name=p.agent.display_name, state=state, state_since=p.since, pause=p.pause_type.label if p.pause_type else "",
+            name=p.agent.display_name, state=state, state_since=p.since,
+            pause=p.pause_type.label if p.pause_type else "",
             open_chats=p.open_chats, max_chats=card.max_concurrent_chats, chats_today=c.get("n", 0),
             answered_today=c.get("answered", 0), median_first_response_seconds=None,
         )
