@@ -77,6 +77,15 @@ def test_security_schemes_are_token_session_and_visitor_token(schema):
     }
 
 
+def test_the_chat_events_answer_carries_an_example(schema):
+    """GET chats/{id}/events/ (issue 15, the timeline): its answer is shown with an example of the words."""
+    operation = schema["paths"]["/api/v1/chats/{chat_id}/events/"]["get"]
+    content = operation["responses"]["200"]["content"]["application/json"]
+    entries = [entry for example in content["examples"].values() for entry in example["value"]]
+    assert any(entry["kind"] == "assigned" and entry["runner_up"] for entry in entries)
+    assert "404" in operation["responses"]
+
+
 @pytest.fixture
 def signed_in(client, db):
     """The schema and Swagger UI need a login unless API_DOCS_PUBLIC (tests/test_api_docs_access.py)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from chat.models import AGENT_STRATEGY_CHOICES, Chat, ChatEvent, Disposition, Message
+from chat.selectors import chat_timeline
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from core.admin_base import ReadOnlyAdminMixin, ReadOnlyInline
@@ -105,12 +106,31 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def closed(self, obj):
         return _short(obj.closed_at)
 
+    @admin.display(description=_("what happened"))
+    def timeline(self, obj):
+        """The chat's events in plain words (``chat_timeline``, as in the inbox and the API): why each agent, why
+        each transfer, why the close; the table of events below has the raw columns."""
+        entries = chat_timeline(chat=obj)
+        if not entries:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<li data-kind="{}"><time datetime="{}">{}</time> <b>{}</b> {}</li>',
+            (
+                (e.kind, e.at.isoformat(), date_format(timezone.localtime(e.at), "SHORT_DATE_FORMAT") + " "
+                 + timezone.localtime(e.at).strftime("%H:%M:%S"), e.kind_label, e.text)
+                for e in entries
+            ),
+        )
+        return format_html('<ol class="chat-timeline" data-testid="admin-timeline">{}</ol>', rows)
+
     def has_close_permission(self, request):
         # Closing is a change of the chat's state, done by the chat service.
         return request.user.has_perm("chat.change_chat")
     fieldsets = [
         (None, {"fields": ["channel", "status", "queue", "customer", "customer_verified", "customer_verified_via",
                            "agent", "initiator"]}),
+        (_("Timeline"), {"fields": ["timeline"]}),
         (_("Visitor"), {"fields": ["visitor_name", "visitor_email", "visitor_messenger_id", "page_url"]}),
         (
             _("Times"),

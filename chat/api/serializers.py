@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chat.models import Attachment, CannedResponse, Chat, Disposition, Message, Queue, QueueMembership
+from chat.models import Attachment, CannedResponse, Chat, ChatEvent, Disposition, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
 from chat.selectors import chat_transfer_note
 
@@ -157,6 +157,41 @@ class TransferNoteOutput(serializers.Serializer):
     from_agent = serializers.IntegerField(allow_null=True)
     from_agent_name = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    """One event of a chat in plain words (``chat.selectors.chat_timeline``); the names are empty when the id is
+    null, an id whose user was removed is named "a removed user"."""
+
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=ChatEvent.Kind.choices)
+    kind_label = serializers.CharField(help_text="The kind as people read it, in the answer's language.")
+    text = serializers.CharField(
+        help_text="What happened and why, as one sentence in the answer's language (Accept-Language: pl or en)."
+    )
+    actor = serializers.IntegerField(allow_null=True, help_text="The user who did it; null: the system.")
+    actor_name = serializers.CharField()
+    agent = serializers.IntegerField(allow_null=True, help_text="The agent the chat went to (or concerns).")
+    agent_name = serializers.CharField()
+    from_agent = serializers.IntegerField(allow_null=True, help_text="Transfers: the agent it came from.")
+    from_agent_name = serializers.CharField()
+    queue = serializers.IntegerField(allow_null=True)
+    queue_name = serializers.CharField()
+    strategy = serializers.CharField(
+        help_text="Assignments: who decided — owner, queue_priority, last_agent, fewest_open_chats, "
+                  "longest_unassigned, only_eligible, lowest_id (every rule tied) or manual."
+    )
+    strategy_label = serializers.CharField()
+    runner_up = serializers.IntegerField(
+        allow_null=True, help_text="Automatic assignments: the agent ranked next (null when there was none)."
+    )
+    runner_up_name = serializers.CharField()
+    reason = serializers.CharField(
+        help_text="Transfers: manual, no_reply, agent_logged_out, no_inbox…; closes: agent, client, inactivity, "
+                  "admin, system."
+    )
+    note = serializers.CharField(help_text="Transfers: the note for the next agent (empty when none).")
 
 
 class ChatDetailOutput(ChatOutput):

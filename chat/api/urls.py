@@ -19,6 +19,7 @@ urlpatterns: list = [
     path("dispositions/", chats.DispositionListApi.as_view(), name="disposition-list"),
     path("chats/", chats.ChatListApi.as_view(), name="chat-list"),
     path("chats/<int:chat_id>/", chats.ChatDetailApi.as_view(), name="chat-detail"),
+    path("chats/<int:chat_id>/events/", chats.ChatEventsApi.as_view(), name="chat-events"),
     path("chats/<int:chat_id>/messages/", messages.ChatMessagesApi.as_view(), name="chat-messages"),
     path("chats/<int:chat_id>/messages/<int:message_id>/resend/", messages.ChatMessageResendApi.as_view(),
          name="chat-message-resend"),

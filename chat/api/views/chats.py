@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from agents.models import ACTIVE_AGENT, User
 from chat.api.examples import CLOSED_EXAMPLE, ERROR_EXAMPLE, FORBIDDEN_EXAMPLE, TAKEN_EXAMPLE
 from chat.api.selectors import chat_get_assignable_for, chat_get_for, chat_list
-from chat.api.serializers import ChatDetailOutput, ChatOutput, DispositionOutput
+from chat.api.serializers import ChatDetailOutput, ChatOutput, DispositionOutput, TimelineEntryOutput
 from chat.models import Chat, Queue
-from chat.selectors import dispositions_active
+from chat.selectors import chat_timeline, dispositions_active
 from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start, chat_transfer
 from core.rest.serializers import ErrorOutput
 from crm.api.selectors import customer_get_for
@@ -103,6 +103,53 @@ class ChatDetailApi(APIView):
     @extend_schema(tags=["chats"], operation_id="chats_get", responses={200: ChatDetailOutput, 404: ErrorOutput})
     def get(self, request, chat_id: int):
         return Response(ChatDetailOutput(chat_get_for(user=request.user, chat_id=chat_id)).data)
+
+
+# drf-spectacular shows a list answer's example as a list of the one entry given here.
+EVENTS_EXAMPLES = [
+    OpenApiExample(
+        "Assigned: why this agent",
+        response_only=True,
+        value={
+            "id": 12, "at": "2026-03-02T10:00:01+01:00", "kind": "assigned", "kind_label": "Assigned",
+            "text": "Assigned to Anna Nowak: a higher priority in Sales than Jan Kowalski.", "actor": None,
+            "actor_name": "", "agent": 2, "agent_name": "Anna Nowak", "from_agent": None, "from_agent_name": "",
+            "queue": 1, "queue_name": "Sales", "strategy": "queue_priority",
+            "strategy_label": "Agent priority in queue", "runner_up": 3, "runner_up_name": "Jan Kowalski",
+            "reason": "", "note": "",
+        },
+    ),
+    OpenApiExample(
+        "Transferred with a note",
+        response_only=True,
+        value={
+            "id": 13, "at": "2026-03-02T10:04:00+01:00", "kind": "transferred", "kind_label": "Transferred",
+            "text": "Transferred from Anna Nowak to Jan Kowalski. Note: Wants a refund, order 1234.", "actor": 2,
+            "actor_name": "Anna Nowak", "agent": 3, "agent_name": "Jan Kowalski", "from_agent": 2,
+            "from_agent_name": "Anna Nowak", "queue": 1, "queue_name": "Sales", "strategy": "",
+            "strategy_label": "", "runner_up": None, "runner_up_name": "", "reason": "manual",
+            "note": "Wants a refund, order 1234.",
+        },
+    ),
+]
+
+
+class ChatEventsApi(APIView):
+    @extend_schema(
+        tags=["chats"],
+        operation_id="chats_events",
+        summary="The chat's timeline: every event in plain words, with why its agent was chosen",
+        description="Oldest first. `text` is one sentence in the language of `Accept-Language` (pl or en; the "
+                    "site's language without it): for an automatic assignment the deciding strategy in words and "
+                    "the runner-up (the agent ranked next), for a transfer from whom to whom, by whom, why and its "
+                    "note, for a close by whom or why. The same rule of who may see the chat as GET chats/{id}/: "
+                    "another agent's chat is 404.",
+        responses={200: TimelineEntryOutput(many=True), 404: ErrorOutput},
+        examples=EVENTS_EXAMPLES,
+    )
+    def get(self, request, chat_id: int):
+        chat = chat_get_for(user=request.user, chat_id=chat_id)
+        return Response(TimelineEntryOutput([e.as_dict() for e in chat_timeline(chat=chat)], many=True).data)
 
 
 class ChatAssignApi(APIView):

@@ -21,7 +21,13 @@ from chat.inbox.presentation import countdown, seconds_left, waited
 from chat.inbox.versions import chat_token, chat_versions, poll_unchanged, sidebar_token, sidebar_versions
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
-from chat.selectors import chat_self_assign_refusal, chat_transfer_note, chat_waiting_reason, dispositions_active
+from chat.selectors import (
+    chat_self_assign_refusal,
+    chat_timeline,
+    chat_transfer_note,
+    chat_waiting_reason,
+    dispositions_active,
+)
 from chat.services.chats import chat_mark_read, chat_transcript_recipient, may_create_customer
 from chat.services.permissions import default_close_reason, may_close, may_confirm_customer, may_transfer
 from chat.services.rules import unanswered_transfer_at
@@ -141,6 +147,8 @@ def chat_context(
         "reply_form": ReplyForm(),
         # Issue 14: the note of the transfer that brought the chat here, and the close dialog's list.
         "transfer_note": chat_transfer_note(chat=chat),
+        # Issue 15: "why this agent" — the customer chat's events in plain words, for whoever may see the chat.
+        **_timeline(chat),
         "dispositions": list(dispositions_active()) if chat.is_open else [],
         "disposition_required": card.disposition_required and chat.channel != Chat.Channel.INTERNAL
         and chat.is_open and default_close_reason(user=user, chat=chat) == Chat.CloseReason.AGENT,
@@ -149,6 +157,11 @@ def chat_context(
         "file_max_size_mb": card.file_max_size_mb,
         "file_download_hours": card.file_download_hours,
     }
+
+
+def _timeline(chat: Chat) -> dict:
+    show = chat.channel != Chat.Channel.INTERNAL
+    return {"show_timeline": show, "timeline": chat_timeline(chat=chat) if show else []}
 
 
 def composer_context(request, chat: Chat) -> dict:

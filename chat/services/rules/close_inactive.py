@@ -90,6 +90,10 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
     if due is None or not due.count():  # every timeout 0 (off), or the idle sweep
         return 0
 
+    timeouts = {
+        W: card.inactivity_timeout_website, M: card.inactivity_timeout_messenger, I: card.inactivity_timeout_internal,
+    }
+
     def run() -> list:
         with transaction.atomic():
             closed = lock_due_update(
@@ -113,9 +117,10 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
                         agent_id=agent_id,
                         queue_id=queue_id,
                         reason=Chat.CloseReason.INACTIVITY,
-                        data={"previous_status": old_status},
+                        # The channel's limit then, for the timeline's "inactive for 10 minutes".
+                        data={"previous_status": old_status, "after_seconds": timeouts.get(channel)},
                     )
-                    for cid, _channel, agent_id, old_status, queue_id, _initiator_id in closed
+                    for cid, channel, agent_id, old_status, queue_id, _initiator_id in closed
                 ],
                 batch_size=2000,
             )

@@ -129,6 +129,8 @@ def chats_transfer_unanswered(*, now: datetime | None = None) -> int:
                         queue_id=queue_id,
                         reason=NO_REPLY_REASON,
                         created_at=now,
+                        # The limit then, for the timeline's "did not reply within 2 minutes".
+                        data={"after_seconds": card.no_reply_transfer_after},
                     )
                     for cid, agent_id, _never, queue_id in moved
                 ],
