@@ -218,3 +218,19 @@ def test_migrations_check_names_the_first_one_not_applied(db):
         Migrations().run()
     assert failure.value.message == f"1 migration(s) not applied, first chat.{name}"
 
+
+
+def test_the_embedded_broker_needs_its_folders(client, db, settings, redis_services, tmp_path):
+    """``filesystem://`` (parley.py start): the broker is its folders under var/broker/."""
+    record_beat_tick()
+    folders = {key: tmp_path / key for key in ("data_folder_in", "data_folder_out", "processed_folder")}
+    for folder in folders.values():
+        folder.mkdir()
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {key: str(folder) for key, folder in folders.items()}
+    assert client.get("/health/ready").status_code == 200
+    folders["processed_folder"].rmdir()
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    error = response.json()["checks"]["broker"]["error"]
+    assert error == "the embedded broker's folder processed_folder cannot be written"
