@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,7 +44,7 @@ def started(tmp_path):
         poll_until(lambda: any("Parley is running" in line for line in log), timeout=180, every=0.2,
                    message=lambda: "".join(log[-40:]), alive=lambda: _alive(proc, log))
         assert listening(port), "".join(log[-40:])  # "running" is printed once the web server answers
-        yield {"url": f"http://127.0.0.1:{port}", "env": env, "log": log}
+        yield {"url": f"http://127.0.0.1:{port}", "env": env, "log": log, "proc": proc}
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -95,3 +96,26 @@ def test_start_serves_the_push_channel_on_the_embedded_default(started):
     # comes the same way (from the worker process), and names only this chat.
     assert {message["chat"] for message in heard} == {chat_id}
     assert {message["kind"] for message in heard} <= {"chat.transferred", "chat.assigned", "chat.message"}
+
+
+def _readiness(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"{url}/health/ready", timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as failing:
+        return failing.code, json.load(failing)
+
+
+def test_start_reports_ready_once_beat_ticked(started):
+    """The embedded default (SQLite, the filesystem broker, channels-lite, the database cache) passes every
+    readiness check once beat has recorded its first heartbeat (docs/operations.md, "Health")."""
+    url = started["url"]
+    with urllib.request.urlopen(f"{url}/health/live", timeout=10) as live:
+        assert json.load(live) == {"status": "ok"}
+    answers: list[tuple[int, dict]] = []
+    poll_until(lambda: answers.append(_readiness(url)) or answers[-1][0] == 200, timeout=60, every=0.5,
+               message=lambda: f"/health/ready to answer 200, last {answers[-1]}",
+               alive=lambda: _alive(started["proc"], started["log"]))
+    status, body = answers[-1]
+    assert body["status"] == "ok"
+    assert list(body["checks"]) == ["database", "migrations", "broker", "channel_layer", "cache", "beat"]

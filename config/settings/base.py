@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /health/live and /health/ready answer before any other middleware (core/health/middleware.py).
+    "core.health.middleware.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -204,9 +206,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, which also records beat's heartbeat for /health/ready (core/health/beat.py).
+CELERY_BEAT_SCHEDULER = "core.health.beat:HeartbeatScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Health (docs/operations.md, "Health") ----------------------------------
+# /health/ready fails when beat's last heartbeat is older than this (0: no beat check); every check that has
+# not answered within HEALTH_CHECK_TIMEOUT_SECONDS is reported as failed.
+HEALTH_BEAT_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_BEAT_MAX_AGE_SECONDS", "120"))
+HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
 
 # Dispatch on PostgreSQL (docs/routing.md): commit automatic assignments without waiting for the WAL
 # flush, and keep its statements prepared per connection (turn off behind PgBouncer in transaction
