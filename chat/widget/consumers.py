@@ -24,6 +24,8 @@ from chat.services.visitors import visitor_chat_authenticate, visitor_token_vali
 from chat.widget.serializers import WidgetMessageOutput, place_output
 from core.live import AUTH_TIMEOUT_SECONDS, FORBIDDEN, UNAUTHORISED, LiveConsumer, db
 
+_UNSENT = object()
+
 # What the visitor's widget hears of its chat: the conversation and its header, nothing of the agents' side.
 VISITOR_KINDS = {"chat.message", "chat.assigned", "chat.transferred", "chat.queued", "chat.closed"}
 
@@ -36,6 +38,7 @@ class WidgetConsumer(LiveConsumer):
         self.token = ""
         self.lang = settings.LANGUAGE_CODE
         self.queue_id: int | None = None  # the queue his chat waits in: its visitor.queue group is joined
+        self.place_sent: object = _UNSENT  # the last place sent: the same place is not sent again
         await self.accept()
         self.auth_timer = asyncio.get_running_loop().call_later(AUTH_TIMEOUT_SECONDS, self._auth_timeout)
 
@@ -94,7 +97,8 @@ class WidgetConsumer(LiveConsumer):
             if queue_id is not None:
                 await self.join(visitor_queue_group(queue_id))
             self.queue_id = queue_id
-        if tell:
+        if tell and place != self.place_sent:  # a chat queued behind him (FIFO) leaves his place as it was
+            self.place_sent = place
             await self.send_json({"kind": "queue.place", "chat": self.chat_id, "place": place})
         return True
 

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from chat.models import Chat
-from chat.services.chats import chat_assign, chat_close, chat_transfer
+from chat.services.chats import chat_assign, chat_close, chat_start, chat_transfer
 from chat.services.live import LiveEvent
 from chat.services.live.broadcast import event_groups
 from chat.services.visitors import visitor_token_issue
@@ -104,3 +104,16 @@ async def test_one_publish_per_queue_change_reaches_the_queue_s_visitors_in_one_
     # Nothing that leaves the waiting list as it is: a message, an agent joining the queue.
     assert "visitor.queue.3" not in event_groups(LiveEvent(kind="chat.message", chat_id=5, queue_ids=(3,)))
     assert "visitor.queue.3" not in event_groups(LiveEvent(kind="queue.changed", agent_ids=(7,), queue_ids=(3,)))
+
+
+async def test_a_chat_queued_behind_him_sends_no_new_place(line):
+    """FIFO: a newcomer joins the end of the line, the visitor's place and estimate stay: nothing is sent."""
+    second = await waiting_socket(line, 1)
+    await database_sync_to_async(chat_close)(chat_id=line["chats"][0].pk, reason="client")
+    assert (await second.receive_json_from(timeout=2))["place"]["position"] == 1
+
+    await database_sync_to_async(chat_start)(
+        channel="website", queue_id=line["queue"].pk, visitor_name="Newcomer", visitor_key="newcomer-key-000001"
+    )
+    assert await receives_nothing(second)
+    await second.disconnect()
