@@ -153,3 +153,22 @@ def test_the_sentence_in_both_languages(position, minutes, english, polish):
         assert queue_place_text(position=position, minutes=minutes) == english
     with translation.override("pl"):
         assert queue_place_text(position=position, minutes=minutes) == polish
+
+
+def test_many_queues_paces_in_one_query_give_the_same_estimates(queue, time_machine):
+    from chat.selectors import queue_assignments_recent_by_queue
+
+    time_machine.move_to("2026-03-02 10:00:00+00:00", tick=False)
+    quiet, other = factories.QueueFactory(name="Quiet"), factories.QueueFactory(name="Other")
+    for minutes in (1, 11, 21):
+        _assigned(queue, at=timezone.now() - timedelta(minutes=minutes))
+    _assigned(other, at=timezone.now() - timedelta(minutes=5))
+
+    with CaptureQueriesContext(connection) as queries:
+        paces = queue_assignments_recent_by_queue(queue_ids=[queue.pk, quiet.pk, other.pk])
+    assert len(queries) == 1
+    assert paces == {queue.pk: 3, other.pk: 1}
+    for q in (queue, quiet, other):
+        assert queue_wait_estimate(queue_id=q.pk, position=2, assignments=paces.get(q.pk, 0)) == queue_wait_estimate(
+            queue_id=q.pk, position=2
+        )
