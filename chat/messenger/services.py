@@ -1,6 +1,7 @@
 """The Messenger channel's services: an incoming event becomes a client message
 in the sender's open chat (or a new one). An agent's reply goes out through the
-outbox (chat/messenger/outbox.py).
+outbox (chat/messenger/outbox.py), and so does, once per chat, the customer's place in the queue when his chat
+starts waiting (``messenger_queue_place_send``).
 
 Duplicates are decided by the database: one open chat per sender
 (``chat_one_open_per_messenger_id``) and one message per Messenger ``mid``
@@ -13,17 +14,27 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone, translation
 
-from chat.models import Chat, Message, Queue
-from chat.services.chats import chat_start
+from chat.messenger.outbox import messenger_reply_queue
+from chat.models import Chat, ChatEvent, Message, Queue
+from chat.selectors import chat_queue_place
+from chat.services.chats import chat_start, lock_chat
 from chat.services.errors import ChatError
+from chat.services.live.publish import live_message
 from chat.services.messages import MAX_BODY, message_post
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+# How long after a Messenger chat starts its customer is told his place: dispatch (queued after the same commit) has
+# had its chance by then, so a chat an agent took at once gets no "you are 2nd in line".
+QUEUE_PLACE_DELAY_SECONDS = 5
 
 
 @dataclass
@@ -199,6 +210,9 @@ def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message
                     # The sender id comes from an event Meta signed (X-Hub-Signature-256, checked by the view).
                     verified_via=Chat.Verification.MESSENGER,
                 )
+                if getattr(chat, "created", False):
+                    # After the commit, and after the dispatch that commit queues (registered first).
+                    transaction.on_commit(partial(messenger_queue_place_queue, chat_id=chat.pk))
                 return message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=text, external_id=mid)
         except ChatError as exc:
             # The chat closed between the two calls: start a new one once.
@@ -233,3 +247,47 @@ def messenger_webhook_handle(*, payload) -> WebhookOutcome:
             logger.error("messenger event %s from %s not stored: %s", incoming.mid, incoming.sender_id,
                          type(exc).__name__)
     return WebhookOutcome(stored=stored, skipped=refused)
+
+
+def messenger_queue_place_queue(*, chat_id: int) -> None:
+    """Queue the customer's place for a chat that has just started (after its commit), ``QUEUE_PLACE_DELAY_SECONDS``
+    later. A broker that is down loses only this courtesy (logged): the place is never sent late by a sweep."""
+    from chat.messenger.tasks import messenger_send_queue_place  # the tasks import this module
+
+    try:
+        messenger_send_queue_place.apply_async((chat_id,), countdown=QUEUE_PLACE_DELAY_SECONDS)
+    except Exception as exc:  # kombu raises several kinds
+        logger.warning("Messenger chat %s: its place in the queue not queued: %s", chat_id, exc)
+
+
+def messenger_queue_place_send(*, chat_id: int, now: datetime | None = None) -> Message | None:
+    """Tell the Messenger customer his place in the queue, once per chat: "You are 3rd in line, about 2 minutes."
+
+    Only while the chat waits for dispatch (not when an agent took it at once, not when its automatic assignment
+    stopped: ``chat_queue_place``), and never twice: the chat row is locked and a ``queue_position_sent`` event
+    says it was sent. The sentence is a system message in the site's language (as every system message), sent
+    through the Messenger outbox like an agent's reply (pending, queued after commit, retried by the outbox's
+    rules); the event keeps the message, the position and the estimate. Returns the message, or None."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        chat = lock_chat(chat_id)
+        if chat.channel != Chat.Channel.MESSENGER or chat.status != Chat.Status.WAITING:
+            return None
+        if ChatEvent.objects.filter(chat_id=chat.pk, kind=ChatEvent.Kind.QUEUE_POSITION_SENT).exists():
+            return None
+        place = chat_queue_place(chat_id=chat.pk, now=now)
+        if place is None:
+            return None
+        with translation.override(settings.LANGUAGE_CODE):
+            body = place.text
+        message = Message.objects.create(
+            chat=chat, sender=Message.Sender.SYSTEM, body=body, created_at=now,
+            delivery_status=Message.Delivery.PENDING, delivery_next_attempt_at=now, delivery_queued_at=now,
+        )
+        ChatEvent.objects.create(
+            chat=chat, kind=ChatEvent.Kind.QUEUE_POSITION_SENT, queue_id=chat.queue_id, created_at=now,
+            data={"message": message.pk, "position": place.position, "wait_seconds": place.wait_seconds},
+        )
+        live_message(chat_id=chat.pk, message_id=message.pk, sender=message.sender)
+        transaction.on_commit(partial(messenger_reply_queue, message_id=message.pk))
+    return message

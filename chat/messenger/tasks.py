@@ -1,6 +1,6 @@
 """Celery tasks of the Messenger channel (imported by ``chat.tasks`` so that autodiscovery finds it).
 
-Both only call their service. Neither retries by itself: a reply's retries are rows of the outbox
+Each only calls its service. Neither retries by itself: a reply's retries are rows of the outbox
 (``delivery_next_attempt_at``), not a countdown kept in a worker's memory (chat/messenger/outbox.py).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from chat.messenger.outbox import messenger_message_deliver, messenger_outbox_sweep
+from chat.messenger.services import messenger_queue_place_send
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -21,3 +22,9 @@ def messenger_send_reply(message_id: int) -> str:
 def sweep_messenger_outbox() -> int:
     """The outbox's safety net: replies nobody queued are queued, replies of a dead worker become unknown."""
     return messenger_outbox_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def messenger_send_queue_place(chat_id: int) -> None:
+    """Tell a new Messenger chat's customer his place in the queue (once per chat: the service's guard)."""
+    messenger_queue_place_send(chat_id=chat_id)

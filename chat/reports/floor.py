@@ -16,7 +16,7 @@ from django.utils import timezone
 from agents.models import PauseType, Presence
 from chat.models import Chat, ChatSettings, Queue, QueueMembership
 from chat.models.conditions import available_with_free_slot
-from chat.selectors import CUSTOMER_CHANNELS, WaitingReason, waiting_reasons
+from chat.selectors import CUSTOMER_CHANNELS, WaitingReason, queue_positions, waiting_reasons
 
 from .agents_today import AgentToday, agents_today
 
@@ -149,7 +149,7 @@ def floor_waiting(*, card: ChatSettings, limit: int = WAITING_SHOWN) -> list[Wai
         .select_related("queue", "customer")
         .order_by(F("queued_at").asc(nulls_last=True), "pk")[:limit]
     )
-    positions = _positions([chat.pk for chat in chats])
+    positions = queue_positions(chat_ids=[chat.pk for chat in chats])
     reasons = waiting_reasons(chats=chats, card=card)
     return [WaitingRow(chat=chat, position=positions.get(chat.pk), reason=reasons.get(chat.pk)) for chat in chats]
 
@@ -170,14 +170,3 @@ def floor_agents(*, now: datetime) -> list[AgentRow]:
     return rows
 
 
-
-def _positions(chat_ids: list[int]) -> dict[int, int]:
-    """INTERIM (replaced by chat.selectors.queue_positions at merge): the place by queue time."""
-    order = Chat.objects.filter(status=Chat.Status.WAITING).order_by("queue_id", "queued_at", "pk")
-    places: dict[int, int] = {}
-    counters: dict[int, int] = {}
-    for chat_id, queue_id in order.values_list("pk", "queue_id"):
-        counters[queue_id] = counters.get(queue_id, 0) + 1
-        if chat_id in chat_ids:
-            places[chat_id] = counters[queue_id]
-    return places

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import Attachment, Chat, ChatSettings, Message
 from chat.models.conditions import EXPIRED_FILE
+from chat.selectors import QueuePlace, chat_queue_place
 
 
 class WidgetAttachmentOutput(serializers.ModelSerializer):
@@ -41,8 +43,30 @@ class WidgetMessageOutput(serializers.ModelSerializer):
         return ""
 
 
+class WidgetQueuePlaceOutput(serializers.Serializer):
+    """The waiting chat's place in its queue (docs/routing.md, "The visitor's place in the queue")."""
+
+    position = serializers.IntegerField(help_text="1 = the next chat the queue serves.")
+    wait_seconds = serializers.IntegerField(
+        allow_null=True, help_text="The estimated wait from the queue's recent pace; null when it assigned nothing in "
+        "the last 30 minutes."
+    )
+    text = serializers.CharField(help_text="The sentence to show, in the request's language: \"You are 3rd in line, "
+                                 "about 2 minutes.\"")
+
+
+def place_output(place: QueuePlace | None) -> dict | None:
+    """A place as the widget reads it (the chat's ``queue_place`` in the API, ``place`` in the push), its sentence
+    in the active language."""
+    return None if place is None else dict(WidgetQueuePlaceOutput(place).data)
+
+
 class WidgetChatOutput(serializers.ModelSerializer):
     agent_name = serializers.SerializerMethodField()
+    queue_place = serializers.SerializerMethodField(
+        help_text="While the chat waits for dispatch: its place in the queue and the estimated wait; null otherwise "
+        "(assigned, closed, or automatic assignment stopped)."
+    )
     file_upload_enabled = serializers.SerializerMethodField()
     file_max_size_mb = serializers.SerializerMethodField()
 
@@ -55,6 +79,7 @@ class WidgetChatOutput(serializers.ModelSerializer):
             "visitor_name",
             "visitor_email",
             "agent_name",
+            "queue_place",
             "created_at",
             "closed_at",
             "close_reason",
@@ -66,6 +91,12 @@ class WidgetChatOutput(serializers.ModelSerializer):
         if obj.agent_id and obj.status == Chat.Status.ASSIGNED:
             return obj.agent.first_name or obj.agent.username
         return ""
+
+    @extend_schema_field(WidgetQueuePlaceOutput(allow_null=True))
+    def get_queue_place(self, obj) -> dict | None:
+        if obj.status != Chat.Status.WAITING:
+            return None
+        return place_output(chat_queue_place(chat_id=obj.pk))
 
     def get_file_upload_enabled(self, obj) -> bool:
         return ChatSettings.load().file_upload_enabled

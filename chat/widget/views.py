@@ -23,11 +23,10 @@ from chat.models import Attachment, Chat, Message
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from chat.services.files import attachment_create
-from chat.services.live.versions import chat_key, versions_get
 from chat.services.messages import message_post
 from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
 from chat.widget.authentication import VisitorTokenAuthentication
-from chat.widget.polls import VERSION_HEADER, widget_poll_unchanged
+from chat.widget.polls import VERSION_HEADER, widget_poll_unchanged, widget_poll_version
 from chat.widget.serializers import WidgetChatOutput, WidgetMessageOutput
 from core.bodies import ParleyJSONParser
 from core.rest.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
@@ -149,7 +148,8 @@ class WidgetMessagesApi(WidgetApi):
             OpenApiParameter(
                 "v", OpenApiTypes.STR,
                 description="The chat's version from the last answer's X-Parley-Version header: when nothing "
-                "changed since, the answer is an empty list at once.",
+                "changed since, the answer is an empty list at once. While the chat waits, the version also follows "
+                "its queue: a new version with no message means ask for the chat again (its place moved).",
             ),
         ],
         responses=WidgetMessageOutput(many=True),
@@ -158,7 +158,7 @@ class WidgetMessagesApi(WidgetApi):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         since = filters.validated_data["since"]
-        version = versions_get([chat_key(self.chat.pk)])[chat_key(self.chat.pk)]  # before the query
+        version = widget_poll_version(chat_id=self.chat.pk)  # before the query
         messages = (
             Message.objects.for_visitor()
             .filter(chat_id=self.chat.pk, id__gt=since)

@@ -100,6 +100,7 @@
     '      <button type="submit" class="primary">' + esc(t("start")) + '</button>' +
     '    </form>' +
     '    <div class="conversation" hidden>' +
+    '      <p class="place" role="status" aria-live="polite" hidden></p>' +
     '      <div class="log" aria-live="polite"></div>' +
     '      <p class="typing" hidden></p>' +
     '      <div class="confirm-end" role="alertdialog" hidden><p>' + esc(t("endAsk")) + '</p>' +
@@ -207,8 +208,17 @@
   var stateTimer = null;
   function stateSoon() { clearTimeout(stateTimer); stateTimer = setTimeout(function () { if (state.chatId) { refreshState(); } }, 0); }
 
+  // The visitor's place in the queue ("You are 3rd in line, about 2 minutes."), in the widget's language: the server
+  // writes the sentence (the chat's queue_place, or the socket's "queue.place"). Shown only while the chat waits.
+  function renderPlace(place) {
+    var el = $(".place"), text = place && place.text ? place.text : "";
+    if (el.textContent !== text) { el.textContent = text; }
+    el.hidden = !text;
+  }
+
   function renderState(info) {
     chatInfo = info;
+    renderPlace(info.status === "waiting" ? info.queue_place : null);
     var sub = $(".sub");
     if (info.status === "assigned" && info.agent_name) { sub.textContent = t("agent", { name: info.agent_name }); }
     else if (info.status === "waiting") { sub.textContent = t("waiting"); }
@@ -328,7 +338,7 @@
     var socket;
     try { socket = new WebSocket(SERVER.replace(/^http/, "ws") + "/ws/widget/"); } catch (e) { return liveRetry(); }
     live.socket = socket;
-    socket.onopen = function () { socket.send(JSON.stringify({ type: "auth", chat: state.chatId, token: state.token })); };
+    socket.onopen = function () { socket.send(JSON.stringify({ type: "auth", chat: state.chatId, token: state.token, lang: LANG })); };
     socket.onmessage = function (e) {
       var m;
       try { m = JSON.parse(e.data); } catch (x) { return; }
@@ -339,6 +349,10 @@
         return;
       }
       if (m.kind === "typing") { showTyping(m.name); return; }
+      if (m.kind === "queue.place") {  // the queue moved: the socket sends the new place, no request needed
+        if (chatInfo && chatInfo.status === "waiting") { chatInfo.queue_place = m.place; renderPlace(m.place); }
+        return;
+      }
       hideTyping();
       if (m.kind === "chat.message" && m.message) {
         // The message came with the nudge (as the API's list gives it): shown without a request.
@@ -397,7 +411,7 @@
     stopTimers();
     delete state.chatId; delete state.token; delete state.lastId;
     save();
-    seen = {}; chatInfo = null; log.innerHTML = "";
+    seen = {}; chatInfo = null; log.innerHTML = ""; renderPlace(null);
     showPrechat();
   }
 

@@ -2,7 +2,8 @@
 
 Groups: ``chat.<id>`` (pages showing that chat: the visitor's widget, agents who opened it), ``agent.<id>``
 (the agent's own lists and presence), ``queue.<id>`` (the waiting list of the queue's members), ``staff``
-(every event: staff see every chat) and ``inbox`` (every inbox page: a settings change). A page that is in
+(every event: staff see every chat), ``inbox`` (every inbox page: a settings change) and ``visitor.queue.<id>``
+(the widgets of the chats waiting in that queue: a change of its waiting list moves their places). A page that is in
 several of them gets the event several times and keeps the first (the message's ``id``). What a listener may
 see is decided by its consumer (chat/live/consumers.py), never here.
 """
@@ -25,6 +26,10 @@ STAFF_GROUP = "staff"
 EVERYONE_GROUP = "inbox"  # every inbox page: for what changes every page (the card, pause types, queues)
 EVERYONE_KINDS = frozenset({"settings.changed"})
 MESSAGE_TYPE = "live.event"  # the consumers' handler: live_event()
+# The kinds that change a queue's waiting list when they name the queue (``queue_ids``): a chat joined it, left it
+# (assigned, transferred away, closed while waiting) or moved in it (automatic assignment stopped, a VIP verified).
+# The waiting visitors of the queue hear of them once per change, in one group (docs/live.md, "The visitor's place").
+QUEUE_MOVING_KINDS = frozenset({"chat.queued", "chat.assigned", "chat.transferred", "chat.closed", "chat.changed"})
 
 
 def chat_group(chat_id: int) -> str:
@@ -39,6 +44,10 @@ def queue_group(queue_id: int) -> str:
     return f"queue.{queue_id}"
 
 
+def visitor_queue_group(queue_id: int) -> str:
+    return f"visitor.queue.{queue_id}"
+
+
 def event_groups(event: LiveEvent) -> list[str]:
     if event.kind in EVERYONE_KINDS:
         return [EVERYONE_GROUP]
@@ -47,6 +56,8 @@ def event_groups(event: LiveEvent) -> list[str]:
         groups.append(chat_group(event.chat_id))
     groups += [agent_group(agent_id) for agent_id in dict.fromkeys(event.agent_ids)]
     groups += [queue_group(queue_id) for queue_id in dict.fromkeys(event.queue_ids)]
+    if event.kind in QUEUE_MOVING_KINDS:
+        groups += [visitor_queue_group(queue_id) for queue_id in dict.fromkeys(event.queue_ids)]
     return groups
 
 
