@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from agents.models import ACTIVE_AGENT, PauseType, Presence, User
-from chat.models import Attachment, Chat, ChatSettings, Message, Queue
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue
 from chat.routing.chat_order import chat_order_by as routing_order
 from chat.selectors import chats_assignable_by, chats_visible_to, customers_visible_to, queue_ids_of
 
@@ -256,6 +256,13 @@ def inbox_transfer_targets(*, user) -> tuple[list[User], list[Queue]]:
     )
     queues = list(Queue.objects.filter(active=True).order_by("name"))
     return agents, queues
+
+
+def inbox_chat_watchers(*, chat: Chat) -> list[User]:
+    """The supervisors who joined the chat silently (``supervisor_join``: SUPERVISOR_JOINED), first joined first:
+    shown to staff only, in the chat page's "Supervisor" panel."""
+    joined = ChatEvent.objects.filter(chat=chat, kind=ChatEvent.Kind.SUPERVISOR_JOINED, actor__isnull=False)
+    return list(User.objects.filter(pk__in=joined.values("actor_id")).order_by("first_name", "last_name", "username"))
 
 
 def inbox_colleagues(*, user) -> list[User]:

@@ -48,23 +48,25 @@ def supervisor_assign(*, chat_id, agent_id, actor: User, override_capacity: bool
     and below the maximum; a pause, a phone call, queue membership and a no-reply exclusion do not stop it. With
     ``override_capacity`` a full agent takes it all the same: his ``open_chats`` passes the maximum, the events
     say ``data["capacity_overridden"] = True``, and dispatch gives him nothing more until he is below it again
-    (its guard is ``open_chats < max``). Events: ASSIGNED (manual, ``data["supervisor"]``), and TRANSFERRED
-    (reason "supervisor", ``from_agent``) for a reassignment; the actor on each."""
+    (its guard is ``open_chats < max``). The chat returned says so (``chat.capacity_overridden``). Events: ASSIGNED
+    (manual, ``data["supervisor"]``), and TRANSFERRED (reason "supervisor", ``from_agent``) for a reassignment; the
+    actor on each."""
     check_supervise(actor=actor)
     with transaction.atomic():
         chat = lock_chat(chat_id)
         check_customer_chat(chat)
         if chat.status == Chat.Status.WAITING:
-            assign_locked(
+            overridden = assign_locked(
                 chat, agent_id=agent_id, actor=actor, override_capacity=override_capacity, data={"supervisor": True}
             )
         else:
-            transfer_to_agent_locked(
+            overridden = transfer_to_agent_locked(
                 chat, to_agent_id=agent_id, old_agent_id=chat.agent_id, actor=actor, now=timezone.now(),
                 reason=SUPERVISOR_REASON, override_capacity=override_capacity, data={"supervisor": True},
             )
             dispatch_soon(queue_id=chat.queue_id)  # the previous agent has a slot free
     chat.refresh_from_db()
+    chat.capacity_overridden = overridden
     return chat
 
 
@@ -175,6 +177,7 @@ def supervisor_take_over(*, chat_id, actor: User, override_capacity: bool = Fals
                 data={"capacity_overridden": True} if overridden else {},
             )
     chat.refresh_from_db()
+    chat.capacity_overridden = overridden
     return chat
 
 
