@@ -74,10 +74,12 @@ def chat_order_by() -> list:
 
 
 def _unread_client_messages() -> Count:
-    # Messages from the other side that arrived after the agent last read the chat.
+    # Messages from the other side that arrived after the agent last read the chat, and the private notes others
+    # wrote to him (a supervisor's whisper, issue 15): his lists ring for both (static/inbox/notify.js).
+    note_to_him = Q(messages__sender=Message.Sender.NOTE) & ~Q(messages__author_id=F("agent_id"))
     return Count(
         "messages",
-        filter=Q(messages__sender=Message.Sender.CLIENT)
+        filter=(Q(messages__sender=Message.Sender.CLIENT) | note_to_him)
         & (Q(agent_read_at__isnull=True) | Q(messages__created_at__gt=F("agent_read_at"))),
     )
 
