@@ -292,3 +292,18 @@ def test_somebody_who_is_not_staff_is_refused_every_action_with_nothing_written(
 
     assert (ChatEvent.objects.count(), PresenceEvent.objects.count()) == (events_before, presence_before)
     assert Chat.objects.get(pk=chat.pk).agent == anna and Chat.objects.get(pk=waiting.pk).agent is None
+
+
+def test_a_whisper_counts_as_unread_for_the_agent_and_his_own_notes_do_not(supervisor, assigned):
+    from chat.inbox.selectors import inbox_my_chats
+    from chat.services.chats import chat_mark_read
+    from chat.services.messages import message_post
+
+    chat, anna = assigned
+    chat_mark_read(chat_id=chat.pk, agent_id=anna.pk)
+    message_post(chat_id=chat.pk, sender="note", author_id=anna.pk, body="my own reminder")
+    assert inbox_my_chats(user=anna).get(pk=chat.pk).unread == 0
+
+    supervisor_whisper(chat_id=chat.pk, actor=supervisor, body="Offer the discount.")
+
+    assert inbox_my_chats(user=anna).get(pk=chat.pk).unread == 1  # his sidebar's count grows: the inbox rings
