@@ -59,16 +59,17 @@ def _event(agent_id: int, kind: str, actor, now, pause_type_id=None, reason: str
     presence_changed(agent_id=agent_id)
 
 
-def presence_login(*, agent_id, actor: User | None = None) -> Presence:
+def presence_login(*, agent_id, actor: User | None = None, reason: str = "") -> Presence:
     """Log the agent in (available). It counts as a sign of his inbox (``live_seen_at``): he has the
-    card's "no inbox" time to open it before the rule takes him off (docs/timed-rules.md)."""
+    card's "no inbox" time to open it before the rule takes him off (docs/timed-rules.md). ``reason`` goes on the
+    PresenceEvent (a supervisor's take-over logs him in: "take_over")."""
     presence = presence_get(agent_id=agent_id)
     now = timezone.now()
     with transaction.atomic():
         if Presence.objects.filter(pk=presence.pk, logged_in=False).update(
             logged_in=True, pause_type=None, changed_at=now, live_seen_at=now
         ):
-            _event(presence.pk, PresenceEvent.Kind.LOGGED_IN, actor, now)
+            _event(presence.pk, PresenceEvent.Kind.LOGGED_IN, actor, now, reason=reason)
             agent_may_take_chats()
         else:
             Presence.objects.filter(pk=presence.pk).update(live_seen_at=now)
@@ -76,7 +77,7 @@ def presence_login(*, agent_id, actor: User | None = None) -> Presence:
     return presence
 
 
-def presence_logout(*, agent_id, actor: User | None = None) -> Presence:
+def presence_logout(*, agent_id, actor: User | None = None, reason: str = "") -> Presence:
     """Log the agent out; his open customer chats go back to the head of their queues.
 
     Step 1 marks him logged out (from then on no dispatch can give him a chat:
@@ -84,7 +85,8 @@ def presence_logout(*, agent_id, actor: User | None = None) -> Presence:
     :data:`agent_logged_out`: chat requeues every customer chat still assigned to
     him, each in its own transaction (chat lock, then his Presence row: the global
     lock order), recording TRANSFERRED with reason "agent_logged_out", and
-    dispatches them to others. Internal chats stay.
+    dispatches them to others. Internal chats stay. ``reason`` goes on the PresenceEvent ("supervisor" when staff
+    log somebody out from the supervisor's actions).
     """
     presence = presence_get(agent_id=agent_id)
     now = timezone.now()
@@ -92,7 +94,7 @@ def presence_logout(*, agent_id, actor: User | None = None) -> Presence:
         if Presence.objects.filter(pk=presence.pk, logged_in=True).update(
             logged_in=False, pause_type=None, changed_at=now
         ):
-            _event(presence.pk, PresenceEvent.Kind.LOGGED_OUT, actor, now)
+            _event(presence.pk, PresenceEvent.Kind.LOGGED_OUT, actor, now, reason=reason)
     agent_logged_out(agent_id=presence.pk, actor=actor)
     presence.refresh_from_db()
     return presence

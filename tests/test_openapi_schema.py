@@ -18,6 +18,10 @@ MAIN_OPERATIONS_WITH_EXAMPLES = [
     ("/api/v1/canned-responses/", "post"),
     ("/api/v1/queues/{queue_id}/members/", "post"),
     ("/widget/v1/chats/", "post"),
+    ("/api/v1/chats/{chat_id}/supervise/assign/", "post"),
+    ("/api/v1/chats/{chat_id}/supervise/whisper/", "post"),
+    ("/api/v1/chats/{chat_id}/supervise/take-over/", "post"),
+    ("/api/v1/agents/{agent_id}/pause/", "post"),
 ]
 
 

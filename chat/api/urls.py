@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api.views import attachments, canned, chats, messages, queues, settings
+from chat.api.views import attachments, canned, chats, messages, queues, settings, supervision
 
 app_name = "chat_api"
 urlpatterns: list = [
@@ -28,6 +28,16 @@ urlpatterns: list = [
     path("chats/<int:chat_id>/close/", chats.ChatCloseApi.as_view(), name="chat-close"),
     path("chats/<int:chat_id>/confirm-customer/", chats.ChatConfirmCustomerApi.as_view(),
          name="chat-confirm-customer"),
+    # The supervisor's actions (staff only; docs/supervisor.md).
+    path("chats/<int:chat_id>/supervise/assign/", supervision.ChatSuperviseAssignApi.as_view(),
+         name="chat-supervise-assign"),
+    path("chats/<int:chat_id>/supervise/join/", supervision.ChatSuperviseJoinApi.as_view(), name="chat-supervise-join"),
+    path("chats/<int:chat_id>/supervise/whisper/", supervision.ChatSuperviseWhisperApi.as_view(),
+         name="chat-supervise-whisper"),
+    path("chats/<int:chat_id>/supervise/take-over/", supervision.ChatSuperviseTakeOverApi.as_view(),
+         name="chat-supervise-take-over"),
+    path("agents/<int:agent_id>/pause/", supervision.AgentPauseApi.as_view(), name="agent-supervise-pause"),
+    path("agents/<int:agent_id>/logout/", supervision.AgentLogoutApi.as_view(), name="agent-supervise-logout"),
     path("attachments/", attachments.AttachmentUploadApi.as_view(), name="attachment-upload"),
     path("attachments/<int:attachment_id>/", attachments.AttachmentDetailApi.as_view(), name="attachment-detail"),
     path("attachments/<int:attachment_id>/download/", attachments.AttachmentDownloadApi.as_view(),

@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from agents.models import ACTIVE_AGENT, PauseType, Presence, User
-from chat.models import Attachment, Chat, ChatSettings, Message, Queue
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue
 from chat.routing.chat_order import chat_order_by as routing_order
 from chat.selectors import chats_assignable_by, chats_visible_to, customers_visible_to, queue_ids_of
 
@@ -74,10 +74,12 @@ def chat_order_by() -> list:
 
 
 def _unread_client_messages() -> Count:
-    # Messages from the other side that arrived after the agent last read the chat.
+    # Messages from the other side that arrived after the agent last read the chat, and the private notes others
+    # wrote to him (a supervisor's whisper, issue 15): his lists ring for both (static/inbox/notify.js).
+    note_to_him = Q(messages__sender=Message.Sender.NOTE) & ~Q(messages__author_id=F("agent_id"))
     return Count(
         "messages",
-        filter=Q(messages__sender=Message.Sender.CLIENT)
+        filter=(Q(messages__sender=Message.Sender.CLIENT) | note_to_him)
         & (Q(agent_read_at__isnull=True) | Q(messages__created_at__gt=F("agent_read_at"))),
     )
 
@@ -256,6 +258,13 @@ def inbox_transfer_targets(*, user) -> tuple[list[User], list[Queue]]:
     )
     queues = list(Queue.objects.filter(active=True).order_by("name"))
     return agents, queues
+
+
+def inbox_chat_watchers(*, chat: Chat) -> list[User]:
+    """The supervisors who joined the chat silently (``supervisor_join``: SUPERVISOR_JOINED), first joined first:
+    shown to staff only, in the chat page's "Supervisor" panel."""
+    joined = ChatEvent.objects.filter(chat=chat, kind=ChatEvent.Kind.SUPERVISOR_JOINED, actor__isnull=False)
+    return list(User.objects.filter(pk__in=joined.values("actor_id")).order_by("first_name", "last_name", "username"))
 
 
 def inbox_colleagues(*, user) -> list[User]:

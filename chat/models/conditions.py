@@ -27,6 +27,8 @@ DISPATCHABLE_CHAT = Where(
 
 # --- agents: the Presence row and the user ------------------------------------------------------------
 
+# A supervisor's assignment over the maximum (``take_slot_over_max``): only logged in.
+LOGGED_IN = Where(logged_in=True)
 # A manual assignment's guard (a pause or a phone call does not stop a person's decision).
 LOGGED_IN_WITH_FREE_SLOT = Where(logged_in=True, open_chats__lt=P("max"))
 # Could take one more chat (SPEC.md "Available and eligible", the Presence row's part); the capacity guard of

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import ACTIVE_AGENT, Presence, User
 from chat.models import Chat, ChatEvent, ChatSettings, Message
-from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
+from chat.models.conditions import LOGGED_IN, LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
 from chat.models.transitions import ASSIGN, FREE_SLOTS, TAKE_SLOT
 
 from .errors import ChatError
@@ -40,6 +40,14 @@ def take_slot(
         available_with_free_slot(allow_phone_call=allow_phone_call) if require_available else LOGGED_IN_WITH_FREE_SLOT
     )
     return Presence.objects.filter(guard.q(max=max_chats), agent_id=agent_id).update(**TAKE_SLOT.orm(now=now)) == 1
+
+
+def take_slot_over_max(*, agent_id: int, now: datetime) -> bool:
+    """A supervisor's override of the maximum (chat.services.supervision): one more open chat for a logged-in agent
+    whatever his count (``TAKE_SLOT`` where ``LOGGED_IN``). The counter may then pass the maximum; every automatic
+    claim still requires ``open_chats < max``, so dispatch gives him nothing until he is below it again. False =
+    refused (he is logged out)."""
+    return Presence.objects.filter(LOGGED_IN.q(), agent_id=agent_id).update(**TAKE_SLOT.orm(now=now)) == 1
 
 
 def free_slot(*, agent_id: int | None) -> None:

@@ -75,6 +75,16 @@ def may_confirm_customer(*, user, chat: Chat) -> bool:
     return is_staff(user) or _handles(user, chat)
 
 
+def may_supervise(*, user) -> bool:
+    """The supervisor's actions (chat.services.supervision): staff only, and always a person (never the system)."""
+    return is_staff(user)
+
+
+def check_supervise(*, actor) -> None:
+    if not may_supervise(user=actor):
+        raise ChatError(_("Only a supervisor (staff) can do this."), code=FORBIDDEN)
+
+
 def check_assign(*, actor, agent_id) -> None:
     if actor is not None and not may_assign_to(user=actor, agent_id=agent_id):
         raise ChatError(_("Only staff can assign a chat to someone else."), field="agent", code=FORBIDDEN)

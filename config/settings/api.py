@@ -93,6 +93,9 @@ SPECTACULAR_SETTINGS = {
         {"name": "customers", "description": "CRM customers."},
         {"name": "chats", "description": "Chats, their messages and actions."},
         {"name": "attachments", "description": "Files attached to chat messages."},
+        {"name": "supervisor", "description": "A supervisor's actions (staff only): assign or reassign any chat, "
+                                              "watch it silently, whisper to its agent, take it over; pause or log "
+                                              "out an agent. Each is recorded with the supervisor as actor."},
         {"name": "widget", "description": "Public visitor API of the website widget (X-Visitor-Token)."},
     ],
 }

@@ -64,7 +64,8 @@
       if (!away()) { return; }
       var arrived = records.some(function (r) {
         return Array.prototype.some.call(r.addedNodes, function (node) {
-          return node.nodeType === 1 && node.matches && node.matches(".msg-client");
+          // A client's message, or a note someone else wrote to me (a supervisor's whisper).
+          return node.nodeType === 1 && node.matches && node.matches(".msg-client, .msg-note:not(.is-mine)");
         });
       });
       if (arrived) { notify({ kind: "message", id: currentChat(), name: flash.timer ? flash.title : document.title, link: location.href }); }

@@ -29,7 +29,13 @@ from chat.selectors import (
     dispositions_active,
 )
 from chat.services.chats import chat_mark_read, chat_transcript_recipient, may_create_customer
-from chat.services.permissions import default_close_reason, may_close, may_confirm_customer, may_transfer
+from chat.services.permissions import (
+    default_close_reason,
+    may_close,
+    may_confirm_customer,
+    may_supervise,
+    may_transfer,
+)
 from chat.services.rules import unanswered_transfer_at
 
 
@@ -156,6 +162,25 @@ def chat_context(
         "files_enabled": card.file_upload_enabled,
         "file_max_size_mb": card.file_max_size_mb,
         "file_download_hours": card.file_download_hours,
+        "supervisor": _supervisor_panel(chat, user, card),
+    }
+
+
+def _supervisor_panel(chat: Chat, user, card: ChatSettings) -> dict | None:
+    """The "Supervisor" panel of a customer chat's page, for staff (the actions of ``chat.services.supervision``,
+    posted to the ``supervisor:`` views, which come back to this page). None for anybody else."""
+    if not may_supervise(user=user) or chat.channel == Chat.Channel.INTERNAL:
+        return None
+    watchers = selectors.inbox_chat_watchers(chat=chat)
+    mine = chat.status == Chat.Status.ASSIGNED and chat.agent_id == user.pk
+    return {
+        "next": reverse("inbox:chat", args=[chat.pk]),
+        "watchers": watchers,
+        "watching": any(w.pk == user.pk for w in watchers),
+        "can_assign": chat.is_open,
+        "can_whisper": chat.status == Chat.Status.ASSIGNED and not mine,
+        "can_take_over": chat.is_open and not mine,
+        "max_chats": card.max_concurrent_chats,
     }
 
 

@@ -14,7 +14,16 @@ from chat.models import Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
 from chat.models.strategies import MANUAL
 from chat.models.transitions import REQUEUE
 
-from ..assignment import free_slot, get_agent, mark_assigned, record_assigned, refuse_slot, send_welcome, take_slot
+from ..assignment import (
+    free_slot,
+    get_agent,
+    mark_assigned,
+    record_assigned,
+    refuse_slot,
+    send_welcome,
+    take_slot,
+    take_slot_over_max,
+)
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
 from ..live.publish import live_chat, live_message, owner_of
@@ -48,32 +57,52 @@ def chat_assign(*, chat_id, agent_id, actor: User | None = None, strategy: str =
     with transaction.atomic():
         chat = lock_chat(chat_id)
         check_customer_chat(chat)
-        if chat.status == Chat.Status.ASSIGNED:
-            raise ChatError(
-                _("This chat has already been taken by %(agent)s."),
-                field="chat",
-                code="taken",
-                params={"agent": chat.agent.display_name if chat.agent_id else "?"},
-            )
-        agent = get_agent(agent_id)
-        card = ChatSettings.load()
-        now = timezone.now()
-        if not take_slot(agent_id=agent.pk, max_chats=card.max_concurrent_chats, now=now, require_available=False):
-            raise refuse_slot(agent=agent, max_chats=card.max_concurrent_chats)
-        mark_assigned(chat_id=chat.pk, agent_id=agent.pk, now=now)
-        record_assigned(
-            chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=strategy or MANUAL, now=now,
-            actor=actor,
-        )
-        send_welcome(
-            chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now, agent_id=agent.pk
-        )
-        live_chat(
-            "chat.assigned", chat_id=chat.pk, agents=[agent.pk, owner_of(chat.customer_id)], queues=[chat.queue_id],
-            strategy=strategy or MANUAL,
-        )
+        assign_locked(chat, agent_id=agent_id, actor=actor, strategy=strategy or MANUAL)
     chat.refresh_from_db()
     return chat
+
+
+def take_slot_for(agent: User, *, card: ChatSettings, now: datetime, override_capacity: bool = False) -> bool:
+    """A person's decision takes the agent's slot: logged in and below the maximum (``take_slot``), or, with
+    ``override_capacity`` (a supervisor's, chat.services.supervision), logged in whatever his open chats
+    (``take_slot_over_max``). Returns whether the maximum was overridden; refused: ChatError (``refuse_slot``)."""
+    if take_slot(agent_id=agent.pk, max_chats=card.max_concurrent_chats, now=now, require_available=False):
+        return False
+    if override_capacity and take_slot_over_max(agent_id=agent.pk, now=now):
+        return True
+    raise refuse_slot(agent=agent, max_chats=card.max_concurrent_chats)
+
+
+def assign_locked(
+    chat: Chat, *, agent_id, actor: User | None, strategy: str = MANUAL, override_capacity: bool = False,
+    data: dict | None = None,
+) -> bool:
+    """The assignment of ``chat_assign`` on a chat the caller has locked and checked (``check_customer_chat``):
+    refused when taken, the agent's slot (``take_slot_for``), ASSIGNED (``data`` and, when the maximum was
+    overridden, ``data["capacity_overridden"]``), the welcome when due, the live event. Returns whether the
+    maximum was overridden."""
+    if chat.status == Chat.Status.ASSIGNED:
+        raise ChatError(
+            _("This chat has already been taken by %(agent)s."),
+            field="chat",
+            code="taken",
+            params={"agent": chat.agent.display_name if chat.agent_id else "?"},
+        )
+    agent = get_agent(agent_id)
+    card = ChatSettings.load()
+    now = timezone.now()
+    overridden = take_slot_for(agent, card=card, now=now, override_capacity=override_capacity)
+    mark_assigned(chat_id=chat.pk, agent_id=agent.pk, now=now)
+    record_assigned(
+        chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=strategy, now=now, actor=actor,
+        data={**(data or {}), **({"capacity_overridden": True} if overridden else {})},
+    )
+    send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=card, now=now, agent_id=agent.pk)
+    live_chat(
+        "chat.assigned", chat_id=chat.pk, agents=[agent.pk, owner_of(chat.customer_id)], queues=[chat.queue_id],
+        strategy=strategy,
+    )
+    return overridden
 
 
 def chat_transfer(
@@ -100,7 +129,7 @@ def chat_transfer(
         now = timezone.now()
         old_agent_id = chat.agent_id if chat.status == Chat.Status.ASSIGNED else None
         if to_agent_id not in (None, ""):
-            _transfer_to_agent(
+            transfer_to_agent_locked(
                 chat, to_agent_id=to_agent_id, old_agent_id=old_agent_id, actor=actor, now=now, note=note
             )
         else:
@@ -112,12 +141,16 @@ def chat_transfer(
     return chat
 
 
-def _transfer_to_agent(
-    chat: Chat, *, to_agent_id, old_agent_id: int | None, actor, now: datetime, note: str = ""
-) -> None:
-    """Another agent takes the chat: his slot (capacity applies, a pause does not), the old agent's freed,
-    TRANSFERRED (with the note) and ASSIGNED (manual), the system line naming him, and the welcome if it is due
-    at assignment."""
+def transfer_to_agent_locked(
+    chat: Chat, *, to_agent_id, old_agent_id: int | None, actor, now: datetime, note: str = "",
+    reason: str = TRANSFER_MANUAL, kind: str = ChatEvent.Kind.TRANSFERRED, override_capacity: bool = False,
+    data: dict | None = None,
+) -> bool:
+    """Another agent takes the chat (locked and checked by the caller): his slot (capacity applies, a pause does
+    not; ``override_capacity``: see ``take_slot_for``), the old agent's freed, the event ``kind`` (TRANSFERRED
+    with ``reason`` and the note; a supervisor's take-over writes TAKEN_OVER) and ASSIGNED (manual), the system line
+    naming him, and the welcome if it is due at assignment. ``data`` goes on both events, with
+    ``capacity_overridden`` when the maximum was overridden, which is returned."""
     agent = get_agent(to_agent_id)
     if old_agent_id == agent.pk:
         raise ChatError(
@@ -127,20 +160,23 @@ def _transfer_to_agent(
             params={"agent": agent.display_name},
         )
     card = ChatSettings.load()
+    overridden = False
     # Presence rows in ascending agent id: two crossing transfers cannot deadlock.
     for agent_id in sorted({agent.pk, old_agent_id} - {None}):
         if agent_id == agent.pk:
-            if not take_slot(agent_id=agent.pk, max_chats=card.max_concurrent_chats, now=now, require_available=False):
-                raise refuse_slot(agent=agent, max_chats=card.max_concurrent_chats)
+            overridden = take_slot_for(agent, card=card, now=now, override_capacity=override_capacity)
         else:
             free_slot(agent_id=agent_id)
     mark_assigned(chat_id=chat.pk, agent_id=agent.pk, now=now)
+    data = {**(data or {}), **({"capacity_overridden": True} if overridden else {})}
     ChatEvent.objects.create(
-        chat=chat, kind=ChatEvent.Kind.TRANSFERRED, from_agent_id=old_agent_id, agent=agent,
-        queue_id=chat.queue_id, reason=TRANSFER_MANUAL, actor=actor, created_at=now,
-        data={"note": note} if note else {},
+        chat=chat, kind=kind, from_agent_id=old_agent_id, agent=agent,
+        queue_id=chat.queue_id, reason=reason, actor=actor, created_at=now,
+        data={**data, "note": note} if note else data,
     )
-    record_assigned(chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=MANUAL, now=now, actor=actor)
+    record_assigned(
+        chat_id=chat.pk, agent_id=agent.pk, queue_id=chat.queue_id, strategy=MANUAL, now=now, actor=actor, data=data
+    )
     # Stored in the site's language like every system message (``system_text``); it never touches the clocks.
     line = Message.objects.create(
         chat=chat, sender=Message.Sender.SYSTEM, created_at=now,
@@ -152,8 +188,9 @@ def _transfer_to_agent(
     live_chat(
         "chat.transferred", chat_id=chat.pk,
         agents=[old_agent_id, agent.pk, owner_of(chat.customer_id) if was_waiting else None],
-        queues=[chat.queue_id if was_waiting else None], reason=TRANSFER_MANUAL,
+        queues=[chat.queue_id if was_waiting else None], reason=reason,
     )
+    return overridden
 
 
 def _transfer_to_queue(

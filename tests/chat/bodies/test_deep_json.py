@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from agents.models import PauseType
 from chat.api.views.chats import ChatConfirmCustomerApi
 from chat.api.views.messages import ChatMessageResendApi
+from chat.api.views.supervision import AgentLogoutApi, ChatSuperviseJoinApi
 from chat.messenger.signature import sign
 from chat.services.canned import canned_create
 from chat.services.chats import chat_assign
@@ -31,7 +32,7 @@ WRITE_METHODS = ("post", "put", "patch")
 # Views that read no body: they answer by their own rules (a refusal of the service is fine), never with a
 # parse error or a 500.
 NO_BODY = {widget_views.WidgetHeartbeatApi, widget_views.WidgetPageClosedApi, widget_views.WidgetChatCloseApi,
-           ChatConfirmCustomerApi, ChatMessageResendApi}
+           ChatConfirmCustomerApi, ChatMessageResendApi, ChatSuperviseJoinApi, AgentLogoutApi}
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
