@@ -426,10 +426,12 @@ def chat_timeline(*, chat: Chat) -> list[TimelineEntry]:
 
 
 def _says_the_transfer_again(event: ChatEvent, previous: ChatEvent) -> bool:
-    """The manual ASSIGNED that ``chat_transfer`` writes right after its TRANSFERRED to the same agent."""
+    """The manual ASSIGNED that ``chat_transfer`` (and a supervisor's take-over) writes right after its TRANSFERRED
+    (TAKEN_OVER) to the same agent."""
     return (
         event.kind == ChatEvent.Kind.ASSIGNED and event.strategy == MANUAL
-        and previous.kind == ChatEvent.Kind.TRANSFERRED and previous.agent_id == event.agent_id
+        and previous.kind in (ChatEvent.Kind.TRANSFERRED, ChatEvent.Kind.TAKEN_OVER)
+        and previous.agent_id == event.agent_id
         and previous.created_at == event.created_at
     )
 
@@ -453,6 +455,13 @@ def _duration(seconds) -> str:
 
 
 def _event_text(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note: str) -> str:
+    text = _event_words(event, chat=chat, names=names, facts=facts, note=note)
+    if (event.data or {}).get("capacity_overridden"):
+        text += " " + gettext("The supervisor gave it over the agent's maximum of open chats.")
+    return text
+
+
+def _event_words(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note: str) -> str:
     kind, data = event.kind, event.data or {}
     Kind = ChatEvent.Kind
     if kind == Kind.ASSIGNED:
@@ -547,6 +556,8 @@ def _assigned_text(event: ChatEvent, names: dict) -> str:
 def _transferred_text(event: ChatEvent, names: dict, data: dict) -> str:
     reason = event.reason
     by_other = bool(event.actor_id) and event.actor_id != event.from_agent_id
+    if reason == "supervisor" and event.agent_id:  # chat.services.supervision.supervisor_assign
+        return gettext("Reassigned from %(from_agent)s to %(agent)s by the supervisor %(actor)s.") % names
     if reason == "no_reply":
         if data.get("after_seconds"):
             return gettext("Moved back to the queue %(queue)s: %(from_agent)s did not reply within %(wait)s.") % {

@@ -20,6 +20,7 @@
   // A form control being used on the floor is never pulled from under the user: the refresh waits for it.
   function editing() {
     var el = document.activeElement, b = body();
+    if (b && b.querySelector("details[open]")) { return true; }  // an agent's action menu is open
     return !!(el && b && b.contains(el) && /^(SELECT|INPUT|TEXTAREA)$/.test(el.tagName));
   }
 
@@ -41,6 +42,12 @@
         var scrolls = Array.prototype.map.call(document.querySelectorAll("#floor-body .floor-scroll"),
           function (s) { return s.scrollTop; });
         var old = body();
+        // An action menu opened while this answer was on its way stays open (and keeps the focus it had).
+        var open = Array.prototype.map.call(document.querySelectorAll("#floor-body details[open]"), function (d) {
+          var row = d.closest("[data-agent]");
+          return row ? row.getAttribute("data-agent") : null;
+        });
+        var focusId = document.activeElement && old && old.contains(document.activeElement) ? document.activeElement.id : "";
         var holder = document.createElement("div");
         holder.innerHTML = html;
         var fresh = holder.querySelector("#floor-body");
@@ -49,6 +56,11 @@
           document.querySelectorAll("#floor-body .floor-scroll").forEach(function (s, i) {
             if (scrolls[i]) { s.scrollTop = scrolls[i]; }
           });
+          open.forEach(function (id) {
+            var d = id && fresh.querySelector("[data-agent='" + id + "'] details");
+            if (d) { d.open = true; }
+          });
+          if (focusId && document.getElementById(focusId)) { document.getElementById(focusId).focus(); }
           clock();
           document.dispatchEvent(new CustomEvent("floor:refreshed"));
         }
@@ -109,7 +121,9 @@
     clock();
     setInterval(clock, 1000);
     setInterval(function () { if (!state.open) { refresh(); } }, 10000);  // the fallback poll
-    document.addEventListener("focusout", function () { if (state.again && !state.busy) { setTimeout(refresh, 0); } });
+    function later() { if (state.again && !state.busy) { setTimeout(refresh, 0); } }
+    document.addEventListener("focusout", later);
+    document.addEventListener("toggle", later, true);  // an action menu closed
     connect();
   });
 })();

@@ -66,3 +66,21 @@ def test_the_floor_shows_a_new_waiting_chat_live_and_fits_a_laptop(new_context, 
         expect(page.get_by_test_id(panel)).to_be_in_viewport()
     page.screenshot(path=str(SCREENSHOTS / "supervisor-floor.png"))
     assert axe_check(page, "live floor (en-US)") == []
+
+
+def test_a_supervisor_pauses_an_agent_from_the_floor(new_context, inbox_login, agent_factory, queue):
+    anna = agent_factory(queue=queue, first_name="Anna", last_name="Nowak")
+    boss = factories.UserFactory(is_staff=True, username="boss", first_name="Ewa", last_name="Supervisor")
+    factories.PresenceFactory(agent=boss, logged_in=False)
+    page = inbox_login(new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page(), boss)
+    page.goto(page.url.replace("/inbox/", "/supervisor/"))
+    row = page.get_by_test_id("floor-agents").locator(f"tr[data-agent='{anna.pk}']")
+
+    row.locator("summary").click()
+    row.locator("select").select_option(value=str(PauseType.objects.get(code="break").pk))
+    row.get_by_test_id("agent-pause").click()
+
+    expect(row.locator("[data-col=state]")).to_contain_text("Paused")
+    expect(page.locator(".flash")).to_be_visible()
+    event = anna.presence_events.first()
+    assert (event.kind, event.actor, event.reason) == ("paused", boss, "supervisor")
