@@ -23,13 +23,14 @@ def carry_over_drf_tokens(apps, schema_editor):
         cursor.execute(f"SELECT key, user_id, created FROM {OLD_TABLE}")
         rows = cursor.fetchall()
     for key, user_id, created in rows:
-        token = ApiToken.objects.create(
+        token = ApiToken(
             digest=hashlib.sha512(key.encode()).hexdigest(),  # knox.crypto.hash_token with its default SHA-512
             token_key=key[:15],
             user_id=user_id,
             expiry=None,
             description="carried over from the former token",
         )
+        token.save()
         ApiToken.objects.filter(pk=token.pk).update(created=created)
     schema_editor.execute(f"DROP TABLE {OLD_TABLE}")
 

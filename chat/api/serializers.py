@@ -215,7 +215,7 @@ class AgentFullOutput(AgentOutput):
     class Meta(AgentOutput.Meta):
         fields = [*AgentOutput.Meta.fields, "memberships", "today"]
 
-    @extend_schema_field(AgentTodayOutput)
+    @extend_schema_field(AgentTodayOutput(allow_null=True))
     def get_today(self, obj):
         today = self.context.get("today", {}).get(obj.pk)
         return AgentTodayOutput(today).data if today is not None else None

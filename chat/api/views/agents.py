@@ -53,9 +53,12 @@ def _agent_or_404(id_or_username: str, *, active_only: bool = False) -> User:
     return agent
 
 
-def _output(agents, *, many=False):
-    today = agents_today(agent_ids=[a.pk for a in (agents if many else [agents])])
-    return AgentFullOutput(agents, many=many, context={"today": today}).data
+def _output(request, agents, *, many=False):
+    """The agents' output with ``today``: staff see everyone's figures, an agent only his own (others null)."""
+    ids = [a.pk for a in (agents if many else [agents])]
+    if not request.user.is_staff:
+        ids = [pk for pk in ids if pk == request.user.pk]
+    return AgentFullOutput(agents, many=many, context={"today": agents_today(agent_ids=ids)}).data
 
 
 class AgentListApi(GenericAPIView):
@@ -81,7 +84,7 @@ class AgentListApi(GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(_agents().filter(ACTIVE_AGENT.q()).order_by("username"))
-        return self.get_paginated_response(_output(page, many=True))
+        return self.get_paginated_response(_output(request, page, many=True))
 
     @extend_schema(
         tags=["agents"],
@@ -100,7 +103,7 @@ class AgentListApi(GenericAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agent = agent_create(actor=request.user, **data.validated_data)
-        return Response(_output(_agent_or_404(str(agent.pk))), status=status.HTTP_201_CREATED)
+        return Response(_output(request, _agent_or_404(str(agent.pk))), status=status.HTTP_201_CREATED)
 
 
 class AgentDetailApi(APIView):
@@ -119,7 +122,7 @@ class AgentDetailApi(APIView):
                    responses=AgentFullOutput,
                    examples=[OpenApiExample("An agent", value=AGENT_EXAMPLE, response_only=True)])
     def get(self, request, agent: str):
-        return Response(_output(_agent_or_404(agent)))
+        return Response(_output(request, _agent_or_404(agent)))
 
     @extend_schema(
         tags=["agents"],
@@ -139,7 +142,7 @@ class AgentDetailApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agent_update(agent_id=user.pk, actor=request.user, **data.validated_data)
-        return Response(_output(_agent_or_404(str(user.pk))))
+        return Response(_output(request, _agent_or_404(str(user.pk))))
 
 
 class AgentQueuesApi(APIView):

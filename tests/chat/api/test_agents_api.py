@@ -78,3 +78,53 @@ def test_today_figures_on_hand_built_chats(staff_api, agent, queue):
     assert (today.chats_today, today.answered_today, today.median_first_response_seconds) == (3, 2, 30.0)
     assert today.state == "available" and today.max_chats == 3
     assert read["chats_today"] == 3 and read["median_first_response_seconds"] == 30.0
+
+
+def test_today_counts_a_chat_once_and_leaves_out_internal_chats_and_yesterday(agent, other_agent, queue):
+    noon = datetime(2026, 3, 10, 12, 0, tzinfo=WARSAW)
+    chat = factories.ChatFactory(queue=queue, agent=agent, first_assigned_at=noon,
+                                 first_response_at=noon + timedelta(seconds=50))
+    # Given to Anna, transferred to Bartek, and back to Anna: one chat for each of them.
+    ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.ASSIGNED, agent=agent, created_at=noon)
+    ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.TRANSFERRED, agent=other_agent,
+                             created_at=noon + timedelta(minutes=1))
+    ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.TRANSFERRED, agent=agent,
+                             created_at=noon + timedelta(minutes=2))
+    internal = factories.ChatFactory(queue=None, channel=Chat.Channel.INTERNAL, agent=agent)
+    ChatEvent.objects.create(chat=internal, kind=ChatEvent.Kind.ASSIGNED, agent=agent, created_at=noon)
+    # Just before midnight in Warsaw is yesterday, though it is the same UTC date as today's noon.
+    late = datetime(2026, 3, 9, 23, 59, tzinfo=WARSAW)
+    old = factories.ChatFactory(queue=queue, agent=agent, first_assigned_at=late)
+    ChatEvent.objects.create(chat=old, kind=ChatEvent.Kind.ASSIGNED, agent=agent, created_at=late)
+    with time_machine.travel(noon + timedelta(hours=1)):
+        today = agents_today(agent_ids=[agent.pk, other_agent.pk])
+    assert (today[agent.pk].chats_today, today[agent.pk].answered_today) == (1, 1)
+    assert today[agent.pk].median_first_response_seconds == 50.0
+    assert today[other_agent.pk].chats_today == 1
+
+
+def test_state_and_since_follow_presence(agent, queue, django_assert_max_num_queries):
+    from agents.models import PauseType
+    from agents.services import presence_pause, presence_resume, presence_set_phone_call
+
+    with time_machine.travel(datetime(2026, 3, 10, 8, 0, tzinfo=WARSAW), tick=False):
+        presence_pause(agent_id=agent.pk, pause_type_id=PauseType.objects.get(code="break").pk)
+    assert agents_today(agent_ids=[agent.pk])[agent.pk].state == "paused"
+    assert agents_today(agent_ids=[agent.pk])[agent.pk].state_since == datetime(2026, 3, 10, 8, 0, tzinfo=WARSAW)
+    presence_resume(agent_id=agent.pk)
+    presence_set_phone_call(agent_id=agent.pk, on_call=True)
+    assert agents_today(agent_ids=[agent.pk])[agent.pk].state == "on_phone_call"
+    presence_set_phone_call(agent_id=agent.pk, on_call=False)
+    for _ in range(3):
+        chat_assign(chat_id=factories.ChatFactory(queue=queue).pk, agent_id=agent.pk)
+    assert agents_today(agent_ids=[agent.pk])[agent.pk].state == "full"
+    # Many agents cost the same few queries as one.
+    many = [factories.PresenceFactory(agent=factories.UserFactory()).pk for _ in range(30)]
+    with django_assert_max_num_queries(3):
+        assert len(agents_today(agent_ids=[*many, agent.pk])) == 31
+
+
+def test_an_agent_reads_his_own_figures_but_not_his_colleagues(agent_api, agent, other_agent):
+    listed = {row["username"]: row for row in agent_api.get("/api/v1/agents/").json()["results"]}
+    assert listed["anna"]["today"]["state"] == "available"
+    assert listed["bartek"]["today"] is None and listed["bartek"]["presence"]["status"] == "available"
