@@ -19,9 +19,11 @@ from agents.services import (
     pause_type_create,
     pause_type_delete,
     pause_type_update,
+    presence_logout,
 )
 from chat.models import QueueMembership
 from core.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
+from core.services import on_commit_robust
 
 # The admin's login says when django-axes locked the user or the address out (agents/login.py).
 admin.site.login_form = AdminLoginForm
@@ -44,6 +46,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Deactivated here as through the API (agents.services.agent_update): logged out once this commits, and
+        # his open chats go back to their queues.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            on_commit_robust(presence_logout, agent_id=obj.pk, actor=request.user)
 
 
 # --- Pause types -------------------------------------------------------------------------------------------------
@@ -175,6 +184,10 @@ class ApiTokenIssueForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ("user", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True)  # the service refuses the others
 
 
 @admin.register(ApiToken)

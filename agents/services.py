@@ -420,7 +420,10 @@ def api_token_issue(
 ) -> tuple[ApiToken, str]:
     """Issue a token for an active user: returns the stored row and the key, which exists nowhere else (the row
     holds its SHA-512 digest) — show it once. ``expiry_days`` None: it never expires."""
-    user = _agent(user_id)
+    try:
+        user = User.objects.get(pk=int(user_id))
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise ApplicationError(_("There is no such user."), field="user", code="not_found")
     if not user.is_active:
         raise ApplicationError(_("An inactive user cannot be given a token."), field="user", code="inactive")
     expiry = None

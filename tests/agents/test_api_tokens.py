@@ -98,10 +98,13 @@ def test_no_token_for_an_inactive_user_and_an_inactive_users_token_fails(boss_ap
     assert token_api(key).get("/api/v1/queues/").status_code == 401
     refused = boss_api.post("/api/v1/tokens/", {"user": ewa.pk}, format="json")
     assert refused.status_code == 400 and refused.json()["code"] == "inactive"
+    unknown = boss_api.post("/api/v1/tokens/", {"user": 999999}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert unknown.status_code == 400 and unknown.json() == {"user": ["There is no such user."], "code": "not_found"}
 
 
 def test_staff_issue_a_token_in_the_admin_and_see_the_key_once(client, boss, ewa):
     client.force_login(boss)
+    assert client.get("/admin/agents/apitoken/add/").status_code == 200
     response = client.post(
         "/admin/agents/apitoken/add/", {"user": ewa.pk, "description": "CRM", "expiry_days": ""}, follow=True,
         HTTP_ACCEPT_LANGUAGE="en",

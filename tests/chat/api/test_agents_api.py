@@ -128,3 +128,26 @@ def test_an_agent_reads_his_own_figures_but_not_his_colleagues(agent_api, agent,
     listed = {row["username"]: row for row in agent_api.get("/api/v1/agents/").json()["results"]}
     assert listed["anna"]["today"]["state"] == "available"
     assert listed["bartek"]["today"] is None and listed["bartek"]["presence"]["status"] == "available"
+
+
+def test_deactivating_in_the_admin_also_requeues_his_chats(client, staff, agent, queue,
+                                                          django_capture_on_commit_callbacks):
+    chat = factories.ChatFactory(queue=queue)
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+    client.force_login(staff)
+    page = client.get(f"/admin/agents/user/{agent.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update({"username": agent.username, "is_active": "", "date_joined_0": "2026-01-01",
+                 "date_joined_1": "00:00:00", "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
+                 "memberships-0-id": agent.memberships.get().pk, "memberships-0-agent": agent.pk,
+                 "memberships-0-queue": queue.pk, "memberships-0-priority": "0"})
+    data.pop("is_active")
+    data.pop("groups", None), data.pop("user_permissions", None), data.pop("last_login", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/agents/user/{agent.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    chat.refresh_from_db()
+    assert chat.status == Chat.Status.WAITING
+    agent.refresh_from_db()
+    assert not agent.is_active and not agent.presence.logged_in
