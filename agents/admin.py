@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -10,10 +11,19 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.login import AdminLoginForm
-from agents.models import BUILT_IN_PAUSE_TYPE, PauseType, Presence, PresenceEvent, User
-from agents.services import pause_type_create, pause_type_delete, pause_type_update
+from agents.models import BUILT_IN_PAUSE_TYPE, ApiToken, PauseType, Presence, PresenceEvent, User
+from agents.services import (
+    TOKEN_EXPIRY_DAYS_MAX,
+    api_token_issue,
+    api_token_revoke,
+    pause_type_create,
+    pause_type_delete,
+    pause_type_update,
+    presence_logout,
+)
 from chat.models import QueueMembership
 from core.admin_base import ReadOnlyAdmin, ServiceDeleteMixin
+from core.services import on_commit_robust
 
 # The admin's login says when django-axes locked the user or the address out (agents/login.py).
 admin.site.login_form = AdminLoginForm
@@ -36,6 +46,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Deactivated here as through the API (agents.services.agent_update): logged out once this commits, and
+        # his open chats go back to their queues.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            on_commit_robust(presence_logout, agent_id=obj.pk, actor=request.user)
 
 
 # --- Pause types -------------------------------------------------------------------------------------------------
@@ -153,3 +170,66 @@ class PresenceEventAdmin(ReadOnlyAdmin):
     search_fields = ("agent__username",)
     list_select_related = ("agent", "pause_type", "actor")
     date_hierarchy = "created_at"
+
+
+# --- API tokens: issued here (the key shown once, in a message) and revoked by deleting them ----------------------
+
+
+class ApiTokenIssueForm(forms.ModelForm):
+    expiry_days = forms.IntegerField(
+        label=_("expires after (days)"), required=False, min_value=1, max_value=TOKEN_EXPIRY_DAYS_MAX,
+        help_text=_("Empty: the token never expires."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True)  # the service refuses the others
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+    list_display = ("user", "description", "token_start", "created", "expiry", "last_used_at", "created_by")
+    list_select_related = ("user", "created_by")
+    search_fields = ("user__username", "description")
+    readonly_fields = ("user", "description", "token_start", "created", "expiry", "last_used_at", "created_by")
+    fields = readonly_fields
+
+    @admin.display(description=_("key starts with"))
+    def token_start(self, obj):
+        return f"{obj.token_key[:4]}…"
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenIssueForm
+            kwargs["fields"] = ("user", "description", "expiry_days")
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("user", "description", "expiry_days") if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a token is issued or revoked, never edited
+
+    def save_model(self, request, obj, form, change):
+        token, key = api_token_issue(
+            user_id=form.cleaned_data["user"].pk, expiry_days=form.cleaned_data.get("expiry_days"),
+            description=form.cleaned_data.get("description", ""), actor=request.user,
+        )
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            gettext("The token for %(user)s: %(key)s — copy it now, it is not shown again.")
+            % {"user": token.user, "key": key},
+            messages.WARNING,
+        )
+
+    def service_delete(self, request, obj):
+        api_token_revoke(token_id=obj.pk, actor=request.user)

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from core.conditions import P, Where
 
@@ -205,3 +207,32 @@ class PresenceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox's token model, swapped in by ``KNOX_TOKEN_MODEL``): only a SHA-512 digest
+    of the key is stored, with the key's first 15 characters to find the row; the key itself is shown once, when
+    it is issued (``agents.services.api_token_issue``). A user may hold several; each may expire. Revoking one
+    deletes its row. docs/api.md, "Authentication"; docs/decisions.md, "API tokens: django-rest-knox"."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Knox makes the digest the primary key; here it is only unique, so that the API and the admin name a token
+    # by a plain number and never by (a part of) its secret.
+    digest = models.CharField(_("digest"), max_length=CONSTANTS.DIGEST_LENGTH, unique=True, editable=False)
+    description = models.CharField(
+        _("description"), max_length=200, blank=True, help_text=_("What the token is for, e.g. “PBX”.")
+    )
+    created_by = models.ForeignKey(
+        "agents.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("issued by"),
+    )
+    # Written at most once a minute per token (agents.services.api_token_used).
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.token_key[:4]}…" + (f" ({self.description})" if self.description else "")

@@ -1,4 +1,5 @@
-"""Agents' services: presence (log in, log out, pause, resume, phone calls) and pause types.
+"""Agents' services: presence (log in, log out, pause, resume, phone calls), pause types, the agents themselves
+(create, change, deactivate) and API tokens (issue, revoke).
 
 Every presence change appends a PresenceEvent. Each change is one conditional UPDATE of the
 agent's Presence row, so repeating it changes nothing and writes no second event.
@@ -13,12 +14,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import BUILT_IN_PAUSE_TYPE, LIVE_SILENT, PauseType, Presence, PresenceEvent, User
+from agents.models import BUILT_IN_PAUSE_TYPE, LIVE_SILENT, ApiToken, PauseType, Presence, PresenceEvent, User
 from core.errors import ApplicationError
 from core.hooks import Hook
 from core.services import model_edit, model_save_unique
@@ -316,3 +320,144 @@ def pause_type_delete(*, pause_type_id: int, actor=None) -> None:
             )
         pause_type.delete()
         pause_types_changed()
+
+
+# --- agents (the API's create and change; the admin uses Django's own user forms) ------------------------------
+
+AGENT_FIELDS = {"first_name", "last_name", "email", "is_active", "is_staff"}
+USERNAME_TAKEN = _("An agent with this username already exists.")
+
+
+def _check_email(email: str) -> str:
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ApplicationError(_("Enter a valid e-mail address."), field="email", code="invalid")
+    return email
+
+
+def agent_create(
+    *,
+    username: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+    password: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """A new agent (logged out, in no queue). Without a password he has an unusable one: he cannot log in to the
+    inbox until someone sets it (the admin), but an API token works. A password must pass Django's validators
+    (``AUTH_PASSWORD_VALIDATORS``); a username already taken (case-insensitively) is refused."""
+    username = (username or "").strip()
+    agent = User(username=username, first_name=first_name, last_name=last_name, email=_check_email(email),
+                 is_staff=bool(is_staff))
+    try:
+        agent.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        field, errors = next(iter(exc.message_dict.items()))
+        raise ApplicationError(errors[0], field=field, code="invalid") from exc
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError(USERNAME_TAKEN, field="username", code="unique")
+    if password:
+        try:
+            validate_password(password, user=agent)
+        except ValidationError as exc:
+            raise ApplicationError(" ".join(exc.messages), field="password", code="invalid") from exc
+        agent.set_password(password)
+    else:
+        agent.set_unusable_password()
+    try:
+        with transaction.atomic():
+            agent.save()
+            Presence.objects.create(agent=agent)
+    except IntegrityError:
+        raise ApplicationError(USERNAME_TAKEN, field="username", code="unique")
+    return agent
+
+
+def agent_update(*, agent_id, actor: User | None = None, **fields) -> User:
+    """Change an agent's names, e-mail, staff flag or ``is_active``. Deactivating him (``is_active`` false) logs
+    him out, so his open customer chats go back to their queues (:func:`presence_logout`); his API tokens stop
+    working (knox refuses an inactive user). Nobody deactivates himself."""
+    unknown = sorted(set(fields) - AGENT_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Unknown field: %(name)s.") % {"name": unknown[0]}, field=unknown[0],
+                               code="unknown_field")
+    agent = _agent(agent_id)
+    if actor is not None and actor.pk == agent.pk:
+        if fields.get("is_active") is False:
+            raise ApplicationError(_("You cannot deactivate yourself."), field="is_active", code="self")
+        if fields.get("is_staff") is False:
+            raise ApplicationError(_("You cannot take away your own staff rights."), field="is_staff", code="self")
+    if "email" in fields:
+        fields["email"] = _check_email(fields["email"])
+    deactivated = fields.get("is_active") is False and agent.is_active
+    with transaction.atomic():
+        agent = User.objects.select_for_update().get(pk=agent.pk)
+        for name, value in fields.items():
+            setattr(agent, name, value)
+        try:
+            agent.full_clean(exclude=["password", "username"], validate_unique=False)
+        except ValidationError as exc:
+            field, errors = next(iter(exc.message_dict.items()))
+            raise ApplicationError(errors[0], field=field, code="invalid") from exc
+        agent.save(update_fields=sorted(fields) or None)
+    if deactivated:
+        presence_logout(agent_id=agent.pk, actor=actor)
+    return agent
+
+
+# --- API tokens (django-rest-knox: only a digest is stored; docs/decisions.md) --------------------------------
+
+TOKEN_EXPIRY_DAYS_MAX = 3650
+# A token's ``last_used_at`` is written when it is older than this: one UPDATE a minute per busy token at most.
+TOKEN_USED_EVERY = timedelta(minutes=1)
+
+
+def api_token_issue(
+    *, user_id, expiry_days: int | None = None, description: str = "", actor: User | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token for an active user: returns the stored row and the key, which exists nowhere else (the row
+    holds its SHA-512 digest) — show it once. ``expiry_days`` None: it never expires."""
+    try:
+        user = User.objects.get(pk=int(user_id))
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise ApplicationError(_("There is no such user."), field="user", code="not_found")
+    if not user.is_active:
+        raise ApplicationError(_("An inactive user cannot be given a token."), field="user", code="inactive")
+    expiry = None
+    if expiry_days is not None:
+        if not isinstance(expiry_days, int) or not 1 <= expiry_days <= TOKEN_EXPIRY_DAYS_MAX:
+            raise ApplicationError(
+                _("The expiry must be between 1 and %(max)s days.") % {"max": TOKEN_EXPIRY_DAYS_MAX},
+                field="expiry_days", code="invalid",
+            )
+        expiry = timedelta(days=expiry_days)
+    token, key = ApiToken.objects.create(
+        user=user, expiry=expiry, description=(description or "").strip()[:200], created_by=actor
+    )
+    return token, key
+
+
+def api_token_revoke(*, token_id, actor: User | None = None) -> None:
+    """Revoke (delete) a token: the next request with its key answers 401."""
+    try:
+        deleted, _rows = ApiToken.objects.filter(pk=int(token_id)).delete()
+    except (TypeError, ValueError):
+        deleted = 0
+    if not deleted:
+        raise ApplicationError(_("There is no such token."), field="token", code="not_found")
+
+
+def api_token_used(*, token: ApiToken, at: datetime | None = None) -> None:
+    """Note that ``token`` authenticated a request (the authentication class calls it): one conditional UPDATE,
+    written only when the last note is older than ``TOKEN_USED_EVERY``."""
+    at = at or timezone.now()
+    if token.last_used_at is not None and token.last_used_at > at - TOKEN_USED_EVERY:
+        return
+    older = Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - TOKEN_USED_EVERY)
+    if ApiToken.objects.filter(older, pk=token.pk).update(last_used_at=at):
+        token.last_used_at = at

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from agents.models import ApiToken
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,8 @@ def test_an_anonymous_visitor_of_swagger_ui_is_sent_to_the_login(client, setting
 
 def test_an_integration_reads_the_schema_with_its_token(client, settings):
     settings.API_DOCS_PUBLIC = False
-    token = Token.objects.create(user=factories.UserFactory(username="pbx"))
-    response = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token.key}",
+    _token, key = ApiToken.objects.create(user=factories.UserFactory(username="pbx"))
+    response = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {key}",
                           HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Parley API"

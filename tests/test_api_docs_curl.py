@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 
+from agents.models import ApiToken
 from tests import factories
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
@@ -68,8 +68,8 @@ def test_every_curl_of_the_guide_answers_as_documented(live_server, tmp_path):
     env = {
         **os.environ,
         "PARLEY": live_server.url,
-        "TOKEN": Token.objects.create(user=staff).key,
-        "AGENT_TOKEN": Token.objects.create(user=anna).key,
+        "TOKEN": ApiToken.objects.create(user=staff)[1],
+        "AGENT_TOKEN": ApiToken.objects.create(user=anna)[1],
         "VERIFY_TOKEN": settings.MESSENGER_VERIFY_TOKEN,
         "APP_SECRET": settings.MESSENGER_APP_SECRET,
     }

@@ -22,6 +22,10 @@ MAIN_OPERATIONS_WITH_EXAMPLES = [
     ("/api/v1/chats/{chat_id}/supervise/whisper/", "post"),
     ("/api/v1/chats/{chat_id}/supervise/take-over/", "post"),
     ("/api/v1/agents/{agent_id}/pause/", "post"),
+    ("/api/v1/agents/", "post"),
+    ("/api/v1/agents/{agent}/", "patch"),
+    ("/api/v1/agents/{agent}/queues/", "put"),
+    ("/api/v1/tokens/", "post"),
 ]
 
 
@@ -46,6 +50,11 @@ def test_every_contract_resource_is_in_the_schema(schema):
         "/api/v1/pause-types/",
         "/api/v1/queues/",
         "/api/v1/agents/{agent}/presence/",
+        "/api/v1/agents/",
+        "/api/v1/agents/{agent}/",
+        "/api/v1/agents/{agent}/queues/",
+        "/api/v1/tokens/",
+        "/api/v1/tokens/{token_id}/",
         "/api/v1/customers/",
         "/api/v1/chats/",
         "/api/v1/chats/{chat_id}/messages/",

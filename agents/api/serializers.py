@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agents.models import PauseType, Presence, User
+from agents.models import ApiToken, PauseType, Presence, User
 
 
 class PauseTypeOutput(serializers.ModelSerializer):
@@ -59,3 +59,26 @@ class AgentOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_queues(self, obj: User) -> list[int]:
         return sorted(m.queue_id for m in obj.memberships.all())
+
+
+class ApiTokenOutput(serializers.ModelSerializer):
+    """A token as staff see it: never its key (only a digest is stored), its first 4 characters to tell it."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+    token_start = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "user", "username", "description", "token_start", "created", "expiry", "last_used_at",
+                  "created_by"]
+
+    def get_token_start(self, obj: ApiToken) -> str:
+        return obj.token_key[:4]
+
+
+class ApiTokenIssuedOutput(ApiTokenOutput):
+    key = serializers.CharField(read_only=True, help_text="The token: shown in this answer only.")
+
+    class Meta(ApiTokenOutput.Meta):
+        fields = [*ApiTokenOutput.Meta.fields, "key"]

@@ -1,4 +1,5 @@
-"""The agents' REST routes (mounted under /api/v1/ by config.api_router)."""
+"""The agents' REST routes (mounted under /api/v1/ by config.api_router; the agents themselves are chat.api's:
+chat/api/views/agents.py)."""
 
 from django.urls import path
 
@@ -8,7 +9,7 @@ app_name = "agents_api"
 urlpatterns: list = [
     path("pause-types/", views.PauseTypeListApi.as_view(), name="pause-type-list"),
     path("pause-types/<int:pause_type_id>/", views.PauseTypeDetailApi.as_view(), name="pause-type-detail"),
-    path("agents/", views.AgentListApi.as_view(), name="agent-list"),
-    path("agents/<str:agent>/", views.AgentDetailApi.as_view(), name="agent-detail"),
     path("agents/<str:agent>/presence/", views.AgentPresenceApi.as_view(), name="agent-presence"),
+    path("tokens/", views.ApiTokenListApi.as_view(), name="token-list"),
+    path("tokens/<int:token_id>/", views.ApiTokenDetailApi.as_view(), name="token-detail"),
 ]

@@ -1,6 +1,7 @@
-"""The agents' REST API: pause types (staff change them) and agents with their presence (what a PBX
-calls). One class per resource path, one method per operation, nested input serializers; every write
-calls one service of this app."""
+"""The agents' REST API: pause types (staff change them), an agent's presence (what a PBX calls) and API tokens
+(staff issue and revoke them). The agents themselves (list, create, change, queues, today's figures) are served
+by chat.api.views.agents: their queues and figures are chat's. One class per resource path, one method per
+operation, nested input serializers; every write calls one service of this app."""
 
 from __future__ import annotations
 
@@ -8,14 +9,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents.api.serializers import AgentOutput, PauseTypeOutput, PresenceOutput
-from agents.models import ACTIVE_AGENT, PauseType, Presence, User
-from agents.services import pause_type_create, pause_type_delete, pause_type_update, presence_get, presence_update
-from core.rest.permissions import IsStaffOrReadOnly
+from agents.api.serializers import ApiTokenIssuedOutput, ApiTokenOutput, PauseTypeOutput, PresenceOutput
+from agents.models import ApiToken, PauseType, Presence, User
+from agents.services import (
+    api_token_issue,
+    api_token_revoke,
+    pause_type_create,
+    pause_type_delete,
+    pause_type_update,
+    presence_get,
+    presence_update,
+)
+from core.rest.permissions import IsStaff, IsStaffOrReadOnly
 from core.rest.serializers import ErrorOutput
 
 # --- pause types ----------------------------------------------------------------------------------------------
@@ -112,22 +120,6 @@ AGENT_PARAMETER = OpenApiParameter(
 )
 
 
-class AgentListApi(GenericAPIView):
-    serializer_class = AgentOutput
-
-    @extend_schema(tags=["agents"], operation_id="agents_list", responses=AgentOutput(many=True))
-    def get(self, request):
-        agents = User.objects.filter(ACTIVE_AGENT.q()).select_related("presence").prefetch_related("memberships")
-        page = self.paginate_queryset(agents.order_by("username"))
-        return self.get_paginated_response(AgentOutput(page, many=True).data)
-
-
-class AgentDetailApi(APIView):
-    @extend_schema(tags=["agents"], operation_id="agents_get", parameters=[AGENT_PARAMETER], responses=AgentOutput)
-    def get(self, request, agent: str):
-        return Response(AgentOutput(_agent_or_404(agent)).data)
-
-
 class AgentPresenceApi(APIView):
     """What a PBX calls: ``PATCH agents/{id or username}/presence/ {"on_phone_call": true}``.
     Staff change anyone's presence, an agent only his own."""
@@ -174,3 +166,71 @@ class AgentPresenceApi(APIView):
             fields["pause_type_id"] = pause_type.pk if pause_type else None
         presence = presence_update(agent_id=user.pk, actor=request.user, **fields)
         return Response(PresenceOutput(Presence.objects.select_related("agent").get(pk=presence.pk)).data)
+
+
+# --- API tokens (staff only) ------------------------------------------------------------------------------------
+
+TOKEN_EXAMPLE = {
+    "id": 12, "user": 7, "username": "ewa", "description": "PBX", "token_start": "3f9a",
+    "created": "2026-12-05T09:00:00+01:00", "expiry": "2027-03-05T09:00:00+01:00", "last_used_at": None,
+    "created_by": "boss",
+}
+
+
+class ApiTokenListApi(APIView):
+    permission_classes = [IsStaff]
+
+    class InputSerializer(serializers.Serializer):
+        user = serializers.IntegerField(help_text="The id of the active user the token acts as.")
+        expiry_days = serializers.IntegerField(
+            required=False, allow_null=True, default=None, min_value=1, max_value=3650,
+            help_text="Days until it expires; none: it never expires.",
+        )
+        description = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    @extend_schema(
+        tags=["tokens"], operation_id="tokens_list", summary="API tokens (never their keys)",
+        responses=ApiTokenOutput(many=True),
+        examples=[OpenApiExample("A token", value=[TOKEN_EXAMPLE], response_only=True)],
+    )
+    def get(self, request):
+        tokens = ApiToken.objects.select_related("user", "created_by").order_by("-created", "-id")
+        return Response(ApiTokenOutput(tokens, many=True).data)
+
+    @extend_schema(
+        tags=["tokens"],
+        operation_id="tokens_issue",
+        summary="Issue a token for a user: the key is in this answer only (it is stored as a digest)",
+        request=InputSerializer,
+        responses={201: ApiTokenIssuedOutput, 400: ErrorOutput},
+        examples=[
+            OpenApiExample("For the PBX", value={"user": 7, "expiry_days": 90, "description": "PBX"},
+                           request_only=True),
+            OpenApiExample("Issued", response_only=True, status_codes=["201"],
+                           value={**TOKEN_EXAMPLE, "key": "3f9a…(64 hexadecimal characters)"}),
+        ],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, key = api_token_issue(
+            user_id=data.validated_data["user"], expiry_days=data.validated_data["expiry_days"],
+            description=data.validated_data["description"], actor=request.user,
+        )
+        token = ApiToken.objects.select_related("user", "created_by").get(pk=token.pk)
+        return Response({**ApiTokenOutput(token).data, "key": key}, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenDetailApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        tags=["tokens"], operation_id="tokens_revoke",
+        summary="Revoke a token: its key answers 401 from now on",
+        responses={204: None, 404: ErrorOutput},
+    )
+    def delete(self, request, token_id: int):
+        if not ApiToken.objects.filter(pk=token_id).exists():
+            raise NotFound("No such token.")
+        api_token_revoke(token_id=token_id, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

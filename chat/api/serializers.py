@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents.api.serializers import AgentOutput
 from chat.models import Attachment, CannedResponse, Chat, ChatEvent, Disposition, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
 from chat.selectors import chat_transfer_note
@@ -212,3 +213,44 @@ class DispositionOutput(serializers.ModelSerializer):
     class Meta:
         model = Disposition
         fields = ["id", "name", "active", "order"]
+
+
+class AgentTodayOutput(serializers.Serializer):
+    """``chat.reports.agents_today.AgentToday``: the agent's state and today's figures (docs/api.md)."""
+
+    state = serializers.ChoiceField(
+        choices=["logged_out", "available", "paused", "on_phone_call", "full"],
+        help_text="Precedence: logged_out, paused, on_phone_call, full (open chats at the maximum), available.",
+    )
+    state_since = serializers.DateTimeField(allow_null=True, help_text="His latest presence change.")
+    open_chats = serializers.IntegerField()
+    max_chats = serializers.IntegerField(help_text="The card's maximum of concurrent chats.")
+    chats_today = serializers.IntegerField(help_text="Customer chats assigned or transferred to him today.")
+    answered_today = serializers.IntegerField(help_text="Of those, the chats with an agent message.")
+    median_first_response_seconds = serializers.FloatField(
+        allow_null=True, help_text="Median first-response time of those first assigned today (null: none)."
+    )
+
+
+class AgentMembershipOutput(serializers.ModelSerializer):
+    queue_name = serializers.CharField(source="queue.name", read_only=True)
+
+    class Meta:
+        model = QueueMembership
+        fields = ["queue", "queue_name", "priority"]
+
+
+class AgentFullOutput(AgentOutput):
+    """An agent as the agents API shows him: presence, queues with priorities and ``today`` (the view passes
+    ``agents_today``'s answer for the agents shown as ``context["today"]``)."""
+
+    memberships = AgentMembershipOutput(many=True, read_only=True)
+    today = serializers.SerializerMethodField()
+
+    class Meta(AgentOutput.Meta):
+        fields = [*AgentOutput.Meta.fields, "memberships", "today"]
+
+    @extend_schema_field(AgentTodayOutput(allow_null=True))
+    def get_today(self, obj):
+        today = self.context.get("today", {}).get(obj.pk)
+        return AgentTodayOutput(today).data if today is not None else None

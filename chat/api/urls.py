@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api.views import attachments, canned, chats, messages, queues, settings, supervision
+from chat.api.views import agents, attachments, canned, chats, messages, queues, settings, supervision
 
 app_name = "chat_api"
 urlpatterns: list = [
@@ -12,6 +12,9 @@ urlpatterns: list = [
     path("queues/<int:queue_id>/members/", queues.QueueMemberListApi.as_view(), name="queue-member-list"),
     path("queues/<int:queue_id>/members/<int:agent_id>/", queues.QueueMemberDetailApi.as_view(),
          name="queue-member-detail"),
+    path("agents/", agents.AgentListApi.as_view(), name="agent-list"),
+    path("agents/<str:agent>/", agents.AgentDetailApi.as_view(), name="agent-detail"),
+    path("agents/<str:agent>/queues/", agents.AgentQueuesApi.as_view(), name="agent-queues"),
     path("canned-responses/", canned.CannedResponseListApi.as_view(), name="canned-response-list"),
     path("canned-responses/<int:canned_id>/", canned.CannedResponseDetailApi.as_view(),
          name="canned-response-detail"),

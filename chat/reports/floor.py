@@ -20,6 +20,8 @@ from chat.selectors import CUSTOMER_CHANNELS, WaitingReason, queue_positions, wa
 
 from .agents_today import AgentToday, agents_today
 
+LOGGED_OUT = "logged_out"
+
 # The waiting chats the floor lists (the longest-waiting first); the per-queue counts cover them all.
 WAITING_SHOWN = 200
 
@@ -72,6 +74,7 @@ class AgentRow:
     agent_id: int
     name: str
     queues: list[str]
+    pause: str  # the pause type's name while paused
     today: AgentToday
 
 
@@ -155,18 +158,25 @@ def floor_waiting(*, card: ChatSettings, limit: int = WAITING_SHOWN) -> list[Wai
 
 
 def floor_agents(*, now: datetime) -> list[AgentRow]:
-    """Every active agent with a presence row: logged-in ones first, then by name."""
-    today = agents_today(now=now)
+    """Every active agent with a presence row, his state and today's figures (``agents_today``): logged-in ones
+    first, then by name."""
+    people = {
+        presence.agent_id: presence
+        for presence in Presence.objects.filter(agent__is_active=True).select_related("agent", "pause_type")
+    }
+    today = agents_today(agent_ids=list(people), now=now)
     queues: dict[int, list[str]] = {}
-    for agent_id, name in QueueMembership.objects.filter(agent_id__in=today, queue__active=True).order_by(
+    for agent_id, name in QueueMembership.objects.filter(agent_id__in=people, queue__active=True).order_by(
         "queue__name"
     ).values_list("agent_id", "queue__name"):
         queues.setdefault(agent_id, []).append(name)
     rows = [
-        AgentRow(agent_id=agent_id, name=figures.name, queues=queues.get(agent_id, []), today=figures)
-        for agent_id, figures in today.items()
+        AgentRow(
+            agent_id=agent_id, name=presence.agent.display_name, queues=queues.get(agent_id, []),
+            pause=presence.pause_type.label if presence.logged_in and presence.pause_type_id else "",
+            today=today[agent_id],
+        )
+        for agent_id, presence in people.items()
     ]
-    rows.sort(key=lambda row: (row.today.state == AgentToday.LOGGED_OUT, row.name.casefold()))
+    rows.sort(key=lambda row: (row.today.state == LOGGED_OUT, row.name.casefold()))
     return rows
-
-

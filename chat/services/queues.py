@@ -75,3 +75,45 @@ def queue_member_remove(*, queue_id: int, agent_id: int, actor=None) -> None:
         if not deleted:
             raise ChatError(_("This agent is not a member of this queue."), field="agent", code="not_found")
         live_queue_member(queue_id=queue_id, agent_id=agent_id)
+
+
+def agent_queues_set(*, agent_id: int, memberships: list[dict], actor=None) -> list[QueueMembership]:
+    """Replace the agent's queues and priorities with ``memberships`` (``[{"queue": id, "priority": n}, …]``; an
+    empty list takes him out of every queue). All or nothing: an unknown queue, a queue named twice or a negative
+    priority is refused before anything changes. Queues left out lose him; a dispatch follows."""
+    if not User.objects.filter(ACTIVE_AGENT.q(), pk=agent_id).exists():
+        raise ChatError(_("This agent does not exist."), field="agent", code="not_found")
+    wanted: dict[int, int] = {}
+    for row in memberships:
+        queue_id, priority = row.get("queue"), row.get("priority", 0)
+        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
+            raise ChatError(_("The priority cannot be negative."), field="queues", code="invalid")
+        if queue_id in wanted:
+            raise ChatError(_("A queue is named twice."), field="queues", code="repeated")
+        wanted[queue_id] = priority
+    known = set(Queue.objects.filter(pk__in=[q for q in wanted if isinstance(q, int)]).values_list("pk", flat=True))
+    unknown = [queue_id for queue_id in wanted if queue_id not in known]
+    if unknown:
+        raise ChatError(
+            _("There is no queue with the id %(id)s.") % {"id": unknown[0]}, field="queues", code="unknown"
+        )
+    with transaction.atomic():
+        current = {m.queue_id: m for m in QueueMembership.objects.select_for_update().filter(agent_id=agent_id)}
+        changed = set()
+        for queue_id, membership in current.items():
+            if queue_id not in wanted:
+                membership.delete()
+                changed.add(queue_id)
+        for queue_id, priority in wanted.items():
+            membership = current.get(queue_id)
+            if membership is None:
+                QueueMembership.objects.create(queue_id=queue_id, agent_id=agent_id, priority=priority)
+                changed.add(queue_id)
+            elif membership.priority != priority:
+                QueueMembership.objects.filter(pk=membership.pk).update(priority=priority)
+                changed.add(queue_id)
+        for queue_id in sorted(changed):
+            live_queue_member(queue_id=queue_id, agent_id=agent_id)
+        if changed:
+            dispatch_soon()
+    return list(QueueMembership.objects.filter(agent_id=agent_id).select_related("queue").order_by("queue_id"))

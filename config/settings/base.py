@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored as digests (agents.models.ApiToken; docs/decisions.md)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ordered_model",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agents.models import ApiToken
 from tests import factories
 
 
@@ -52,9 +52,9 @@ def other_agent(agent_factory, other_queue):
 
 
 def token_client(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
+    _token, key = ApiToken.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

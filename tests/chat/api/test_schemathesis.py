@@ -18,10 +18,10 @@ import schemathesis
 from django.conf import settings as django_settings
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from agents.models import ApiToken
 from tests import factories
 
 MAX_EXAMPLES = 10
@@ -50,7 +50,7 @@ def staff_token(db, keep_connection):
     factories.PresenceFactory(agent=staff, logged_in=True)
     queue = factories.QueueFactory(name="Sales")
     factories.MembershipFactory(agent=staff, queue=queue)
-    return Token.objects.create(user=staff).key
+    return ApiToken.objects.create(user=staff)[1]
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ measured). A server that waited for the body would time out here instead of answ
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from agents.models import ApiToken
 from chat.messenger.signature import sign
 from chat.models import Attachment, ChatSettings, Message
 from chat.services.chats import chat_assign
@@ -36,10 +36,10 @@ def one_mb_card():
 def targets(agent, start_chat, queue):
     """Per way in: (path, headers, multipart fields) of its upload and of its JSON message post."""
     chat = chat_assign(chat_id=start_chat().pk, agent_id=agent.pk)
-    token, _created = Token.objects.get_or_create(user=agent)
+    _token, key = ApiToken.objects.create(user=agent)
     visitor_chat, visitor_token = visitor_chat_start(visitor_key="raw-http-visitor-0001", queue_id=queue.pk,
                                                      visitor_name="Ola")
-    api = {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
+    api = {"Authorization": f"Token {key}", "Accept-Language": "en"}
     widget = {"X-Visitor-Token": visitor_token, "Accept-Language": "en"}
     return {
         "api": {"upload": ("/api/v1/attachments/", api, {"chat": str(chat.pk)}),

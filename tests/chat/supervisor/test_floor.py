@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import PauseType
-from chat.models import Chat
+from chat.models import Chat, ChatEvent
 from chat.reports.floor import floor_get
 from tests import factories
 from tests.chat.routing.helpers import set_card
@@ -38,10 +38,12 @@ def centre(agent_factory, settings):
     # Today in Sales: one answered within 60 s, one after 2 min, one missed; one from yesterday.
     day = NOW.replace(hour=9)
     for queued, response in ((day, day + timedelta(seconds=40)), (day, day + timedelta(seconds=120)), (day, None)):
-        factories.ChatFactory(
+        chat = factories.ChatFactory(
             queue=sales, status=Chat.Status.CLOSED, queued_at=queued, created_at=queued, agent=free,
             first_assigned_at=queued + timedelta(seconds=5), first_response_at=response, closed_at=day,
         )
+        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.ASSIGNED, agent=free, queue=sales,
+                                 created_at=queued + timedelta(seconds=5))
     yesterday = NOW - timedelta(days=1)
     factories.ChatFactory(
         queue=sales, status=Chat.Status.CLOSED, queued_at=yesterday, created_at=yesterday,
