@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from chat.models import Attachment, CannedResponse, Chat, Disposition, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
+from chat.reports.figures import COUNTS, TIMES
 from chat.selectors import chat_transfer_note
 
 
@@ -188,8 +189,6 @@ class ReportListItemOutput(serializers.Serializer):
 
 
 def _report_row_fields() -> dict:
-    from chat.reports.figures import COUNTS, TIMES
-
     fields = {
         "key": serializers.CharField(
             allow_null=True, help_text="The row's stable key: the hour (0–23), the day (YYYY-MM-DD), the queue's, "

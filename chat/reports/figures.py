@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Aggregate, Case, Count, Field, FloatField, Func, Q, Value, When
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chat.models import Chat, ChatEvent, Queue
 
@@ -58,12 +59,12 @@ DEFAULT_TARGET = Queue._meta.get_field("answer_target_seconds").default
 
 # The columns of every report, in order: code (stable, the API's and the CSV's key) and heading.
 COUNTS = (
-    ("started", _("Started")),
-    ("answered", _("Answered")),
+    ("started", pgettext_lazy("report column", "Started")),
+    ("answered", pgettext_lazy("report column", "Answered")),
     ("answered_within_target", _("Answered within target")),
-    ("missed", _("Missed")),
-    ("abandoned", _("Abandoned")),
-    ("transferred", _("Transferred")),
+    ("missed", pgettext_lazy("report column", "Missed")),
+    ("abandoned", pgettext_lazy("report column", "Abandoned")),
+    ("transferred", pgettext_lazy("report column", "Transferred")),
 )
 TIMES = (
     ("wait_median", _("Wait, median (s)")),

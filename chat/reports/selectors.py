@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agents.models import User
 from chat.models import Chat, Disposition, Queue
@@ -130,10 +131,10 @@ REPORTS: dict[str, Report] = {
     for r in (
         Report("overview", _("Overview"), _("Chats"), _("Every chat of the range: the totals."),
                report_overview, "bars"),
-        Report("hours", _("Per hour of the day"), _("Hour"),
+        Report("hours", _("Per hour of the day"), pgettext_lazy("report", "Hour"),
                _("Chats by the hour of the day they started (site time zone)."), report_by_hour, "columns"),
-        Report("days", _("Per day"), _("Day"), _("Chats by the day they started (site time zone)."),
-               report_by_day, "columns"),
+        Report("days", _("Per day"), pgettext_lazy("report", "Day"),
+               _("Chats by the day they started (site time zone)."), report_by_day, "columns"),
         Report("queues", _("Per queue"), _("Queue"), _("Chats by the queue they are in."), report_by_queue, "bars"),
         Report("agents", _("Per agent"), _("Agent"), _("Chats by their last agent."), report_by_agent, "bars"),
         Report("channels", _("Per channel"), _("Channel"), _("Chats by channel (internal chats excluded)."),
@@ -151,7 +152,9 @@ def report_get(name: str) -> Report:
         raise ReportError(_("There is no such report."), code="not_found") from None
 
 
-def report_run(name: str, period: DateRange, *, queue_id: int | None = None, channel: str | None = None) -> ReportResult:
+def report_run(
+    name: str, period: DateRange, *, queue_id: int | None = None, channel: str | None = None
+) -> ReportResult:
     """The report ``name`` for ``period`` (optionally one queue's or one channel's chats only)."""
     report = report_get(name)
     if channel and channel not in {Chat.Channel.WEBSITE, Chat.Channel.MESSENGER}:

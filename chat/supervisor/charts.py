@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 WIDTH = 960
-COLUMN_HEIGHT = 300
+COLUMN_HEIGHT = 270
 BAR_HEIGHT = 22
 BAR_GAP = 8
 LEFT_CATEGORIES = 200  # room for the names of horizontal bars
 LEFT_NUMBERS = 56
-TOP = 12
+TOP = 24
 BOTTOM = 36
 RIGHT = 16
 
@@ -28,9 +29,9 @@ RIGHT = 16
 def series() -> list[tuple[str, str]]:
     """(code, translated name) of the stacked parts, bottom (or left) first."""
     return [
-        ("answered", _("Answered")),
-        ("missed", _("Missed")),
-        ("abandoned", _("Abandoned")),
+        ("answered", pgettext("report column", "Answered")),
+        ("missed", pgettext("report column", "Missed")),
+        ("abandoned", pgettext("report column", "Abandoned")),
         ("open", _("Not answered yet")),
     ]
 
@@ -98,9 +99,9 @@ def build(*, title: str, dimension: str, rows: list[dict], horizontal: bool, eve
     top = max((r["started"] for r in rows), default=0)
     axis_max, step = nice_max(top)
     desc = _(
-        "Stacked bars of the chats started per %(dimension)s: answered, missed, abandoned and not answered yet. "
-        "The table below gives the numbers."
-    ) % {"dimension": dimension.lower()}
+        "%(title)s: stacked bars of the chats started, split into answered, missed, abandoned and not answered "
+        "yet. The table below gives the numbers."
+    ) % {"title": title}
     if horizontal:
         height = TOP + len(rows) * (BAR_HEIGHT + BAR_GAP) + BOTTOM
         chart = Chart(title, desc, WIDTH, max(height, 80), True, legend=legend)
@@ -136,7 +137,7 @@ def build(*, title: str, dimension: str, rows: list[dict], horizontal: bool, eve
         chart.grid.append((left, y, right, y))
         chart.value_labels.append(Label(left - 6, y + 4, number_format(tick), "end"))
     chart.axis = (left, plot_bottom, right, plot_bottom)
-    chart.axis_title_at = Label(4, TOP - 2, _("Chats"), "start")
+    chart.axis_title_at = Label(4, 12, _("Chats"), "start")
     slot = (right - left) / max(len(rows), 1)
     width = max(slot * 0.72, 1)
     for i, row in enumerate(rows):
@@ -149,5 +150,6 @@ def build(*, title: str, dimension: str, rows: list[dict], horizontal: bool, eve
                 continue
             h = plot_height * value / axis_max
             y -= h
-            chart.rects.append(Rect(x, y, width, h, f"s-{code}", f"{row['label']}: {names[code]} {number_format(value)}"))
+            tip = f"{row['label']}: {names[code]} {number_format(value)}"
+            chart.rects.append(Rect(x, y, width, h, f"s-{code}", tip))
     return chart

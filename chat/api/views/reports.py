@@ -40,7 +40,7 @@ class ReportListApi(APIView):
     def get(self, request):
         return Response(ReportListItemOutput([
             {"name": r.name, "title": r.title, "dimension": r.dimension, "description": r.description,
-             "url": reverse("chat_api:report-detail", args=[r.name])}
+             "url": reverse("api:chat_api:report-detail", args=[r.name])}
             for r in REPORTS.values()
         ], many=True).data)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -194,7 +195,8 @@ class Command(BaseCommand):
             return chats_in(period).count()
 
         base, counted = self._timed(baseline, runs)
-        load = " ".join(open("/proc/loadavg").read().split()[:3]) if _exists("/proc/loadavg") else "?"
+        loadavg = Path("/proc/loadavg")
+        load = " ".join(loadavg.read_text().split()[:3]) if loadavg.exists() else "?"
         self.stdout.write(
             f"\n{days} days {period.date_from} – {period.date_to}, {counted:,} customer chats; median of {runs} runs; "
             f"machine load average {load}"
@@ -224,9 +226,3 @@ class Command(BaseCommand):
             f"\ngoal: every report over {days} days under {GOAL_SECONDS:.0f} s: slowest {slowest:.3f} s -> "
             f"{'met' if slowest < GOAL_SECONDS else 'NOT MET'}"
         )
-
-
-def _exists(path: str) -> bool:
-    from pathlib import Path
-
-    return Path(path).exists()
