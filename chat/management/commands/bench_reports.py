@@ -27,7 +27,7 @@ from agents.models import User
 from chat.models import Chat, Disposition, Queue
 from chat.reports.figures import chats_in
 from chat.reports.ranges import DateRange, site_today
-from chat.reports.selectors import REPORTS, report_run
+from chat.reports.selectors import REPORTS, report_run, report_session
 
 GOAL_SECONDS = 2.0
 
@@ -121,6 +121,8 @@ class Command(BaseCommand):
         parser.add_argument("--agents", type=int, default=200)
         parser.add_argument("--runs", type=int, default=3, help="Runs of every report (the median is printed).")
         parser.add_argument("--explain-lines", type=int, default=8, help="Lines of each EXPLAIN ANALYZE printed.")
+        parser.add_argument("--reuse", action="store_true",
+                            help="Measure the database a previous run built (no drop, no build): for profiling.")
 
     def _use_own_database(self, name: str) -> None:
         conn = connections["default"]
@@ -183,13 +185,20 @@ class Command(BaseCommand):
             times.append(time.perf_counter() - started)
         return statistics.median(times), result
 
-    def handle(self, *args, database_name, chats, days, queues, agents, runs, explain_lines, **options):
+    def handle(self, *args, database_name, chats, days, queues, agents, runs, explain_lines, reuse, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_reports runs on PostgreSQL only: set DATABASE_URL=postgres://…")
-        self._use_own_database(database_name)
         today = site_today()
         period = DateRange(today - timedelta(days=days - 1), today)
-        self._build(chats=chats, period=period, queues=queues, agents=agents)
+        if reuse:
+            connection.close()
+            connection.settings_dict["NAME"] = database_name
+            call_command("migrate", verbosity=0, interactive=False)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE chat_chat")
+        else:
+            self._use_own_database(database_name)
+            self._build(chats=chats, period=period, queues=queues, agents=agents)
 
         def baseline():
             return chats_in(period).count()
@@ -215,7 +224,7 @@ class Command(BaseCommand):
             plans[name] = max((q["sql"] for q in queries.captured_queries), key=len)
         self.stdout.write("\ntop of each report's EXPLAIN ANALYZE:")
         for name, sql in plans.items():
-            with connection.cursor() as cursor:
+            with report_session(), connection.cursor() as cursor:
                 cursor.execute("EXPLAIN ANALYZE " + sql)
                 lines = [row[0] for row in cursor.fetchall()]
             self.stdout.write(f"  {name}:")
