@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='chat',
-            index=models.Index(condition=models.Q(('channel', 'internal'), _negated=True), fields=['created_at'], include=('channel', 'status', 'queue', 'agent', 'disposition', 'queued_at', 'first_assigned_at', 'first_response_at', 'closed_at'), name='chat_report_idx'),
+            index=models.Index(condition=models.Q(('channel', 'internal'), _negated=True), fields=['created_at'], name='chat_report_idx'),
         ),
     ]

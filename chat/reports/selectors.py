@@ -37,7 +37,7 @@ def report_session():
                 cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
                 # Never walk the chats in the order of an index on the grouping column (queue, agent, disposition):
                 # over 90 days that is a million random reads of the table, twice the time of reading the range and
-                # sorting it in memory (docs/reports.md, "Speed"). Index-only and bitmap scans stay allowed.
+                # sorting it in memory (docs/reports.md, "Speed"). Bitmap scans (a short range) stay allowed.
                 cursor.execute("SET LOCAL enable_indexscan = off")
         yield
 
