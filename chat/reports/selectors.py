@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import F
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models import F, Func, IntegerField
+from django.db.models.functions import Cast, ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -40,6 +40,16 @@ def report_session():
                 # sorting it in memory (docs/reports.md, "Speed"). Bitmap scans (a short range) stay allowed.
                 cursor.execute("SET LOCAL enable_indexscan = off")
         yield
+
+
+class BinaryText(Func):
+    """A text column compared byte by byte (``COLLATE "C"`` on PostgreSQL): grouping a million rows by a code sorts
+    them without the language's collation rules."""
+
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template='(%(expressions)s COLLATE "C")', **extra)
 
 
 @dataclass
@@ -80,7 +90,9 @@ def report_overview(period: DateRange, *, queue_id=None, channel=None) -> list[d
 
 def report_by_hour(period: DateRange, *, queue_id=None, channel=None) -> list[dict]:
     """Per hour of the day (0–23) the chat started, in the site's time zone; every hour listed."""
-    found = _grouped(period, ExtractHour("created_at", tzinfo=period.zone), queue_id=queue_id, channel=channel)
+    # An integer key: EXTRACT answers a numeric, and sorting a million numerics is several times slower.
+    hour = Cast(ExtractHour("created_at", tzinfo=period.zone), output_field=IntegerField())
+    found = _grouped(period, hour, queue_id=queue_id, channel=channel)
     return [_row(hour, f"{hour:02d}:00", found.get(hour) or empty()) for hour in range(24)]
 
 
@@ -115,7 +127,7 @@ def report_by_agent(period: DateRange, *, queue_id=None, channel=None) -> list[d
 
 def report_by_channel(period: DateRange, *, queue_id=None, channel=None) -> list[dict]:
     """Per channel (website, Messenger); internal chats count in no report."""
-    found = _grouped(period, F("channel"), queue_id=queue_id, channel=channel)
+    found = _grouped(period, BinaryText("channel"), queue_id=queue_id, channel=channel)
     return [
         _row(code, label, found[code]) for code, label in Chat.Channel.choices if code in found
     ]
