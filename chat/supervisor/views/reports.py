@@ -10,6 +10,7 @@ from datetime import date
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from chat.models import Chat, Queue
@@ -42,9 +43,11 @@ def _display(name: str, rows: list[dict]) -> list[dict]:
     if name != "days":
         return rows
     out = []
+    # The day under a column: month and day in the language's order (a date format string, translated).
+    short = pgettext("day under a chart column (a date format)", "n/j")
     for row in rows:
         day = date.fromisoformat(row["key"])
-        out.append({**row, "label": date_format(day, "SHORT_DATE_FORMAT"), "short": date_format(day, "j.m")})
+        out.append({**row, "label": date_format(day, "SHORT_DATE_FORMAT"), "short": date_format(day, short)})
     return out
 
 
