@@ -11,6 +11,7 @@ from rest_framework import serializers
 from agents.api.serializers import AgentOutput
 from chat.models import Attachment, CannedResponse, Chat, ChatEvent, Disposition, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
+from chat.reports.figures import COUNTS, TIMES
 from chat.selectors import chat_transfer_note
 
 
@@ -254,3 +255,41 @@ class AgentFullOutput(AgentOutput):
     def get_today(self, obj):
         today = self.context.get("today", {}).get(obj.pk)
         return AgentTodayOutput(today).data if today is not None else None
+
+class ReportListItemOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="The report's code, in its URL.")
+    title = serializers.CharField()
+    dimension = serializers.CharField(help_text="What one row is (hour, day, queue, agent …).")
+    description = serializers.CharField()
+    url = serializers.CharField()
+
+
+def _report_row_fields() -> dict:
+    fields = {
+        "key": serializers.CharField(
+            allow_null=True, help_text="The row's stable key: the hour (0–23), the day (YYYY-MM-DD), the queue's, "
+                                       "agent's or disposition's id, the channel's code; null for none."),
+        "label": serializers.CharField(help_text="The row's name as the page shows it."),
+    }
+    for code, label in COUNTS:
+        fields[code] = serializers.IntegerField(help_text=str(label))
+    for code, label in TIMES:
+        fields[code] = serializers.FloatField(allow_null=True, help_text=str(label))
+    return fields
+
+
+# Built with type(): "from" is a Python keyword, so it cannot be a class attribute.
+ReportRowOutput = type("ReportRowOutput", (serializers.Serializer,), _report_row_fields())
+ReportOutput = type("ReportOutput", (serializers.Serializer,), {
+    "__doc__": "A report: the range asked for and one row per group; the figures of docs/reports.md.",
+    "name": serializers.CharField(),
+    "title": serializers.CharField(),
+    "dimension": serializers.CharField(),
+    "from": serializers.DateField(),
+    "to": serializers.DateField(),
+    "time_zone": serializers.CharField(help_text="The site's time zone the dates and hours are in."),
+    "queue": serializers.IntegerField(allow_null=True),
+    "channel": serializers.CharField(allow_null=True),
+    "columns": serializers.ListField(child=serializers.CharField(), help_text="The measures' codes, in order."),
+    "rows": ReportRowOutput(many=True),
+})

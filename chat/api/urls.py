@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.api.views import agents, attachments, canned, chats, messages, queues, settings, supervision
+from chat.api.views import agents, attachments, canned, chats, messages, queues, reports, settings, supervision
 
 app_name = "chat_api"
 urlpatterns: list = [
@@ -45,4 +45,6 @@ urlpatterns: list = [
     path("attachments/<int:attachment_id>/", attachments.AttachmentDetailApi.as_view(), name="attachment-detail"),
     path("attachments/<int:attachment_id>/download/", attachments.AttachmentDownloadApi.as_view(),
          name="attachment-download"),
+    path("reports/", reports.ReportListApi.as_view(), name="report-list"),
+    path("reports/<str:name>/", reports.ReportDetailApi.as_view(), name="report-detail"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.supervisor.views import actions, floor
+from chat.supervisor.views import actions, floor, reports
 
 app_name = "supervisor"
 urlpatterns: list = [
@@ -15,4 +15,7 @@ urlpatterns: list = [
     path("chats/<int:chat_id>/take-over/", actions.chat_take_over, name="chat_take_over"),
     path("agents/<int:agent_id>/pause/", actions.agent_pause, name="agent_pause"),
     path("agents/<int:agent_id>/logout/", actions.agent_logout, name="agent_logout"),
+
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<slug:name>/", reports.report, name="report"),
 ]
