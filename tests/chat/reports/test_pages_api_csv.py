@@ -9,9 +9,9 @@ import re
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agents.models import ApiToken
 from chat.reports.figures import MEASURES
 from chat.reports.selectors import REPORTS
 from tests import factories
@@ -24,7 +24,7 @@ CODES = [code for code, _label in MEASURES]
 
 def api_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=user)[1]}")
     return client
 
 
