@@ -7,8 +7,9 @@ Without DJANGO_SETTINGS_MODULE it uses the production settings (see wsgi.py);
 import logging.config
 import os
 
+import structlog
 from celery import Celery
-from celery.signals import setup_logging, worker_init, worker_process_init
+from celery.signals import setup_logging, task_postrun, worker_init, worker_process_init
 from django_structlog.celery import signals as structlog_signals
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
@@ -44,3 +45,14 @@ def _publish_live_events_in_the_background(**kwargs) -> None:
     from chat.services.live.publisher import publisher  # noqa: PLC0415  (Django's apps load after this module)
 
     publisher.enable()
+
+
+@worker_init.connect
+def _forget_a_task_context_after_it(**kwargs) -> None:
+    """In a worker, a task's request id and ids end with it (django-structlog binds them as it starts): the worker's
+    own lines between tasks carry none. Not in a web process, whose eager tasks run inside a request."""
+    task_postrun.connect(_clear_log_context, weak=False)
+
+
+def _clear_log_context(**kwargs) -> None:
+    structlog.contextvars.clear_contextvars()

@@ -124,6 +124,12 @@ def configure_structlog() -> None:
     )
 
 
+def log_context(**ids) -> None:
+    """Name the chat (queue, agent) on the rest of this request's or task's lines, when a view or a task learns it
+    later than its URL or arguments say (the widget's start creates the chat). None values are left out."""
+    structlog.contextvars.bind_contextvars(**{name: value for name, value in ids.items() if value is not None})
+
+
 # --- Celery tasks --------------------------------------------------------------
 
 # What a task takes from the request (or task) that queued it: the request id and the publishing task's id. The

@@ -9,6 +9,7 @@ the renderer (``json`` or ``console``; production.py defaults to ``json``, every
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -17,8 +18,9 @@ import structlog
 from core.logs import SHARED_PROCESSORS, configure_structlog, first_fields, redact_exception
 
 __all__ = [  # what base.py's star import takes
-    "DJANGO_STRUCTLOG_CELERY_ENABLED", "DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL", "DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID",
-    "DJANGO_STRUCTLOG_USER_ID_FIELD", "LOGGING", "LOG_FORMAT", "LOG_LEVEL",
+    "DJANGO_STRUCTLOG_CELERY_ENABLED", "DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL",
+    "DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID", "DJANGO_STRUCTLOG_USER_ID_FIELD",
+    "LOGGING", "LOG_FORMAT", "LOG_LEVEL",
 ]
 
 LOG_FORMATS = ("json", "console")
@@ -43,6 +45,9 @@ def logging_settings(log_format: str, level: str) -> dict:
     final = [structlog.processors.format_exc_info, redact_exception]
     if log_format == "json":
         final += [first_fields, structlog.processors.JSONRenderer()]
+        # Python's warnings (a library's deprecation, Celery's "running as root") become lines like the others
+        # instead of text on stderr between them.
+        logging.captureWarnings(True)
     else:  # colours only on a terminal (not in a file, a journal or a test's capture)
         final += [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     return {
