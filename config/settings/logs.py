@@ -30,7 +30,7 @@ LOG_FORMATS = ("json", "console")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_USER_ID_FIELD = None  # agent_id comes from the session, without loading the user (core.logs)
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # only after core.logs checked it came from a trusted proxy
-DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = 20  # INFO: a refused input is the client's business, not a warning
+DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # a refused input is the client's business, not a warning
 
 
 def logging_settings(log_format: str, level: str) -> dict:
