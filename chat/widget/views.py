@@ -29,6 +29,7 @@ from chat.widget.authentication import VisitorTokenAuthentication
 from chat.widget.polls import VERSION_HEADER, widget_poll_unchanged, widget_poll_version
 from chat.widget.serializers import WidgetChatOutput, WidgetMessageOutput
 from core.bodies import ParleyJSONParser
+from core.logs import log_context
 from core.rest.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
 from core.rest.serializers import ErrorOutput
 from core.rest.throttles import WidgetIPThrottle, WidgetVisitorThrottle
@@ -119,6 +120,7 @@ class WidgetChatStartApi(APIView):
             email_signature=data.validated_data["email_signature"],
             page_url=data.validated_data["page"],
         )
+        log_context(chat_id=chat.pk, queue_id=chat.queue_id)  # the rest of the request's lines name the new chat
         output = {"token": token, "resumed": chat.created_at < started, "chat": WidgetChatOutput(chat).data}
         return Response(output, status=status.HTTP_201_CREATED)
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "channels",
+    "django_structlog",
     "agents",
     "crm",
     "chat",
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /health/live and /health/ready answer before any other middleware (core/health/middleware.py).
     "core.health.middleware.HealthMiddleware",
+
+    # First: every line of a request, the other middlewares' too, carries its request id (docs/operations.md, "Logs").
+    "core.log_middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -244,8 +248,9 @@ CORS_ALLOWED_ORIGINS = env_list(
     "WIDGET_ALLOWED_ORIGINS", f"http://localhost:{_DEMO_HOST_PORT},http://127.0.0.1:{_DEMO_HOST_PORT}"
 )
 CORS_ALLOW_HEADERS = ["content-type", "x-visitor-token", "x-requested-with"]
-# The widget saves downloaded files under their own name and honours Retry-After.
-CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After", "X-Parley-Version"]
+# The widget saves downloaded files under their own name and honours Retry-After; X-Request-ID names a request
+# in the logs.
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After", "X-Parley-Version", "X-Request-ID"]
 WIDGET_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("WIDGET_HEARTBEAT_TIMEOUT_SECONDS", "90"))
 # Signed identities (docs/inbox.md, "Signed identities"): the host page signs its logged-in visitor's
 # e-mail with HMAC-SHA256 and this secret; empty = off (every typed e-mail is a claim). Several secrets,
@@ -265,11 +270,4 @@ MESSENGER_SEND_MAX_RETRIES = int(os.environ.get("MESSENGER_SEND_MAX_RETRIES", "5
 # \u-escaped, with attachment URLs, is about 14 MB.
 MESSENGER_BODY_MAX_BYTES = int(os.environ.get("MESSENGER_BODY_MAX_BYTES", str(20 * 1024 * 1024)))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+from .logs import *  # noqa: E402, F403  (LOGGING: structured lines, LOG_FORMAT and LOG_LEVEL; django-structlog)

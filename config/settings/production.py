@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env_bool
+from .logs import logging_settings
 
 DEBUG = False
 
@@ -70,6 +71,10 @@ if _problems:
 # sets this variable.
 if os.environ.get("PARLEY_BENCH_URLS") == "1":
     ROOT_URLCONF = "config.bench_urls"
+
+# One JSON object per line (docs/operations.md, "Logs"), unless LOG_FORMAT says otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+LOGGING = logging_settings(LOG_FORMAT, LOG_LEVEL)  # noqa: F405
 
 STORAGES = {**STORAGES}  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
