@@ -8,7 +8,7 @@ live floor"): the page is drawn again on every change (a push nudge), so its cos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -18,27 +18,13 @@ from chat.models import Chat, ChatSettings, Queue, QueueMembership
 from chat.models.conditions import available_with_free_slot
 from chat.selectors import CUSTOMER_CHANNELS, WaitingReason, queue_positions, waiting_reasons
 
-from .agents_today import AgentToday, agents_today
+from .agents_today import AgentToday, agents_today, today_bounds
+from .figures import answered_within_target
 
 LOGGED_OUT = "logged_out"
 
 # The waiting chats the floor lists (the longest-waiting first); the per-queue counts cover them all.
 WAITING_SHOWN = 200
-
-
-def day_start(now: datetime) -> datetime:
-    """The site's midnight before ``now`` (aware)."""
-    local = timezone.localtime(now)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def answered_within_target() -> Q:
-    """A chat whose first agent message came within its queue's answer target of its queueing (SPEC.md)."""
-    return Q(
-        first_response_at__isnull=False,
-        queued_at__isnull=False,
-        first_response_at__lte=F("queued_at") + F("queue__answer_target_seconds") * timedelta(seconds=1),
-    )
 
 
 @dataclass
@@ -114,7 +100,7 @@ def floor_queues(*, now: datetime, card: ChatSettings, pause_types: list[PauseTy
         n=Count("pk"), oldest=Min("queued_at")
     ).order_by():
         rows[r["queue_id"]].waiting, rows[r["queue_id"]].oldest_queued_at = r["n"], r["oldest"]
-    for r in customer_chats.filter(queued_at__gte=day_start(now)).values("queue_id").annotate(
+    for r in customer_chats.filter(queued_at__range=today_bounds(now)).values("queue_id").annotate(
         n=Count("pk"), in_target=Count("pk", filter=answered_within_target())
     ).order_by():
         rows[r["queue_id"]].queued_today, rows[r["queue_id"]].answered_in_target_today = r["n"], r["in_target"]

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from chat.reports.ranges import ReportError, report_range
 from chat.reports.selectors import REPORTS, report_run
@@ -53,9 +54,10 @@ def test_per_hour_and_per_day_are_in_the_site_time_zone_across_midnight(figures_
 
 
 def test_per_queue_agent_channel_and_disposition(figures_data):
-    by_agent = {row["label"]: (row["started"], row["answered"], row["missed"]) for row in only("agents")}
-    by_channel = {row["key"]: (row["started"], row["transferred"]) for row in only("channels")}
-    by_disposition = {row["label"]: row["started"] for row in only("dispositions")}
+    with translation.override("en"):  # the row labels "No agent", "No disposition" are the page's words
+        by_agent = {row["label"]: (row["started"], row["answered"], row["missed"]) for row in only("agents")}
+        by_channel = {row["key"]: (row["started"], row["transferred"]) for row in only("channels")}
+        by_disposition = {row["label"]: row["started"] for row in only("dispositions")}
     [sales] = only("queues")
 
     # per agent: the chat's last agent; the transferred chat is Bartek's, the never assigned under "No agent"
