@@ -186,10 +186,10 @@ def test_an_agent_s_request_names_the_agent_and_the_chat(client, json_log, queue
 
 @pytest.mark.django_db
 def test_an_api_call_with_a_token_names_its_agent_and_hides_the_token(client, json_log):
-    from rest_framework.authtoken.models import Token
+    from tests.test_logs_full_run import api_token_for
 
     staff = factories.AdminFactory(username="pbx")
-    token = Token.objects.create(user=staff).key
+    token = api_token_for(staff)
     queue = factories.QueueFactory()
     response = client.get(f"/api/v1/queues/{queue.pk}/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200

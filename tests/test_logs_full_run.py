@@ -40,9 +40,9 @@ pytestmark = [
 
 def api_token_for(user) -> str:
     """An API token of ``user`` as the REST API's authentication issues it (the one place that knows how)."""
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+    from agents.models import ApiToken  # noqa: PLC0415
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return ApiToken.objects.create(user=user)[1]
 
 
 # What Celery prints itself, outside logging, as a worker stops.

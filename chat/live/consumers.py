@@ -72,6 +72,7 @@ class InboxConsumer(LiveConsumer):
         await super().disconnect(code)
         if getattr(self, "user_id", None) is not None:
             # The no-inbox time counts from now (another tab still open keeps saying "seen").
+            heartbeats.discard(self.user_id)
             await db(presence_live_closed)(agent_id=self.user_id)
 
     async def receive_json(self, content, **kwargs) -> None:

@@ -32,6 +32,11 @@ class HeartbeatBatch:
         if self.task is None or self.task.done():
             self.task = loop.create_task(self.flush_later())
 
+    def discard(self, agent_id: int) -> None:
+        """His socket closed: a ping of his still waiting must not be written after the close (it would tell the
+        "presence follows the inbox" rule that a closed inbox was seen later than it was)."""
+        self.pending.discard(agent_id)
+
     async def flush_later(self) -> None:
         await asyncio.sleep(FLUSH_SECONDS)
         agent_ids, self.pending = sorted(self.pending), set()
