@@ -26,3 +26,9 @@ def assigned(agent_factory, queue):
     chat = waiting_chat(queue, visitor_name="Jan")
     chat_assign(chat_id=chat.pk, agent_id=anna.pk)
     return Chat.objects.get(pk=chat.pk), anna
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads_left_open(close_connections_threads_left_open):
+    """The live tests' consumer checks run in executor threads, whose connections outlive the tests
+    (tests/conftest.py)."""
