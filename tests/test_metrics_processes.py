@@ -1,0 +1,103 @@
+"""/metrics with several processes on one host (docs/operations.md, "Metrics"): prometheus_client's multi-process
+mode adds up what each process wrote, whichever web worker answers the scrape."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from core.metrics.exposition import HostCollector
+from tests.polling import poll_until
+from tests.processes import free_port, listening, process_env
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "multi-process-token-" + "y" * 32
+
+pytestmark = pytest.mark.slow
+
+# A process as a web or Celery worker is one: it counts, opens a socket, and (the second) stays running.
+WRITER = """
+import sys
+from core.metrics.instruments import ASSIGNMENTS, LIVE_CONNECTIONS, RULE_DURATION
+ASSIGNMENTS.labels(strategy="owner").inc(int(sys.argv[1]))
+RULE_DURATION.labels(rule="close_inactive").observe(0.2)
+LIVE_CONNECTIONS.labels(kind="inbox").inc()
+print("ready", flush=True)
+if sys.argv[2] == "stay":
+    sys.stdin.read()
+"""
+
+
+def samples_of(text: str) -> dict[tuple[str, tuple], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_the_scrape_adds_up_the_processes_and_drops_the_sockets_of_an_ended_one(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    ended = subprocess.run([sys.executable, "-c", WRITER, "2", "end"], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=60)
+    assert ended.returncode == 0, ended.stderr
+    running = subprocess.Popen([sys.executable, "-c", WRITER, "3", "stay"], env=env, cwd=ROOT, text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert running.stdout.readline().strip() == "ready"
+        registry = CollectorRegistry()
+        HostCollector(registry, path=str(tmp_path))
+        samples = samples_of(generate_latest(registry).decode())
+    finally:
+        running.communicate("", timeout=30)
+    assert samples[("parley_assignments_total", (("strategy", "owner"),))] == 5
+    assert samples[("parley_rule_duration_seconds_count", (("rule", "close_inactive"),))] == 2
+    # The ended process's socket is gone with it; the running one's counts.
+    assert samples[("parley_live_connections", (("kind", "inbox"),))] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql("an ASGI server of two worker processes on the test database")
+def test_every_web_worker_answers_with_the_whole_hosts_counts(tmp_path):
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    port = free_port()
+    env = process_env(PROMETHEUS_MULTIPROC_DIR=str(directory), PARLEY_METRICS_TOKEN=TOKEN)
+    log = tmp_path / "web.log"
+    web = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2", "--no-access-log"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        poll_until(lambda: listening(port), timeout=60, message=log.read_text,
+                   alive=lambda: (web.poll() is None) or pytest.fail(log.read_text()))
+        # Sixty requests, eight at a time on new connections: both workers take some.
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _n: requests.get(f"{url}/inbox/login/", timeout=30).status_code, range(60)))
+        assert codes == [200] * 60
+        for _ in range(6):
+            scraped = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+            assert scraped.status_code == 200, scraped.text
+            samples = samples_of(scraped.text)
+            assert samples[("parley_http_requests_total",
+                            (("method", "GET"), ("status", "200"), ("view", "inbox:login")))] == 60
+        pids = {path.name.rsplit("_", 1)[-1] for path in directory.glob("counter_*.db")}
+        assert len(pids) == 2, pids  # both workers counted requests
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        try:
+            web.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(web.pid, signal.SIGKILL)
+            web.wait(timeout=30)
