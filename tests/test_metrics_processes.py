@@ -15,7 +15,7 @@ import requests
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.metrics.exposition import HostCollector
+from core.metrics.exposition import HostCollector, multiprocess_dir_prepare
 from tests.polling import poll_until
 from tests.processes import free_port, listening, process_env
 
@@ -45,7 +45,8 @@ def samples_of(text: str) -> dict[tuple[str, tuple], float]:
     }
 
 
-def test_the_scrape_adds_up_the_processes_and_drops_the_sockets_of_an_ended_one(tmp_path):
+def test_the_scrape_adds_up_the_processes_and_drops_the_sockets_of_an_ended_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
     ended = subprocess.run([sys.executable, "-c", WRITER, "2", "end"], env=env, cwd=ROOT, capture_output=True,
                            text=True, timeout=60)
@@ -57,8 +58,14 @@ def test_the_scrape_adds_up_the_processes_and_drops_the_sockets_of_an_ended_one(
         registry = CollectorRegistry()
         HostCollector(registry, path=str(tmp_path))
         samples = samples_of(generate_latest(registry).decode())
+        # A process starting while another of the host runs (one restarted, the second web worker) keeps the files.
+        assert multiprocess_dir_prepare() == "kept"
+        assert len(list(tmp_path.glob("counter_*.db"))) == 2
     finally:
         running.communicate("", timeout=30)
+    # Once they have all ended (the stack restarted), the first to start empties the directory.
+    assert multiprocess_dir_prepare() == "emptied"
+    assert list(tmp_path.glob("*.db")) == []
     assert samples[("parley_assignments_total", (("strategy", "owner"),))] == 5
     assert samples[("parley_rule_duration_seconds_count", (("rule", "close_inactive"),))] == 2
     # The ended process's socket is gone with it; the running one's counts.

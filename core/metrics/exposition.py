@@ -5,8 +5,8 @@ Multi-process mode (``PROMETHEUS_MULTIPROC_DIR`` set, docs/operations.md "Metric
 Celery process (prefork children included) writes its counters, histograms and gauges to files of its own in that
 directory; the scrape adds them up, so whichever web worker answers ``/metrics`` sees the whole host. A live gauge
 (``parley_live_connections``) of a process that is no longer running is dropped at the scrape (its sockets are
-closed); the counters of a finished process are kept, so totals never go down until the directory is wiped when
-the host's processes are started again.
+closed); the counters of a finished process are kept, so totals never go down until the directory is emptied when
+the host's processes are all started again (:func:`multiprocess_dir_prepare`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,33 @@ def _running(pid: int) -> bool:
     return True
 
 
+def _pid_of(path: str) -> int | None:
+    tail = os.path.basename(path)[:-3].rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def multiprocess_dir_prepare() -> str:
+    """At a process's start (``config.asgi``, ``config.wsgi``, ``config.celery``): create the multi-process
+    directory, and when no other process that wrote there is still running (the host's processes were all
+    stopped: a restart of the whole stack, a reboot), empty it, so that the counters start again from zero
+    together. When any is still running (one process restarted by its supervisor, the second web worker
+    starting), nothing is removed: the running ones' totals must not go down. Returns what it did."""
+    directory = multiprocess_dir()
+    if not directory:
+        return "off"
+    os.makedirs(directory, exist_ok=True)
+    me = os.getpid()
+    others = [path for path in glob.glob(os.path.join(directory, "*.db")) if _pid_of(path) != me]
+    if any(_running(pid) for pid in {_pid_of(path) for path in others} if pid is not None):
+        return "kept"
+    for path in others:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+    return "emptied"
+
+
 class HostCollector(MultiProcessCollector):
     """prometheus_client's multi-process collector, without the live gauges of processes that have ended (a web
     worker restarted by its supervisor never decremented its open sockets)."""
@@ -55,11 +82,10 @@ class HostCollector(MultiProcessCollector):
         files = []
         for path in glob.glob(os.path.join(self._path, "*.db")):
             parts = os.path.basename(path)[:-3].split("_")
-            if parts[0] == "gauge" and parts[1].startswith("live") and parts[-1].isdigit():
-                pid = int(parts[-1])
-                if not _running(pid):
-                    mark_process_dead(pid, self._path)
-                    continue
+            pid = _pid_of(path)
+            if parts[0] == "gauge" and parts[1].startswith("live") and pid is not None and not _running(pid):
+                mark_process_dead(pid, self._path)
+                continue
             files.append(path)
         return self.merge(files, accumulate=True)
 
