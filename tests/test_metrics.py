@@ -184,3 +184,14 @@ def test_agents_in_every_state(client, metrics_on, agent_factory, chat_settings)
     assert {state: value(samples, "parley_agents", state=state) for state in
             ("logged_out", "available", "paused", "on_phone_call", "full")} == {
         "logged_out": 1, "available": 0, "paused": 0, "on_phone_call": 1, "full": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_readiness_probe_shows_as_parley_ready(client, metrics_on):
+    metrics_on.HEALTH_BEAT_MAX_AGE_SECONDS = 60
+    record_beat_tick(timezone.now().timestamp() - 600)  # beat silent for ten minutes: not ready
+    assert client.get("/health/ready").status_code == 503
+    assert value(scrape(client), "parley_ready") == 0
+    record_beat_tick()
+    probe = client.get("/health/ready")
+    assert value(scrape(client), "parley_ready") == (1 if probe.status_code == 200 else 0)

@@ -20,7 +20,7 @@ from health_check.base import HealthCheck
 from health_check.exceptions import HealthCheckException
 
 from core.health.checks import readiness_checks
-from core.metrics.instruments import READY
+from core.metrics.instruments import ready_gauge
 
 logger = logging.getLogger(__name__)
 
@@ -88,5 +88,5 @@ def readiness() -> tuple[bool, dict[str, dict]]:
         logger.warning(
             "Readiness failing: %s", "; ".join(f"{name}: {ordered[name]['error']}" for name in failing)
         )
-    READY.set(0 if failing else 1)
+    ready_gauge().set(0 if failing else 1)
     return not failing, ordered

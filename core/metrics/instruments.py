@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# No ``*_created`` series beside each counter (the multi-process mode has none either): one shape everywhere.
+disable_created_metrics()
 
 # Seconds: from a fast request to a slow report page.
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -51,10 +55,6 @@ HTTP_DURATION = Histogram(
     "parley_http_request_duration_seconds", "How long a request took to answer, by view name.", ["view"],
     buckets=HTTP_BUCKETS,
 )
-READY = Gauge(
-    "parley_ready", "The last readiness probe of this host: 1 when every check passed, else 0.",
-    multiprocess_mode="mostrecent",
-)
 
 
 def timed[T](histogram: Histogram, function: Callable[[], T]) -> T:
@@ -65,3 +65,12 @@ def timed[T](histogram: Histogram, function: Callable[[], T]) -> T:
     finally:
         histogram.observe(time.perf_counter() - started)
 
+
+@cache
+def ready_gauge() -> Gauge:
+    """``parley_ready``, made at the first readiness probe: a process that never probed writes no value (an
+    unlabelled gauge made at import would say 0, "not ready", before anyone asked)."""
+    return Gauge(
+        "parley_ready", "The last readiness probe of this host: 1 when every check passed, else 0.",
+        multiprocess_mode="mostrecent",
+    )
