@@ -11,16 +11,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from chat.models import Chat
+from chat.services.queues import queue_create
 from core.metrics.exposition import HostCollector, multiprocess_dir_prepare
 from tests.polling import poll_until
 from tests.processes import free_port, listening, process_env
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "multi-process-token-" + "y" * 32
+REDIS_URL = os.environ.get("TEST_METRICS_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 pytestmark = pytest.mark.slow
 
@@ -72,39 +76,86 @@ def test_the_scrape_adds_up_the_processes_and_drops_the_sockets_of_an_ended_one(
     assert samples[("parley_live_connections", (("kind", "inbox"),))] == 1
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.postgresql("an ASGI server of two worker processes on the test database")
-def test_every_web_worker_answers_with_the_whole_hosts_counts(tmp_path):
+@pytest.fixture
+def host(tmp_path):
+    """As the Procfile runs a host: ``uvicorn --workers 2`` and a prefork Celery worker (two children) on a Redis
+    broker, all writing their metrics to one PROMETHEUS_MULTIPROC_DIR."""
+    broker = redis.Redis.from_url(REDIS_URL)
+    broker.flushdb()
     directory = tmp_path / "metrics"
-    directory.mkdir()
     port = free_port()
-    env = process_env(PROMETHEUS_MULTIPROC_DIR=str(directory), PARLEY_METRICS_TOKEN=TOKEN)
-    log = tmp_path / "web.log"
+    env = process_env(PROMETHEUS_MULTIPROC_DIR=str(directory), PARLEY_METRICS_TOKEN=TOKEN,
+                      CELERY_BROKER_URL=REDIS_URL, TEST_CELERY_BROKER_URL=REDIS_URL,
+                      TEST_CELERY_TASK_ALWAYS_EAGER="false")
+    web_log, worker_log = tmp_path / "web.log", tmp_path / "worker.log"
     web = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2", "--no-access-log"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT, env=env, stdout=web_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "--quiet", "worker", "--pool=prefork", "--concurrency=2",
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle",
+         "-n", f"metrics-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=worker_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
     try:
-        poll_until(lambda: listening(port), timeout=60, message=log.read_text,
-                   alive=lambda: (web.poll() is None) or pytest.fail(log.read_text()))
-        # Sixty requests, eight at a time on new connections: both workers take some.
-        with ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(lambda _n: requests.get(f"{url}/inbox/login/", timeout=30).status_code, range(60)))
-        assert codes == [200] * 60
-        for _ in range(6):
-            scraped = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-            assert scraped.status_code == 200, scraped.text
-            samples = samples_of(scraped.text)
-            assert samples[("parley_http_requests_total",
-                            (("method", "GET"), ("status", "200"), ("view", "inbox:login")))] == 60
-        pids = {path.name.rsplit("_", 1)[-1] for path in directory.glob("counter_*.db")}
-        assert len(pids) == 2, pids  # both workers counted requests
+        poll_until(lambda: listening(port), timeout=60, message=web_log.read_text,
+                   alive=lambda: (web.poll() is None) or pytest.fail(web_log.read_text()))
+        yield {"url": f"http://127.0.0.1:{port}", "directory": directory, "worker": worker, "worker_log": worker_log}
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        try:
-            web.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(web.pid, signal.SIGKILL)
-            web.wait(timeout=30)
+        for proc in (web, worker):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (web, worker):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+        broker.flushdb()
+
+
+def scrape(url: str) -> dict[tuple[str, tuple], float]:
+    scraped = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    assert scraped.status_code == 200, scraped.text
+    return samples_of(scraped.text)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql("an ASGI server of two workers and a Celery worker on the test database")
+def test_every_web_worker_answers_with_the_whole_hosts_counts_celerys_included(host, agent_factory):
+    url, directory = host["url"], host["directory"]
+    queue = queue_create(name="Sales")
+    anna = agent_factory(queue=queue, username="anna")
+
+    # Sixty requests, eight at a time on new connections: both web workers take some.
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _n: requests.get(f"{url}/inbox/login/", timeout=30).status_code, range(60)))
+    assert codes == [200] * 60
+    # A visitor's chat: the web worker queues dispatch, a Celery child assigns it.
+    started = requests.post(f"{url}/widget/v1/chats/", json={"visitor_key": "metrics-visitor-1", "queue": queue.pk},
+                            timeout=30)
+    assert started.status_code == 201, started.text
+    chat = Chat.objects.get(pk=started.json()["chat"]["id"])
+    poll_until(lambda: (chat.refresh_from_db() or chat.agent_id) == anna.pk, timeout=60, every=0.2,
+               alive=lambda: (host["worker"].poll() is None) or pytest.fail(host["worker_log"].read_text()),
+               message=lambda: host["worker_log"].read_text())
+
+    def counted():
+        samples = scrape(url)
+        return sum(v for (name, _labels), v in samples.items() if name == "parley_assignments_total") == 1
+
+    poll_until(counted, timeout=30, every=0.2, message=lambda: str(scrape(url)))
+    for _ in range(6):  # whichever web worker answers
+        samples = scrape(url)
+        assert samples[("parley_http_requests_total",
+                        (("method", "GET"), ("status", "200"), ("view", "inbox:login")))] == 60
+        assert samples[("parley_http_requests_total",
+                        (("method", "POST"), ("status", "201"), ("view", "widget:chat-start")))] == 1
+        assert sum(v for (name, _labels), v in samples.items() if name == "parley_assignments_total") == 1
+        assert samples[("parley_dispatch_duration_seconds_count", ())] >= 1
+        assert samples[("parley_chats_waiting", (("queue", "Sales"),))] == 0
+        assert samples[("parley_agents", (("state", "available"),))] == 1
+    writers = {path.name.rsplit("_", 1)[-1] for path in directory.glob("counter_*.db")}
+    assert len(writers) >= 3, writers  # two web workers and at least one Celery child
