@@ -7,11 +7,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from core.metrics.exposition import multiprocess_dir_prepare
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-# The metrics of this host's processes (PROMETHEUS_MULTIPROC_DIR; docs/operations.md, "Metrics").
-multiprocess_dir_prepare()
 # Every request runs in a new thread here (asgiref's thread-sensitive context), so a per-thread connection would
 # be opened for each: the server takes its PostgreSQL connections from a pool instead (config/settings/env.py).
 _pool_chosen_here = "DATABASE_POOL" not in os.environ

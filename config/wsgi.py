@@ -9,9 +9,5 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from core.metrics.exposition import multiprocess_dir_prepare
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-# The metrics of this host's processes (PROMETHEUS_MULTIPROC_DIR; docs/operations.md, "Metrics").
-multiprocess_dir_prepare()
 application = get_wsgi_application()

@@ -53,11 +53,11 @@ def _pid_of(path: str) -> int | None:
 
 
 def multiprocess_dir_prepare() -> str:
-    """At a process's start (``config.asgi``, ``config.wsgi``, ``config.celery``): create the multi-process
-    directory, and when no other process that wrote there is still running (the host's processes were all
-    stopped: a restart of the whole stack, a reboot), empty it, so that the counters start again from zero
-    together. When any is still running (one process restarted by its supervisor, the second web worker
-    starting), nothing is removed: the running ones' totals must not go down. Returns what it did."""
+    """At a process's start (``config/celery.py``, imported with the ``config`` package by every process):
+    create the multi-process directory, and when no other process that wrote there is still running (the host's
+    processes were all stopped: a restart of the whole stack, a reboot), empty it, so that the counters start
+    again from zero together. When any is still running (one process restarted by its supervisor, the second
+    web worker starting), nothing is removed: the running ones' totals must not go down. Returns what it did."""
     directory = multiprocess_dir()
     if not directory:
         return "off"

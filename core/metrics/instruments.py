@@ -10,11 +10,17 @@ time; a gauge says how (``multiprocess_mode``). Without it (development, tests) 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from functools import cache
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# A process may start before any web or Celery process made the directory (``manage.py migrate`` on a new host):
+# the histograms below write their first file as they are made.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # No ``*_created`` series beside each counter (the multi-process mode has none either): one shape everywhere.
 disable_created_metrics()
