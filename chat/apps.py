@@ -11,11 +11,15 @@ class ChatConfig(AppConfig):
         # imports are here because an app's modules may be imported only once every app's models are loaded.
         from agents import services as agents_services
         from chat.messenger.outbox import messenger_outbox_sweep, messenger_reply_queue
+        from chat.reports.metrics import metrics_collect
         from chat.services import messages
         from chat.services.dispatch import dispatch_soon
+        from chat.services.live.events import live_published
         from chat.services.live.publish import live_presence, live_settings
+        from chat.services.metrics import metrics_count_event
         from chat.services.presence import chats_requeue_for_logout
         from chat.services.rules import rule_register
+        from core.metrics.exposition import collector_register
 
         agents_services.agent_may_take_chats.register(dispatch_soon)
         agents_services.agent_logged_out.register(chats_requeue_for_logout)
@@ -29,3 +33,7 @@ class ChatConfig(AppConfig):
         rule_register(
             "messenger_outbox", messenger_outbox_sweep, "Messenger replies queued again or left unconfirmed"
         )
+        # /metrics (docs/operations.md, "Metrics"): the database's figures at every scrape; the event counters from
+        # the live events, published once per change after its commit.
+        collector_register("chat", metrics_collect)
+        live_published.register(metrics_count_event)

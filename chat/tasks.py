@@ -16,60 +16,61 @@ def dispatch_task() -> int:
 from chat.messenger import tasks as _messenger_tasks  # noqa: E402,F401  (autodiscovery finds only chat.tasks)
 
 # --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py, 0009, 0011) ---
-# Each task only calls its service; the services are idempotent, so a redelivered task (acks_late) is harmless.
+# Each task only runs its rule (``rule_run``: timed and counted for the metrics); the services are idempotent, so
+# a redelivered task (acks_late) is harmless.
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def transfer_unanswered_chats() -> int:
     """Parameter 3/4: chats whose client waited too long for an answer go to another agent."""
-    from chat.services.rules import chats_transfer_unanswered
+    from chat.services.rules import rule_run
 
-    return chats_transfer_unanswered()
+    return rule_run("transfer_unanswered")
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def presence_follow_inbox() -> int:
     """Presence follows the open inbox: agents without one for too long are paused or logged out."""
-    from chat.services.rules import presence_follow_inbox as follow
+    from chat.services.rules import rule_run
 
-    return follow()
+    return rule_run("follow_inbox")
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def close_inactive_chats() -> int:
     """Parameters 1, 2, 8: close chats inactive for too long."""
-    from chat.services.rules import chats_close_inactive
+    from chat.services.rules import rule_run
 
-    return chats_close_inactive()
+    return rule_run("close_inactive")
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def stop_auto_assign() -> int:
     """Parameter 13: chats waiting longer than X hours are left for a manual Assign."""
-    from chat.services.rules import chats_stop_auto_assign
+    from chat.services.rules import rule_run
 
-    return chats_stop_auto_assign()
+    return rule_run("stop_auto_assign")
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def expire_attachments() -> int:
     """Parameter 14: files past their download hours are removed from storage."""
-    from chat.services.rules import attachments_expire
+    from chat.services.rules import rule_run
 
-    return attachments_expire()
+    return rule_run("expire_attachments")
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_closed_chats() -> int:
     """Parameter 12: delete chats closed more than X days ago with their files."""
-    from chat.services.rules import chats_purge_closed
+    from chat.services.rules import rule_run
 
-    return chats_purge_closed()
+    return rule_run("purge_closed")
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def delete_orphan_files() -> int:
     """Files in storage that no attachment names (a process died between a commit and its delete) are removed."""
-    from chat.services.rules import orphan_files_delete
+    from chat.services.rules import rule_run
 
-    return orphan_files_delete()
+    return rule_run("delete_orphan_files")

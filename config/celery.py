@@ -14,8 +14,13 @@ from django_structlog.celery import signals as structlog_signals
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 from core.logs import bind_task_arguments, keep_request_context
+from core.metrics.exposition import multiprocess_dir_prepare
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+# The metrics of this host's processes (PROMETHEUS_MULTIPROC_DIR; docs/operations.md, "Metrics"). Every Parley
+# process passes here once (the ``config`` package imports this module): web, worker (its prefork children write
+# there too), beat, manage.py.
+multiprocess_dir_prepare()
 
 app = Celery("parley")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -10,6 +10,8 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from core.metrics.instruments import LIVE_CONNECTIONS
+
 
 def db(function):
     """Run a check in the thread pool, not in the one thread Django's sync views share under ASGI (Channels'
@@ -24,7 +26,18 @@ AUTH_TIMEOUT_SECONDS = 10
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
-    """What both doors share: groups joined here are left on disconnect; an event arrives once."""
+    """What both doors share: groups joined here are left on disconnect; an event arrives once; an accepted socket
+    counts in ``parley_live_connections{kind}`` until it disconnects."""
+
+    # The kind of socket for the metrics (inbox, floor, widget).
+    metric_kind = "other"
+    _counted = False
+
+    async def accept(self, subprotocol=None, headers=None) -> None:
+        await super().accept(subprotocol, headers)
+        if not self._counted:
+            self._counted = True
+            LIVE_CONNECTIONS.labels(kind=self.metric_kind).inc()
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
@@ -55,6 +68,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.joined.discard(group)
 
     async def disconnect(self, code) -> None:
+        if self._counted:
+            self._counted = False
+            LIVE_CONNECTIONS.labels(kind=self.metric_kind).dec()
         for group in list(getattr(self, "joined", ())):
             await self.leave(group)
 

@@ -39,7 +39,7 @@ GOOD = {
 }
 # Variables this module sets itself; whatever the developer's shell exports is left out.
 CONTROLLED = ("DJANGO_", "SECRET_KEY", "DATABASE_", "CELERY_", "CHANNEL_", "MESSENGER_", "SECURE_", "DEBUG",
-              "ALLOWED_HOSTS")
+              "ALLOWED_HOSTS", "PARLEY_METRICS_", "PROMETHEUS_")
 
 
 def production_env(**overrides: str | None) -> dict[str, str]:
@@ -102,6 +102,23 @@ def test_production_refuses_a_channel_layer_that_does_not_reach_every_process(va
                                                 CHANNEL_LAYER_URL=value))
     assert result.returncode != 0
     assert says in result.stderr
+
+
+def test_production_refuses_a_weak_metrics_token_and_metrics_without_their_multi_process_directory(tmp_path):
+    production = {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    weak = manage("check", env=production_env(**production, PARLEY_METRICS_TOKEN="short-token"))
+    assert weak.returncode != 0
+    assert "PARLEY_METRICS_TOKEN must be at least 32 characters long" in weak.stderr
+    assert "PROMETHEUS_MULTIPROC_DIR must be set" in weak.stderr
+    by_address = manage("check", env=production_env(**production, PARLEY_METRICS_ALLOWED_IPS="10.0.0.0/8"))
+    assert by_address.returncode != 0 and "PROMETHEUS_MULTIPROC_DIR must be set" in by_address.stderr
+    good = manage("check", env=production_env(**production, PARLEY_METRICS_TOKEN=secrets.token_urlsafe(32),
+                                              PROMETHEUS_MULTIPROC_DIR=str(tmp_path)))
+    assert good.returncode == 0, good.stderr
+    wrong_network = manage("check", env=production_env(**production, PARLEY_METRICS_ALLOWED_IPS="10.0.0.0/8, intranet",
+                                                       PROMETHEUS_MULTIPROC_DIR=str(tmp_path)))
+    assert wrong_network.returncode != 0
+    assert "PARLEY_METRICS_ALLOWED_IPS: 'intranet' is not an address or a network" in wrong_network.stderr
 
 
 def test_production_refuses_the_public_development_values_of_local_settings():

@@ -40,6 +40,8 @@ FLOOR_RECHECK_SECONDS = 30.0
 class InboxConsumer(LiveConsumer):
     """An agent's inbox page: his lists, the chat he has open, his colleagues' typing; his heartbeat."""
 
+    metric_kind = "inbox"
+
     async def open(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -147,6 +149,8 @@ class FloorConsumer(LiveConsumer):
     floor again, so the page gets one ``{"kind": "floor"}`` nudge per burst of events (at most every
     ``FLOOR_NUDGE_SECONDS``), never the events themselves. Whether the user is still active staff is checked
     when the socket opens and again at most every ``FLOOR_RECHECK_SECONDS`` while events come."""
+
+    metric_kind = "floor"
 
     async def open(self) -> None:
         user = self.scope.get("user")

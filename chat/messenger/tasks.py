@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from chat.messenger.outbox import messenger_message_deliver, messenger_outbox_sweep
+from chat.messenger.outbox import messenger_message_deliver
 from chat.messenger.services import messenger_queue_place_send
 
 
@@ -21,7 +21,9 @@ def messenger_send_reply(message_id: int) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_messenger_outbox() -> int:
     """The outbox's safety net: replies nobody queued are queued, replies of a dead worker become unknown."""
-    return messenger_outbox_sweep()
+    from chat.services.rules import rule_run  # noqa: PLC0415  (the sweep joins RULES in ChatConfig.ready)
+
+    return rule_run("messenger_outbox")
 
 
 @shared_task(acks_late=True, ignore_result=True)

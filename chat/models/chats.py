@@ -287,6 +287,9 @@ class Message(models.Model):
                          condition=Q(delivery_status="pending")),
             models.Index(fields=["delivery_claimed_at"], name="message_outbox_sending_idx",
                          condition=Q(delivery_status="sending")),
+            # /metrics counts the replies that failed or were left unconfirmed at every scrape (few rows).
+            models.Index(fields=["delivery_status"], name="message_delivery_trouble_idx",
+                         condition=Q(delivery_status__in=["failed", "unknown"])),
         ]
 
     def __str__(self) -> str:

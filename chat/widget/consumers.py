@@ -33,6 +33,8 @@ VISITOR_KINDS = {"chat.message", "chat.assigned", "chat.transferred", "chat.queu
 class WidgetConsumer(LiveConsumer):
     """A visitor's widget: his own chat only, after his token (sent as the first message) opens it."""
 
+    metric_kind = "widget"
+
     async def open(self) -> None:
         self.chat_id: int | None = None
         self.token = ""

@@ -7,6 +7,7 @@ that gives a zero-configuration first run on SQLite with an embedded broker.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /health/live and /health/ready answer before any other middleware (core/health/middleware.py).
     "core.health.middleware.HealthMiddleware",
+    # Second: /metrics for Prometheus (its own access rule), and every other request counted and timed by its view
+    # (core/metrics/middleware.py).
+    "core.metrics.middleware.MetricsMiddleware",
 
     # First: every line of a request, the other middlewares' too, carries its request id (docs/operations.md, "Logs").
     "core.log_middleware.RequestLogMiddleware",
@@ -220,6 +224,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # not answered within HEALTH_CHECK_TIMEOUT_SECONDS is reported as failed.
 HEALTH_BEAT_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_BEAT_MAX_AGE_SECONDS", "120"))
 HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
+
+# --- Metrics (docs/operations.md, "Metrics") ----------------------------------
+# /metrics answers a request with "Authorization: Bearer <PARLEY_METRICS_TOKEN>", or one from an address of
+# PARLEY_METRICS_ALLOWED_IPS (addresses or networks, comma-separated; the client address by
+# PARLEY_TRUSTED_PROXIES); neither set: nobody (404). Several processes per host: PROMETHEUS_MULTIPROC_DIR.
+PARLEY_METRICS_TOKEN = os.environ.get("PARLEY_METRICS_TOKEN", "").strip()
+PARLEY_METRICS_ALLOWED_IPS = env_list("PARLEY_METRICS_ALLOWED_IPS")
+for _network in PARLEY_METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"PARLEY_METRICS_ALLOWED_IPS: {_network!r} is not an address or a network (10.0.0.5, 10.1.0.0/16)."
+        ) from None
 
 # Dispatch on PostgreSQL (docs/routing.md): commit automatic assignments without waiting for the WAL
 # flush, and keep its statements prepared per connection (turn off behind PgBouncer in transaction

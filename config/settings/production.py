@@ -58,6 +58,34 @@ def configuration_problems(environ, *, messenger_enabled: bool) -> list[str]:
                 f"{' and sign forged webhook events with it' if name == 'MESSENGER_APP_SECRET' else ''}; "
                 f"set a secret of your own{hint}."
             )
+    return problems + metrics_problems(environ)
+
+
+# A bearer token shorter than this is refused: /metrics shows the queues and the agents' states.
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+def metrics_problems(environ) -> list[str]:
+    """/metrics in production (docs/operations.md, "Metrics"): a strong token, and the multi-process directory
+    (without it each web worker would answer with its own process's counters only)."""
+    token = (environ.get("PARLEY_METRICS_TOKEN") or "").strip()
+    problems = []
+    if token and len(token) < METRICS_TOKEN_MIN_LENGTH:
+        problems.append(
+            f"PARLEY_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters long "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+        )
+    enabled = token or (environ.get("PARLEY_METRICS_ALLOWED_IPS") or "").strip()
+    directory = (environ.get("PROMETHEUS_MULTIPROC_DIR") or "").strip()
+    if enabled and not directory:
+        problems.append(
+            "PROMETHEUS_MULTIPROC_DIR must be set when /metrics is on (PARLEY_METRICS_TOKEN or "
+            "PARLEY_METRICS_ALLOWED_IPS): the directory where this host's web and Celery processes write their "
+            "metrics, emptied before they start."
+        )
+    elif directory and not os.path.isdir(directory):
+        problems.append(f"PROMETHEUS_MULTIPROC_DIR {directory!r} is not a directory (create it before the processes "
+                        "start).")
     return problems
 
 

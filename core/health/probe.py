@@ -20,6 +20,7 @@ from health_check.base import HealthCheck
 from health_check.exceptions import HealthCheckException
 
 from core.health.checks import readiness_checks
+from core.metrics.instruments import ready_gauge
 
 logger = logging.getLogger(__name__)
 
@@ -87,4 +88,5 @@ def readiness() -> tuple[bool, dict[str, dict]]:
         logger.warning(
             "Readiness failing: %s", "; ".join(f"{name}: {ordered[name]['error']}" for name in failing)
         )
+    ready_gauge().set(0 if failing else 1)
     return not failing, ordered

@@ -188,7 +188,7 @@ def transfer_to_agent_locked(
     live_chat(
         "chat.transferred", chat_id=chat.pk,
         agents=[old_agent_id, agent.pk, owner_of(chat.customer_id) if was_waiting else None],
-        queues=[chat.queue_id if was_waiting else None], reason=reason,
+        queues=[chat.queue_id if was_waiting else None], reason=reason, strategy=MANUAL,
     )
     return overridden
 

@@ -26,6 +26,7 @@ from psycopg import sql
 
 from chat.models import Chat, ChatSettings
 from chat.models.conditions import DISPATCHABLE_CHAT
+from core.metrics.instruments import DISPATCH_DURATION, timed
 
 from ..assignment import send_welcome
 from ..live.publish import live_chat
@@ -52,8 +53,12 @@ def dispatch(*, now: datetime | None = None, limit: int | None = None) -> int:
 
     Waiting, not-halted customer chats are taken in chat order; each goes to the
     agent the chain picks among the eligible ones; a chat nobody can take stays
-    waiting and the next one is tried.
+    waiting and the next one is tried. Each run is timed (``parley_dispatch_duration_seconds``).
     """
+    return timed(DISPATCH_DURATION, lambda: _dispatch(now=now, limit=limit))
+
+
+def _dispatch(*, now: datetime | None, limit: int | None) -> int:
     run = Run.load()
     assigned = 0
     # Chats this run will not try again: nobody was eligible, or they were held by another process when
@@ -123,7 +128,7 @@ def _assign_next(run: Run, pending: list[int], now: datetime) -> tuple[int, str]
             found = cursor.fetchone()
         if found is None:
             return None
-        chat_id, agent_id, ranked, queue_id, owner_id = found[:5]
+        chat_id, agent_id, ranked, queue_id, owner_id, strategy = found[:6]
         if agent_id is not None:
             if run.welcome_on_assign:
                 send_welcome(
@@ -131,7 +136,9 @@ def _assign_next(run: Run, pending: list[int], now: datetime) -> tuple[int, str]
                     agent_id=agent_id,
                 )
             # After the commit: the statement's own (autocommit), or the welcome's transaction.
-            live_chat("chat.assigned", chat_id=chat_id, agents=[agent_id, owner_id], queues=[queue_id])
+            live_chat(
+                "chat.assigned", chat_id=chat_id, agents=[agent_id, owner_id], queues=[queue_id], strategy=strategy
+            )
             return chat_id, ASSIGNED
     if not ranked:
         return chat_id, NOBODY

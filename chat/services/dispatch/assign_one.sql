@@ -70,5 +70,6 @@ WITH target AS MATERIALIZED (
     RETURNING id
 )
 SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id,
+    (SELECT strategy FROM why),
     (SELECT set_config('synchronous_commit', 'off', true))
 FROM t

@@ -107,7 +107,8 @@ WITH target AS MATERIALIZED (
     FROM claim, t, why
     RETURNING id
 )
-SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id{async_commit}
+SELECT t.id, (SELECT agent_id FROM claim), (SELECT count(*) FROM ranked), t.queue_id, t.owner_id,
+    (SELECT strategy FROM why){async_commit}
 FROM t
 """)
 

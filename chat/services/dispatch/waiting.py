@@ -75,15 +75,18 @@ def _assign_waiting_once(run: Run, pending: list[int], now: datetime, *, wait_fo
             chat_id=chat_id, queue_id=queue_id, owner_id=owner_id, last_agent_id=last_agent_id,
             max_chats=run.max_chats, allow_phone_call=run.allow_phone_call,
         )
-        agent_id = _claim_best_agent(run, ctx, now)
-        if agent_id is None:
+        choice = _claim_best_agent(run, ctx, now)
+        if choice is None:
             return chat_id, NOBODY
+        agent_id = choice.agent_id
         if run.welcome_on_assign:
             send_welcome(
                 chat_id=chat_id, when=ChatSettings.WelcomeWhen.AGENT_ASSIGNED, card=run.card, now=now,
                 agent_id=agent_id,
             )
-        live_chat("chat.assigned", chat_id=chat_id, agents=[agent_id, owner_id], queues=[queue_id])
+        live_chat(
+            "chat.assigned", chat_id=chat_id, agents=[agent_id, owner_id], queues=[queue_id], strategy=choice.strategy
+        )
     return chat_id, ASSIGNED
 
 
@@ -158,8 +161,9 @@ def _claim(run: Run, ctx: RoutingContext, choice: Choice, now: datetime, *, wait
     return True
 
 
-def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> int | None:
-    """Give the locked chat to the best eligible agent: his id, or None when nobody eligible is left.
+def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> Choice | None:
+    """Give the locked chat to the best eligible agent: the choice (his id, the deciding strategy), or None when
+    nobody eligible is left.
 
     First up to NOWAIT_TRIES agents in chain order whose Presence row no other transaction holds right now (so
     that processes dispatching at once spread over agents instead of queueing behind the same one); then, if
@@ -176,7 +180,7 @@ def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> int | Non
             # wait for that one rather than hand the chat back (docs/routing.md, "No-reply exclusions").
             break
         if _claim(run, ctx, choice, now, wait=False):
-            return choice.agent_id
+            return choice
         busy.append(choice.agent_id)
         busy_not_excluded = busy_not_excluded or not choice.excluded
     if not busy:
@@ -184,6 +188,6 @@ def _claim_best_agent(run: Run, ctx: RoutingContext, now: datetime) -> int | Non
     refused: list[int] = []
     while (choice := choose_agent(ctx, run.agent_codes, exclude=refused)) is not None:
         if _claim(run, ctx, choice, now, wait=True):
-            return choice.agent_id
+            return choice
         refused.append(choice.agent_id)  # full or gone after all
     return None

@@ -11,14 +11,18 @@ Each rule is one function taking ``now=None`` that
 * returns how many chats (or files) it acted on.
 
 Celery beat runs them through ``chat.tasks``; ``manage.py run_chat_rules`` runs them once by hand, from
-``RULES``. A rule of a way in (the Messenger outbox sweep) is added to ``RULES`` by ``rule_register`` from
+``RULES``; both through ``rule_run``, which times each run and counts what it changed (docs/operations.md,
+"Metrics"). A rule of a way in (the Messenger outbox sweep) is added to ``RULES`` by ``rule_register`` from
 ``chat.apps.ChatConfig.ready``: the services do not import the ways in above them.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
+
+from core.metrics.instruments import RULE_DURATION, RULE_ROWS
 
 from ..dispatch import dispatch
 from .close_inactive import chats_close_inactive, inactive_due
@@ -45,6 +49,7 @@ __all__ = [
     "orphan_files_delete",
     "presence_follow_inbox",
     "rule_register",
+    "rule_run",
     "silent_agents",
     "unanswered_due",
     "unanswered_transfer_at",
@@ -67,6 +72,19 @@ RULES: dict[str, tuple[Callable[..., int], str]] = {
     "delete_orphan_files": (orphan_files_delete, "orphan files removed"),
     "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
 }
+
+
+def rule_run(name: str, **kwargs) -> int:
+    """Run the timed rule ``name`` of ``RULES`` once: its number, with the run's duration and that number recorded
+    (``parley_rule_duration_seconds{rule}``, ``parley_rule_rows_total{rule}``)."""
+    service, _meaning = RULES[name]
+    started = time.perf_counter()
+    try:
+        rows = service(**kwargs)
+    finally:
+        RULE_DURATION.labels(rule=name).observe(time.perf_counter() - started)
+    RULE_ROWS.labels(rule=name).inc(max(0, int(rows or 0)))
+    return rows
 
 
 def rule_register(name: str, service: Callable[..., int], meaning: str) -> None:

@@ -315,3 +315,22 @@ async def test_a_private_note_never_reaches_the_widget_socket(visitor_chat, worl
     await publish(kind="chat.message", chat_id=chat.pk, data={"message_id": note.pk, "sender": "agent"})
     assert await socket.receive_json_from(timeout=2) == {"kind": "chat.message", "chat": chat.pk}
     await socket.disconnect()
+
+
+async def test_open_sockets_are_counted_by_kind_until_they_close(world):
+    from prometheus_client import REGISTRY  # noqa: PLC0415
+
+    def open_ones(kind: str) -> float:
+        return REGISTRY.get_sample_value("parley_live_connections", {"kind": kind}) or 0.0
+
+    inbox_before, widget_before = open_ones("inbox"), open_ones("widget")
+    socket, connected, _code = await inbox_socket(world["anna"])
+    widget = await widget_socket()
+    assert connected
+    assert (open_ones("inbox"), open_ones("widget")) == (inbox_before + 1, widget_before + 1)
+    refused, connected, _code = await inbox_socket(None)  # refused before it was accepted: not counted
+    assert not connected
+    assert open_ones("inbox") == inbox_before + 1
+    await socket.disconnect()
+    await widget.disconnect()
+    assert (open_ones("inbox"), open_ones("widget")) == (inbox_before, widget_before)
