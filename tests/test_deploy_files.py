@@ -67,3 +67,19 @@ def test_the_nginx_site_passes_websockets_the_request_id_and_the_security_header
 def test_the_procfile_at_the_root_is_the_deploy_one():
     """A platform that reads the repository's Procfile (Heroku, Dokku, honcho) starts what docs/deploy/ describes."""
     assert (DEPLOY.parent.parent / "Procfile").read_text() == (DEPLOY / "Procfile").read_text()
+
+
+def test_every_environment_variable_of_the_settings_is_in_the_one_table():
+    """docs/operations.md, "Environment variables" lists every variable the settings read (the test runs' own
+    ``TEST_*`` are in docs/testing.md)."""
+    root = DEPLOY.parent.parent
+    operations = (root / "docs" / "operations.md").read_text()
+    table = operations[operations.index("## Environment variables"):]
+    table = "\n".join(line for line in table.splitlines() if line.startswith("| `"))
+    read = set()
+    for path in [*(root / "config").rglob("*.py"), *(root / "core").rglob("*.py")]:
+        read |= set(re.findall(r"(?:environ\.get|environ\[|env_bool|env_list|getenv)\(?\s*\"([A-Z][A-Z0-9_]+)\"",
+                               path.read_text()))
+    assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_VISIBILITY_TIMEOUT", "HEALTH_BEAT_MAX_AGE_SECONDS"} <= read
+    missing = {name for name in read if not name.startswith("TEST_") and f"`{name}`" not in table}
+    assert not missing, sorted(missing)

@@ -1,7 +1,7 @@
 """Settings shared by every environment.
 
 Everything that differs between machines comes from environment variables
-(listed in the README, "Configuration"); every variable has an embedded default
+(one table in docs/operations.md, "Environment variables"); every variable has an embedded default
 that gives a zero-configuration first run on SQLite with an embedded broker.
 """
 
