@@ -310,13 +310,14 @@ def scrape_metrics(stack: Stack) -> None:
             name, value = line.rsplit(" ", 1)
             samples[name] = float(value)
 
-    def total(prefix: str) -> float:
-        return sum(value for name, value in samples.items() if name.startswith(prefix))
+    def total(family: str, label: str = "") -> float:
+        return sum(value for name, value in samples.items() if name.split("{")[0] == family and label in name)
 
     assert total("parley_assignments_total") >= 1, scraped.text
-    assert total('parley_closes_total{reason="agent"}') >= 1, scraped.text
+    assert total("parley_closes_total", 'reason="agent"') >= 1, scraped.text
     assert total("parley_http_requests_total") >= 5, scraped.text
-    assert [value for name, value in samples.items() if name.split("{")[0] == "parley_ready"] == [1], scraped.text
+    ready = [value for name, value in samples.items() if name.split("{")[0] == "parley_ready"]
+    assert ready and set(ready) == {1.0}, scraped.text
     moved = [line for line in scraped.text.splitlines()
              if line.startswith(("parley_assignments_total", "parley_closes_total", "parley_ready",
                                  "parley_chats_waiting", "parley_beat_last_tick_age_seconds"))]
