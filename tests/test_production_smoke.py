@@ -282,17 +282,13 @@ def test_the_production_stack_serves_a_chat_loses_no_task_and_stops_cleanly(stac
     no_task_is_lost(stack, worker)
 
     # Every process stops on SIGTERM (as systemd and a Procfile runner stop them) and exits cleanly.
-    for name in ("web", "beat", stack_worker(stack)):
+    for name in ("web", "beat", f"worker-{stack.workers}"):
         code = stack.terminate(name)
         assert code == 0, f"{name} exited with {code} after SIGTERM{stack.tail(name)}"
         say(f"SIGTERM {name}: exited 0")
     for name, log in stack.logs.items():
         tracebacks = [line for line in log.read_text().splitlines() if "Traceback" in line]
         assert not tracebacks, f"{name}: {tracebacks[0]}{stack.tail(name)}"
-
-
-def stack_worker(stack: Stack) -> str:
-    return f"worker-{stack.workers}"
 
 
 def scrape_metrics(stack: Stack) -> None:
