@@ -13,6 +13,18 @@ def dispatch_task() -> int:
     return dispatch()
 
 
+@shared_task(ignore_result=True)
+def probe(seconds: float = 0) -> float:
+    """Does nothing for ``seconds`` (at most 60): an operator's check that workers take tasks and that a task in
+    flight survives a worker's stop (``celery -A config call chat.tasks.probe --args='[5]'``, then its
+    ``task_succeeded`` line in the worker's log; docs/operations.md, "Tasks are not lost")."""
+    import time
+
+    seconds = max(0.0, min(float(seconds), 60.0))
+    time.sleep(seconds)
+    return seconds
+
+
 from chat.messenger import tasks as _messenger_tasks  # noqa: E402,F401  (autodiscovery finds only chat.tasks)
 
 # --- Timed rules (scheduled by django_celery_beat rows, chat/migrations/0003_periodic_tasks.py, 0009, 0011) ---

@@ -1,7 +1,7 @@
 """Settings shared by every environment.
 
 Everything that differs between machines comes from environment variables
-(listed in the README, "Configuration"); every variable has an embedded default
+(one table in docs/operations.md, "Environment variables"); every variable has an embedded default
 that gives a zero-configuration first run on SQLite with an embedded broker.
 """
 
@@ -212,8 +212,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# No task is lost when a worker stops (docs/operations.md, "Tasks are not lost"): a task's message is acknowledged
+# only once it ran (acks_late); one whose worker process died (killed, out of memory) goes back to the queue at once
+# instead of being acknowledged as failed (reject_on_worker_lost). Every task is idempotent, so running one twice is
+# harmless. A warm shutdown (SIGTERM) lets the running tasks end and gives the prefetched ones back.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With Redis as the broker, the message of a task whose whole worker died (SIGKILL, the machine lost) stays unacked
+# until this many seconds after its delivery, then a worker puts it back (when it starts, and every 100 s). Keep it
+# above the longest task's run time plus the longest countdown (the Messenger retries'): a message older than that
+# is delivered a second time while the first run goes on. Unset: kombu's 3600. RabbitMQ redelivers as soon as the
+# dead worker's connection closes and ignores this.
+if os.environ.get("CELERY_BROKER_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ["CELERY_BROKER_VISIBILITY_TIMEOUT"])
 # django-celery-beat's DatabaseScheduler, which also records beat's heartbeat for /health/ready (core/health/beat.py).
 CELERY_BEAT_SCHEDULER = "core.health.beat:HeartbeatScheduler"
 CELERY_TIMEZONE = TIME_ZONE
