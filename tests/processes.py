@@ -4,7 +4,9 @@ and the test database, so that they see the rows the test wrote (transactional t
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
 
 from django.db import connection
 
@@ -37,3 +39,17 @@ def listening(port: int) -> bool:
     """Does something accept connections on ``port`` of 127.0.0.1?"""
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stop_groups(procs, *, timeout: float = 30) -> None:
+    """Stop processes started with ``start_new_session=True``, each with its children: SIGTERM to every group
+    first (so they shut down together), then wait; a group still there after ``timeout`` seconds gets SIGKILL."""
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=timeout)

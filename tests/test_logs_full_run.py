@@ -22,7 +22,7 @@ import requests
 from chat.models import Attachment, Chat
 from chat.services.queues import queue_create
 from tests.polling import poll_until
-from tests.processes import free_port, listening, process_env
+from tests.processes import free_port, listening, process_env, stop_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_LOGS_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -87,15 +87,7 @@ def processes(tmp_path):
                    alive=lambda: (web.poll() is None) or pytest.fail(web_log.read_text()))
         yield run
     finally:
-        for proc in (web, worker):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in (web, worker):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+        stop_groups((web, worker), timeout=30)
         client.flushdb()
 
 

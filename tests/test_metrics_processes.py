@@ -4,7 +4,6 @@ mode adds up what each process wrote, whichever web worker answers the scrape.""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,7 @@ from chat.models import Chat
 from chat.services.queues import queue_create
 from core.metrics.exposition import HostCollector, multiprocess_dir_prepare
 from tests.polling import poll_until
-from tests.processes import free_port, listening, process_env
+from tests.processes import free_port, listening, process_env, stop_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "multi-process-token-" + "y" * 32
@@ -104,15 +103,7 @@ def host(tmp_path):
                    alive=lambda: (web.poll() is None) or pytest.fail(web_log.read_text()))
         yield {"url": f"http://127.0.0.1:{port}", "directory": directory, "worker": worker, "worker_log": worker_log}
     finally:
-        for proc in (web, worker):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in (web, worker):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+        stop_groups((web, worker), timeout=30)
         broker.flushdb()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from django.conf import settings
 
 from chat.models import Chat
 from tests import factories
-from tests.processes import process_env
+from tests.processes import process_env, stop_groups
 
 pytestmark = [
     pytest.mark.slow,
@@ -88,15 +87,7 @@ class WebProcesses:
                                      + log.read_text()) from error
 
     def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        stop_groups(self.procs, timeout=15)
 
 
 @pytest.fixture
