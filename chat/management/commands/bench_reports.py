@@ -20,10 +20,11 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agents.models import User
+from chat.management.benchdb import use_own_database
 from chat.models import Chat, Disposition, Queue
 from chat.reports.figures import chats_in
 from chat.reports.ranges import DateRange, site_today
@@ -125,20 +126,7 @@ class Command(BaseCommand):
                             help="Measure the database a previous run built (no drop, no build): for profiling.")
 
     def _use_own_database(self, name: str) -> None:
-        conn = connections["default"]
-        if conn.vendor != "postgresql":
-            raise CommandError("bench_reports runs on PostgreSQL only: set DATABASE_URL=postgres://…")
-        if name == conn.settings_dict["NAME"]:
-            raise CommandError(
-                "Give bench_reports a database of its own (--database-name): it drops and recreates it."
-            )
-        with conn._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        conn.close()
-        conn.settings_dict["NAME"] = name
-        self.stdout.write(f"database {name}: migrating …")
-        call_command("migrate", verbosity=0, interactive=False)
+        use_own_database(name, command="bench_reports", stdout=self.stdout)
 
     def _build(self, *, chats: int, period: DateRange, queues: int, agents: int) -> None:
         started = time.perf_counter()

@@ -22,11 +22,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from agents.models import PauseType, Presence, User
+from chat.management.benchdb import use_own_database
 from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue, QueueMembership
 from chat.services.dispatch import dispatch
 from chat.services.live.publisher import publisher
@@ -49,19 +50,7 @@ class Command(BaseCommand):
     # --- set-up -----------------------------------------------------------------
 
     def _use_own_database(self, name: str) -> None:
-        conn = connections["default"]
-        if conn.vendor != "postgresql":
-            raise CommandError("bench_rules runs on PostgreSQL only: set DATABASE_URL=postgres://…")
-        if name == conn.settings_dict["NAME"]:
-            raise CommandError("Give bench_rules a database of its own (--database-name): it drops and recreates it.")
-        # A maintenance connection (the "postgres" database), as Django's test-database creation does.
-        with conn._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        conn.close()
-        conn.settings_dict["NAME"] = name
-        self.stdout.write(f"database {name}: migrating …")
-        call_command("migrate", verbosity=0, interactive=False)
+        use_own_database(name, command="bench_rules", stdout=self.stdout)
         call_command("createcachetable", verbosity=0)  # the live layer's version counters (without CACHE_URL)
 
     def _build(self, *, open_chats: int, due: int, agents: int, queues: int) -> dict:
