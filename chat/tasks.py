@@ -86,3 +86,11 @@ def delete_orphan_files() -> int:
     from chat.services.rules import rule_run
 
     return rule_run("delete_orphan_files")
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def release_held_chats() -> int:
+    """Business hours: the chats held while their queue was closed are queued when it opens."""
+    from chat.services.rules import rule_run
+
+    return rule_run("release_held")

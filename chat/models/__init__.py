@@ -1,7 +1,7 @@
 from .canned import CANNED_BODY_MAX, CannedResponse
 from .chats import Attachment, Chat, Disposition, Message
 from .events import ChatEvent, NoReplyExclusion
-from .queues import Queue, QueueMembership
+from .queues import HoursException, OpeningHours, Queue, QueueMembership
 from .settings import DEFAULT_WELCOME_TEXT, AgentStrategyStep, ChatSettings, ChatStrategyStep
 from .strategies import (
     AGENT_STRATEGY_CHOICES,
@@ -31,6 +31,8 @@ __all__ = [
     "Disposition",
     "Message",
     "NoReplyExclusion",
+    "HoursException",
+    "OpeningHours",
     "Queue",
     "QueueMembership",
 ]

@@ -116,6 +116,13 @@ class Chat(models.Model):
     first_assigned_at = models.DateTimeField(_("first assigned at"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first agent message at"), null=True, blank=True)
     auto_assign_stopped_at = models.DateTimeField(_("automatic assignment stopped at"), null=True, blank=True)
+    # Business hours (chat.services.hours): a chat started while its queue was closed waits, held, for the next
+    # opening; dispatch leaves it alone until the release rule queues it then (``queued_at`` = the opening).
+    hours_held_at = models.DateTimeField(_("held for business hours since"), null=True, blank=True)
+    # An offline message (the widget's offline form): the visitor is not on the page; replies go by e-mail.
+    offline = models.BooleanField(_("offline message"), default=False)
+    # Messenger outside business hours: when the automatic reply was sent (once per closed period).
+    offline_reply_sent_at = models.DateTimeField(_("automatic reply sent at"), null=True, blank=True)
     # Website: when the page was reported closed, and the widget's last heartbeat.
     page_closed_at = models.DateTimeField(_("page closed at"), null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(_("last heartbeat at"), null=True, blank=True)
@@ -173,7 +180,13 @@ class Chat(models.Model):
             models.Index(
                 fields=["queued_at"],
                 name="chat_waiting_auto_idx",
-                condition=Q(status="waiting", auto_assign_stopped_at__isnull=True),
+                condition=Q(status="waiting", auto_assign_stopped_at__isnull=True, hours_held_at__isnull=True),
+            ),
+            # Held for business hours (the release rule), by queue.
+            models.Index(
+                fields=["queue", "created_at"],
+                name="chat_held_for_hours_idx",
+                condition=Q(status="waiting", hours_held_at__isnull=False),
             ),
             # Open chats per agent.
             models.Index(fields=["agent", "status"], name="chat_agent_open_idx", condition=OPEN.q()),

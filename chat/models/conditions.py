@@ -20,10 +20,16 @@ from .chats import Chat
 WAITING = Where(status=Chat.Status.WAITING)
 # An assigned customer chat takes one of its agent's slots (``Presence.open_chats``); internal chats take none.
 HOLDS_SLOT = Where(status=Chat.Status.ASSIGNED, channel__ne=Chat.Channel.INTERNAL)
-# What dispatch may give to an agent: waiting, automatic assignment not stopped, a customer's chat.
+# What dispatch may give to an agent: waiting, automatic assignment not stopped, not held for business hours, a
+# customer's chat.
 DISPATCHABLE_CHAT = Where(
-    status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True, channel__ne=Chat.Channel.INTERNAL
+    status=Chat.Status.WAITING,
+    auto_assign_stopped_at__isnull=True,
+    hours_held_at__isnull=True,
+    channel__ne=Chat.Channel.INTERNAL,
 )
+# Held for business hours: what the release rule queues when the queue opens.
+HELD_FOR_HOURS = Where(status=Chat.Status.WAITING, hours_held_at__isnull=False)
 
 # --- agents: the Presence row and the user ------------------------------------------------------------
 

@@ -29,6 +29,13 @@ class ChatEvent(models.Model):
         TAKEN_OVER = "taken_over", _("Taken over by a supervisor")
         # The Messenger customer was told his place in the queue (once per chat).
         QUEUE_POSITION_SENT = "queue_position_sent", _("Place in the queue sent")
+        # Business hours (chat.services.hours): held while the queue is closed, queued at its opening.
+        HELD_FOR_HOURS = "held_for_hours", _("Held until the queue opens")
+        RELEASED = "released", _("Queued at the opening")
+        OFFLINE_REPLY_SENT = "offline_reply_sent", _("Automatic reply outside business hours sent")
+        # Offline messages: the e-mails to the visitor.
+        EMAIL_ACKNOWLEDGED = "email_acknowledged", _("Acknowledgement e-mailed to the visitor")
+        EMAIL_REPLY_SENT = "email_reply_sent", _("Reply e-mailed to the visitor")
 
     chat = models.ForeignKey("chat.Chat", on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from core.conditions import Keep, MinusAtLeastZero, P, Plus, Transition, Where
 
 from .chats import Chat
-from .conditions import OPEN, WAITING
+from .conditions import HELD_FOR_HOURS, OPEN, WAITING
 
 # waiting -> assigned to ``agent``. A client message still unanswered keeps ``awaiting_reply_since`` (the no-reply
 # rule then counts from the assignment); the new agent has neither replied nor read. The guard decides a race
@@ -59,6 +59,17 @@ STOP_AUTO_ASSIGN = Transition(
     "stop automatic assignment",
     when=Where(status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True),
     sets={"auto_assign_stopped_at": P("now")},
+)
+
+# Business hours: a waiting chat of a closed queue is held (dispatch leaves it) until the queue opens ...
+HOLD_FOR_HOURS = Transition(
+    "hold for business hours",
+    when=Where(status=Chat.Status.WAITING, hours_held_at__isnull=True),
+    sets={"hours_held_at": P("now")},
+)
+# ... and then queued like a chat that has just come: its queue time is the opening.
+RELEASE_AT_OPENING = Transition(
+    "queue at the opening", when=HELD_FOR_HOURS, sets={"hours_held_at": None, "queued_at": P("now")}
 )
 
 # Presence: one more open chat for the agent. Its guard is the caller's: ``available_with_free_slot()`` for

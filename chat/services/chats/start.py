@@ -17,6 +17,7 @@ from crm.services import customer_link_or_create
 from ..assignment import get_agent, send_welcome
 from ..dispatch import dispatch_soon
 from ..errors import ChatError
+from ..hours import Schedule
 from ..live.publish import live_chat
 from ..permissions import FORBIDDEN, is_staff
 from .common import resolve_queue
@@ -35,6 +36,7 @@ def chat_start(
     peer_id=None,
     verified_via: str = "",
     actor: User | None = None,
+    offline: bool = False,
 ) -> Chat:
     """Start a chat. Website/Messenger: link the CRM customer, queue, welcome, dispatch after commit.
 
@@ -49,6 +51,10 @@ def chat_start(
     Empty = a claim: the customer link routes the chat but shows none of his details and gives no VIP
     priority until an agent confirms it. A person (``actor``) may vouch only as an integration, and only
     when staff.
+
+    Outside the queue's business hours (``hours.is_open``) the chat is held (``hours_held_at``): it waits, out of
+    dispatch's reach, until the release rule queues it at the opening. ``offline``: an offline message (the
+    widget's offline form), answered by e-mail.
     """
     _check_verification(verified_via=verified_via, actor=actor)
     if channel not in Chat.Channel.values:
@@ -64,7 +70,7 @@ def chat_start(
     if existing is not None:
         existing.created = False
         return existing
-    return _queue_new_chat(channel=channel, queue=queue, verified_via=verified_via, visitor=visitor)
+    return _queue_new_chat(channel=channel, queue=queue, verified_via=verified_via, visitor=visitor, offline=offline)
 
 
 def _check_verification(*, verified_via: str, actor: User | None) -> None:
@@ -126,11 +132,16 @@ def _open_chat_for_visitor(*, channel: str, visitor_key: str, visitor_messenger_
     return None
 
 
-def _queue_new_chat(*, channel: str, queue: Queue, verified_via: str, visitor: dict[str, str]) -> Chat:
+def _queue_new_chat(
+    *, channel: str, queue: Queue, verified_via: str, visitor: dict[str, str], offline: bool = False
+) -> Chat:
     """The chat waiting in ``queue``, linked to its CRM customer, with its events, welcome and a dispatch after
-    commit; a simultaneous start from the same visitor that won returns that chat instead."""
+    commit (held instead while the queue is closed); a simultaneous start from the same visitor that won returns
+    that chat instead."""
     card = ChatSettings.load()
     now = timezone.now()
+    schedule = Schedule.of(queue)
+    held = not schedule.is_open(now)
     with transaction.atomic():
         customer = customer_link_or_create(
             name=visitor["visitor_name"], email=visitor["visitor_email"],
@@ -148,7 +159,9 @@ def _queue_new_chat(*, channel: str, queue: Queue, verified_via: str, visitor: d
                     customer_verified_via=verified_via,
                     created_at=now,
                     queued_at=now,
-                    last_heartbeat_at=now if channel == Chat.Channel.WEBSITE else None,
+                    hours_held_at=now if held else None,
+                    offline=offline,
+                    last_heartbeat_at=now if channel == Chat.Channel.WEBSITE and not offline else None,
                 )
         except IntegrityError:
             # A simultaneous start from the same visitor won: return its chat.
@@ -170,10 +183,18 @@ def _queue_new_chat(*, channel: str, queue: Queue, verified_via: str, visitor: d
                     "via": verified_via,
                 },
             )
-        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.QUEUED, queue=queue, created_at=now)
+        if held:
+            opens = schedule.next_opening(now)
+            ChatEvent.objects.create(
+                chat=chat, kind=ChatEvent.Kind.HELD_FOR_HOURS, queue=queue, created_at=now,
+                data={"opens": opens.isoformat() if opens else None},
+            )
+        else:
+            ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.QUEUED, queue=queue, created_at=now)
         send_welcome(chat_id=chat.pk, when=ChatSettings.WelcomeWhen.CHAT_STARTED, card=card, now=now)
         live_chat("chat.queued", chat_id=chat.pk, agents=[customer.owner_id if customer else None], queues=[queue.pk])
-        dispatch_soon(queue_id=queue.pk)
+        if not held:
+            dispatch_soon(queue_id=queue.pk)
     chat.refresh_from_db()
     chat.created = True
     return chat

@@ -1,7 +1,7 @@
 WITH target AS MATERIALIZED (
     SELECT c.id, c.queue_id, c.customer_id, c.visitor_email, c.visitor_messenger_id, c.visitor_key, c.created_at
     FROM "chat_chat" c
-    WHERE c.id = ANY(CAST(%(ids)s AS bigint[])) AND c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL AND c.channel <> 'internal'
+    WHERE c.id = ANY(CAST(%(ids)s AS bigint[])) AND c.status = 'waiting' AND c.auto_assign_stopped_at IS NULL AND c.hours_held_at IS NULL AND c.channel <> 'internal'
     ORDER BY array_position(CAST(%(ids)s AS bigint[]), CAST(c.id AS bigint)) LIMIT 1
     FOR UPDATE OF c SKIP LOCKED
 ), t AS MATERIALIZED (

@@ -30,6 +30,7 @@ from .expire_attachments import attachments_expire
 from .follow_inbox import REQUEUE_NO_INBOX, presence_follow_inbox, silent_agents
 from .orphan_files import ORPHAN_FILE_GRACE, orphan_files_delete
 from .purge_closed import chats_purge_closed
+from .release_held import chats_release_held
 from .stop_auto_assign import chats_stop_auto_assign, halting_due
 from .transfer_unanswered import NO_REPLY_REASON, chats_transfer_unanswered, unanswered_due, unanswered_transfer_at
 
@@ -41,6 +42,7 @@ __all__ = [
     "attachments_expire",
     "chats_close_inactive",
     "chats_purge_closed",
+    "chats_release_held",
     "chats_stop_auto_assign",
     "chats_transfer_unanswered",
     "dispatch_sweep",
@@ -63,6 +65,7 @@ def dispatch_sweep(*, now: datetime | None = None) -> int:
 
 # name -> (service, what its number means), in schedule order; used by run_chat_rules and the docs.
 RULES: dict[str, tuple[Callable[..., int], str]] = {
+    "release_held": (chats_release_held, "chats held for business hours queued at the opening"),
     "transfer_unanswered": (chats_transfer_unanswered, "chats transferred for no reply"),
     "follow_inbox": (presence_follow_inbox, "agents without an open inbox paused or logged out"),
     "close_inactive": (chats_close_inactive, "inactive chats closed"),
