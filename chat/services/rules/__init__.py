@@ -65,7 +65,6 @@ def dispatch_sweep(*, now: datetime | None = None) -> int:
 
 # name -> (service, what its number means), in schedule order; used by run_chat_rules and the docs.
 RULES: dict[str, tuple[Callable[..., int], str]] = {
-    "release_held": (chats_release_held, "chats held for business hours queued at the opening"),
     "transfer_unanswered": (chats_transfer_unanswered, "chats transferred for no reply"),
     "follow_inbox": (presence_follow_inbox, "agents without an open inbox paused or logged out"),
     "close_inactive": (chats_close_inactive, "inactive chats closed"),
@@ -73,6 +72,7 @@ RULES: dict[str, tuple[Callable[..., int], str]] = {
     "expire_attachments": (attachments_expire, "attachments expired"),
     "purge_closed": (chats_purge_closed, "closed chats deleted"),
     "delete_orphan_files": (orphan_files_delete, "orphan files removed"),
+    "release_held": (chats_release_held, "chats held for business hours queued at the opening"),
     "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
 }
 
