@@ -25,6 +25,8 @@ ASSIGN = Transition(
         "first_assigned_at": Keep("first_assigned_at", P("now")),
         "agent_replied_at": None,
         "agent_read_at": None,
+        # A person may assign a chat held for business hours (an agent working late): it is no longer held.
+        "hours_held_at": None,
     },
 )
 
