@@ -283,8 +283,8 @@
   function send(message) {
     if (live.open && live.socket) { live.socket.send(JSON.stringify(message)); }
   }
-  function pollChat() { htmx.trigger(document.body, "parley:poll"); }
-  function pollSidebar() { htmx.trigger(document.body, "parley:sidebar"); }
+  function pollChat() { poll("chat-poll"); }
+  function pollSidebar() { poll("sidebar-live"); }
 
   document.addEventListener("htmx:wsOpen", function (evt) {
     live.open = true;
@@ -317,16 +317,72 @@
     pollSidebar();
   });
 
+  // One request at a time per poll, and no nudge lost. A poll asked for while its request is on the way (a nudge
+  // for a message stored after the server read the chat) must run once that request has landed. htmx would queue
+  // it on the poll element, which the answer replaces (hx-swap="outerHTML"), and drop it with that element; and
+  // for the settle delay after such a swap (20 ms) the new element is not processed yet, so a nudge then reaches
+  // no listener. Either way the message waited for the safety poll (up to 30 s). So the page keeps the wish
+  // itself and asks again once the answer is on the page: at once after a 204 (nothing swapped), else when htmx
+  // has processed the new poll element (htmx:load). docs/live.md, "Fallback and catch-up".
+  var POLL_EVENTS = { "chat-poll": "parley:poll", "sidebar-live": "parley:sidebar" };
+  var inFlight = {};  // id -> { xhr, elt }: the poll's request on its way
+  var again = {};     // id -> true: asked for while it could not run
+
+  function onTheWay(id) {
+    var req = inFlight[id];
+    var state = req ? req.xhr.readyState : 0;
+    return state > 0 && state < 4;  // sent, answer not in yet (an aborted one is back to 0: over too)
+  }
+  function poll(id) {
+    var el = document.getElementById(id);
+    if (el && (onTheWay(id) || !el.parleyReady)) { again[id] = true; return; }
+    htmx.trigger(document.body, POLL_EVENTS[id]);
+  }
+
+  // A poll element is ready once htmx has processed it: htmx:load on it or on what was swapped in around it
+  // (the body at first, a chat's pane when the agent opens it).
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.target;
+    Object.keys(POLL_EVENTS).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el || !root || !(root === el || (root.contains && root.contains(el)))) { return; }
+      el.parleyReady = true;
+      if (again[id] && !onTheWay(id)) { poll(id); }
+    });
+  });
+
   // The timed polls stand down while the socket is open; the nudged ones (a triggering event) always run.
   document.addEventListener("htmx:confirm", function (evt) {
     var elt = evt.detail.elt;
-    if (!elt || (elt.id !== "chat-poll" && elt.id !== "sidebar-live")) { return; }
+    if (!elt || !POLL_EVENTS[elt.id]) { return; }
+    elt.parleyReady = true;  // it could not ask unless processed
+    if (onTheWay(elt.id)) {
+      evt.preventDefault();
+      again[elt.id] = true;
+      return;
+    }
     var now = Date.now();
     if (live.open && !evt.detail.triggeringEvent && now - (lastPoll[elt.id] || 0) < SAFETY_MS) {
       evt.preventDefault();
       return;
     }
     lastPoll[elt.id] = now;
+  });
+  document.addEventListener("htmx:beforeSend", function (evt) {
+    var elt = evt.detail.elt;
+    if (!elt || !POLL_EVENTS[elt.id]) { return; }
+    inFlight[elt.id] = { xhr: evt.detail.xhr, elt: elt };
+    again[elt.id] = false;  // this request starts after every wish so far: it brings what they were for
+  });
+  // After the answer (or an error). When the answer replaced the element, htmx tells an ancestor still on the
+  // page, so the request is known by its XMLHttpRequest; the new element asks on its htmx:load.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    Object.keys(inFlight).forEach(function (id) {
+      var req = inFlight[id];
+      if (!req || req.xhr !== evt.detail.xhr) { return; }
+      inFlight[id] = null;
+      if (again[id] && document.body.contains(req.elt)) { poll(id); }  // nothing swapped: the same element asks
+    });
   });
 
   // The heartbeat: presence follows the open inbox.

@@ -176,7 +176,11 @@
     var d = new Date(iso);
     return isNaN(d) ? "" : ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
   }
-  function renderMessage(m) {
+  // ``own``: the visitor's own message, from his POST's answer. It does not move the poll's cursor (state.lastId):
+  // an agent's reply stored before it but not fetched yet (a poll that failed, a socket that was down) would fall
+  // behind the cursor and never show. The next poll brings it again (``seen`` skips it) and moves the cursor.
+  function renderMessage(m, own) {
+    if (!own && m.id > (state.lastId || 0)) { state.lastId = m.id; }
     if (seen[m.id]) { return; }
     seen[m.id] = true;
     var el = document.createElement("div");
@@ -196,7 +200,6 @@
     var stick = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
     log.appendChild(el);
     if (stick || m.sender === "client") { log.scrollTop = log.scrollHeight; }
-    if (m.id > (state.lastId || 0)) { state.lastId = m.id; }
     if (panel.hidden && m.sender !== "client") { dot.hidden = false; }
     // The header follows the conversation at once: an agent's reply means somebody is talking with the visitor,
     // whatever the last state said ("waiting" until the next state poll). The state is asked again to be exact.
@@ -478,7 +481,7 @@
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) { throw new Error(errorText(data)); }
         ta.value = ""; showError(err, "");
-        renderMessage(data); save();
+        renderMessage(data, true); save();
       });
     }).catch(function (ex) { showError(err, ex.message || t("failed")); refreshState(); })
       .then(function () { ta.disabled = false; ta.focus(); });
@@ -507,7 +510,7 @@
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) { throw new Error(errorText(data)); }
         showError(err, "");
-        renderMessage(data); save();
+        renderMessage(data, true); save();
       });
     }).catch(function (ex) { showError(err, ex.message || t("failed")); });
   });

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from chat.models import Attachment, Chat, ChatSettings, Message
+from chat.services.messages import message_post
 from tests import factories
 from tests.e2e.shots import SCREENSHOTS
 from tests.polling import poll_until
@@ -272,3 +274,25 @@ def test_a_polish_widget_in_an_english_browser_shows_the_servers_refusal_in_poli
         polish = translation.gettext("Enter a valid email address.")
     assert polish != "Enter a valid email address."
     expect(page.locator(".prechat .error")).to_have_text(polish)
+
+
+def test_a_reply_the_widget_had_not_fetched_yet_still_shows_after_the_visitor_writes(agent_page, visitor, agent):
+    """The visitor's own message (shown from its POST's answer) must not move the widget's ``since`` cursor past an
+    agent's reply the widget has not fetched yet: the next poll would ask for what comes after it, and the reply
+    would never show. Here the widget polls (no WebSocket on this server); its polls fail while the reply is
+    written and the visitor sends his message."""
+    start_chat(visitor)
+    chat = Chat.objects.get(visitor_name="Zofia Nowak")
+    polls = re.compile(r"/widget/v1/chats/\d+/messages/\?since=")
+
+    def offline(route):
+        route.abort()  # the visitor's connection drops for a moment: his polls fail, nothing else is asked
+
+    visitor.route(polls, offline)
+    visitor.wait_for_event("requestfailed", lambda request: polls.search(request.url) is not None)
+    message_post(chat_id=chat.pk, sender=Message.Sender.AGENT, author_id=agent.pk, body="Dzień dobry, w czym pomóc?")
+    visitor_writes(visitor, "Czy są jeszcze róże?")  # his message is sent and shown (the POST goes through)
+    visitor.unroute(polls, offline)
+
+    expect(visitor.locator(".msg-agent", has_text="w czym pomóc")).to_have_count(1, timeout=6000)
+    expect(visitor.locator(".msg-client", has_text="Czy są jeszcze róże?")).to_have_count(1)

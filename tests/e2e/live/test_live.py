@@ -8,6 +8,7 @@ blocked by a proxy keeps working by polling and says nothing about it.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -128,3 +129,57 @@ def test_closing_the_inbox_takes_the_agent_off_and_the_next_chat_goes_to_a_colle
         chat.refresh_from_db()
         assert chat.agent_id == bartek.pk
         expect(bartek_page.locator("[data-testid=my-chats] .chat-item", has_text="Nowy Klient")).to_be_visible()
+
+
+# Counts the nudges the inbox's socket brought about new messages, on <html data-nudges> (the page's CSP forbids
+# wait_for_function's string predicates).
+COUNT_NUDGES = """() => {
+  let nudges = 0;
+  document.addEventListener("htmx:wsBeforeMessage", (e) => {
+    if (/"chat\\.message"/.test(e.detail.message)) { document.documentElement.dataset.nudges = String(++nudges); }
+  });
+}"""
+
+
+def nudges(page, count: int) -> None:
+    expect(page.locator("html")).to_have_attribute("data-nudges", str(count))
+
+
+def test_a_message_nudged_while_the_chat_poll_is_in_flight_shows_at_once(
+    agent_context, visitor_context, inbox_login, demo_host, agent, queue, eager_dispatch
+):
+    """The race behind a flaky latency run: a nudge that comes while the open chat's poll is on its way (a poll
+    the server answered before the new message was stored) was queued by htmx on the poll element that the
+    answer then replaces, and dropped with it; the message waited for the 30 s safety poll. The first poll's
+    answer is held here until the second message's nudge has come."""
+    agent_page, visitor = conversation(agent_context, visitor_context, inbox_login, demo_host, agent, queue)
+    live_open(agent_page)
+    chat = chat_of("Zofia Nowak")
+    agent_page.evaluate(COUNT_NUDGES)
+    held = []
+
+    def hold(route):
+        if held:
+            route.continue_()  # only the first poll is held
+            return
+        held.append((route, route.fetch()))  # the server answers now; the page gets the answer later
+
+    agent_page.route("**/inbox/chats/*/poll/**", hold)
+    message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body="Pierwsze pytanie")
+    nudges(agent_page, 1)
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        agent_page.wait_for_timeout(20)  # lets Playwright run the route handler
+    assert held, "the nudge did not make the page poll"
+
+    message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body="Drugie pytanie")
+    nudges(agent_page, 2)  # came while the first poll is still on its way
+    route, response = held[0]
+    route.fulfill(response=response)
+
+    messages = agent_page.locator("#messages .msg-client")
+    expect(messages.filter(has_text="Pierwsze pytanie")).to_have_count(1)
+    # By the push, not by the safety poll 30 s later (nor by the 2 s polls, which stand down while the socket is open).
+    expect(messages.filter(has_text="Drugie pytanie")).to_have_count(1, timeout=5000)
+    expect(messages.filter(has_text="Pierwsze pytanie")).to_have_count(1)
+    live_open(agent_page)
