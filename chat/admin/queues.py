@@ -25,7 +25,7 @@ class QueueAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "active", "member_count", "waiting_count")
     list_filter = ("active",)
     search_fields = ("name", "description")
-    fields = ("name", "description", "active", "answer_target_seconds")
+    fields = ("name", "description", "active", "answer_target_seconds", "offline_reply")
     inlines = [QueueMembershipInline]
 
     def get_queryset(self, request):
@@ -49,7 +49,7 @@ class QueueAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     # Writes go through the services (chat.services.queues), which ask for a dispatch after commit:
     # membership and priority decide who is eligible.
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in ("name", "description", "active")}
+        fields = {name: form.cleaned_data[name] for name in ("name", "description", "active", "offline_reply")}
         if change:
             saved = queue_update(queue_id=obj.pk, actor=request.user, **fields)
         else:

@@ -28,7 +28,7 @@ class QueueOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Queue
-        fields = ["id", "name", "description", "active", "answer_target_seconds", "members"]
+        fields = ["id", "name", "description", "active", "answer_target_seconds", "offline_reply", "members"]
 
 
 class CannedResponseOutput(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone, translation
 
+from chat.messenger.offline import messenger_offline_reply_after
 from chat.messenger.outbox import messenger_reply_queue
 from chat.models import Chat, ChatEvent, Message, Queue
 from chat.selectors import chat_queue_place
@@ -213,7 +214,11 @@ def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message
                 if getattr(chat, "created", False):
                     # After the commit, and after the dispatch that commit queues (registered first).
                     transaction.on_commit(partial(messenger_queue_place_queue, chat_id=chat.pk))
-                return message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=text, external_id=mid)
+                message = message_post(chat_id=chat.pk, sender=Message.Sender.CLIENT, body=text, external_id=mid)
+                if getattr(message, "created", False):
+                    # Outside business hours (or with nobody logged in): the automatic reply, once per period.
+                    messenger_offline_reply_after(chat_id=chat.pk)
+                return message
         except ChatError as exc:
             # The chat closed between the two calls: start a new one once.
             if exc.code != "closed":
@@ -274,6 +279,8 @@ def messenger_queue_place_send(*, chat_id: int, now: datetime | None = None) -> 
         if chat.channel != Chat.Channel.MESSENGER or chat.status != Chat.Status.WAITING:
             return None
         if ChatEvent.objects.filter(chat_id=chat.pk, kind=ChatEvent.Kind.QUEUE_POSITION_SENT).exists():
+            return None
+        if chat.offline_reply_sent_at is not None:  # told that nobody can answer now (chat/messenger/offline.py)
             return None
         place = chat_queue_place(chat_id=chat.pk, now=now)
         if place is None:

@@ -64,6 +64,11 @@ class Queue(models.Model):
 
     def clean(self):
         super().clean()
+        # A TextField's max_length is only its form field's: every other way in (the services, the API) asks here.
+        limit = self._meta.get_field("offline_reply").max_length
+        if len(self.offline_reply or "") > limit:
+            raise ValidationError({"offline_reply": _("The automatic reply is too long (at most %(limit)d characters).")
+                                   % {"limit": limit}})
         if self.time_zone not in available_time_zones():
             raise ValidationError({"time_zone": _("Unknown time zone “%(zone)s”; use a name such as Europe/Warsaw.")
                                    % {"zone": self.time_zone}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -248,7 +249,23 @@ def _event_words(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note
                 "position": data["position"]
             }
         return gettext("The customer was told his place in the queue.")
+    if kind == Kind.OFFLINE_REPLY_SENT:
+        return _offline_reply_text(data)
     return str(event.get_kind_display())
+
+
+def _offline_reply_text(data: dict) -> str:
+    """Messenger outside business hours (chat/messenger/offline.py): the customer got the automatic reply, and why;
+    the opening it named in the queue's time zone, as he was told."""
+    if data.get("reason") == "no_agents":
+        return gettext("The customer got the automatic reply: no agent of the queue was logged in.")
+    try:
+        opens = datetime.fromisoformat(data["opens"])
+    except (KeyError, TypeError, ValueError):
+        return gettext("The customer got the automatic reply outside business hours.")
+    return gettext("The queue was closed until %(opens)s: the customer got the automatic reply.") % {
+        "opens": formats.date_format(opens, "DATETIME_FORMAT")
+    }
 
 
 def _assigned_text(event: ChatEvent, names: dict) -> str:

@@ -14,16 +14,18 @@ from chat.services.errors import ChatError
 from chat.services.live.publish import live_queue_member, live_settings
 from core.services import model_edit, model_save_unique
 
-QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds"}
+QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds", "offline_reply"}
 
 
 QUEUE_TAKEN = _("A queue with this name already exists.")
 
 
 def queue_create(
-    *, name: str, description: str = "", active: bool = True, answer_target_seconds: int = 60, actor=None
+    *, name: str, description: str = "", active: bool = True, answer_target_seconds: int = 60,
+    offline_reply: str = "", actor=None
 ) -> Queue:
-    queue = Queue(name=name, description=description, active=active, answer_target_seconds=answer_target_seconds)
+    queue = Queue(name=name, description=description, active=active, answer_target_seconds=answer_target_seconds,
+                  offline_reply=offline_reply)
     model_save_unique(queue, taken_message=QUEUE_TAKEN, error=ChatError)
     return queue
 

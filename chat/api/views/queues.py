@@ -15,6 +15,12 @@ from chat.services import queues as queue_services
 from core.rest.permissions import IsStaffOrReadOnly
 from core.rest.serializers import ErrorOutput
 
+OFFLINE_REPLY_MAX = Queue._meta.get_field("offline_reply").max_length
+OFFLINE_REPLY_HELP = (
+    "Sent to a Messenger customer who writes while the queue is closed, once per closed period; empty: the default "
+    "text with the next opening (docs/messenger-offline.md)."
+)
+
 
 def _queues():
     return Queue.objects.prefetch_related("memberships__agent")
@@ -30,6 +36,10 @@ class QueueListApi(APIView):
         answer_target_seconds = serializers.IntegerField(
             required=False, default=60, min_value=1, max_value=86400,
             help_text="Answered within target: the first agent message this many seconds after queueing or sooner.",
+        )
+        offline_reply = serializers.CharField(
+            allow_blank=True, required=False, default="", max_length=OFFLINE_REPLY_MAX, trim_whitespace=False,
+            help_text=OFFLINE_REPLY_HELP,
         )
 
     @extend_schema(tags=["queues"], operation_id="queues_list", responses=QueueOutput(many=True))
@@ -66,6 +76,10 @@ class QueueDetailApi(APIView):
         description = serializers.CharField(allow_blank=True, required=False, max_length=5000)
         active = serializers.BooleanField(required=False)
         answer_target_seconds = serializers.IntegerField(required=False, min_value=1, max_value=86400)
+        offline_reply = serializers.CharField(
+            allow_blank=True, required=False, max_length=OFFLINE_REPLY_MAX, trim_whitespace=False,
+            help_text=OFFLINE_REPLY_HELP,
+        )
 
     @extend_schema(tags=["queues"], operation_id="queues_get", responses=QueueOutput)
     def get(self, request, queue_id: int):
