@@ -123,12 +123,14 @@ def load_children(nodes: list[Node]) -> None:
 def subject_tree(subject, *, lock: bool = False) -> tuple[Node | None, list[Node]]:
     """The subject's customer node (or None) and his chat nodes, each with every row below it.
     ``lock``: the customer's and the chats' rows are locked for the rest of the transaction."""
-    chats = subject.chats()
     customer = subject.customer
+    chats = subject.chats()
     if lock:
-        chats = chats.select_for_update(of=("self",))
+        # The customer first: a chat linked to him meanwhile waits for the end of the erasure (its foreign key
+        # locks his row), or has committed before and is found by the chats' query, which runs after.
         if customer is not None:
             customer = type(customer).objects.select_for_update().filter(pk=customer.pk).first()
+        chats = chats.select_for_update(of=("self",))
     chat_nodes = [Node(chat) for chat in chats]
     load_children(chat_nodes)
     customer_node = Node(customer) if customer is not None else None
