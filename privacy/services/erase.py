@@ -30,7 +30,7 @@ from core.errors import ApplicationError
 from privacy.models import PrivacyRequest
 
 from .audit import privacy_request_record
-from .relations import Node, file_fields, subject_tree, tree_counts, tree_models
+from .relations import Node, chunks, file_fields, subject_tree, tree_counts, tree_models
 from .subject import PrivacySubject
 
 # What stands in the admin's history for an erased row's repr and for the person's names in the rows that stay.
@@ -74,9 +74,8 @@ def _delete_tree(customer_node: Node | None, chat_nodes: list[Node]) -> list[str
                     files.append(stored.name)
     # Children before the rows they point at: the reverse of the tree's order (the roots come first there).
     for model in reversed(tree_models()):
-        pks = by_model.get(model)
-        if pks:
-            model._default_manager.filter(pk__in=pks)._raw_delete(model._default_manager.db)
+        for part in chunks(sorted(by_model.get(model, ()))):
+            model._default_manager.filter(pk__in=part)._raw_delete(model._default_manager.db)
     if customer_node is not None:
         customer = customer_node.obj
         # No chat points at him any longer (his chats are gone), so nothing is set to NULL or cascaded.
@@ -110,14 +109,15 @@ def _scrub_mentions(subject: PrivacySubject, *, customer_node: Node | None, chat
     # row's own entries lose their repr, and his names and identifiers in their change message; any other entry
     # that quotes one of his identifiers loses it.
     own_keys = {(ContentType.objects.get_for_model(type(node.obj)).pk, str(node.obj.pk)) for node in nodes}
-    own = Q(pk__in=[])
-    for content_type_id in {key[0] for key in own_keys}:
-        own |= Q(content_type_id=content_type_id,
-                 object_id__in=[pk for ct, pk in own_keys if ct == content_type_id])
-    quoting = Q(pk__in=[])
+    conditions = []
+    for content_type_id in sorted({key[0] for key in own_keys}):
+        object_ids = sorted(pk for ct, pk in own_keys if ct == content_type_id)
+        conditions += [Q(content_type_id=content_type_id, object_id__in=part) for part in chunks(object_ids)]
     for value in identifiers:
-        quoting |= Q(object_repr__icontains=value) | Q(change_message__icontains=value)
-    for entry in LogEntry.objects.filter(own | quoting).select_for_update():
+        conditions.append(Q(object_repr__icontains=value) | Q(change_message__icontains=value))
+    entries = {entry.pk: entry for condition in conditions
+               for entry in LogEntry.objects.filter(condition).select_for_update()}
+    for entry in entries.values():
         if (entry.content_type_id, entry.object_id) in own_keys:
             entry.object_repr = ERASED
             entry.change_message = _replace(entry.change_message, identifiers + names)

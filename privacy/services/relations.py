@@ -37,6 +37,15 @@ NOT_EXPORTED: set[tuple[str, str]] = {
 # The roots of the tree.
 ROOT_MODELS = ("crm.Customer", "chat.Chat")
 
+# Ids per query (``… IN (…)``): a long history stays far below PostgreSQL's 65,535 parameters per statement.
+CHUNK = 5000
+
+
+def chunks(values: list, size: int | None = None):
+    size = size or CHUNK
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
 
 def children_of(model: type[models.Model]) -> list[models.ForeignKey]:
     """The foreign keys (of other models) whose rows are children of ``model``'s rows, in a stable order."""
@@ -111,7 +120,11 @@ def load_children(nodes: list[Node]) -> None:
         key = key_of(fk)
         for node in nodes:
             node.children[key] = []
-        rows = list(fk.model._default_manager.filter(**{f"{fk.name}__in": list(by_pk)}).order_by("pk"))
+        rows = [
+            row
+            for part in chunks(sorted(by_pk))
+            for row in fk.model._default_manager.filter(**{f"{fk.name}__in": part}).order_by("pk")
+        ]
         child_nodes = []
         for row in rows:
             child = Node(row)

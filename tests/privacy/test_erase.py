@@ -193,3 +193,19 @@ def test_a_subject_is_exactly_one_known_customer_or_one_well_formed_e_mail(db, k
     with pytest.raises(ApplicationError) as refused:
         privacy_subject(**kwargs)
     assert (refused.value.field, refused.value.code) == (field, code)
+
+
+def test_a_long_history_is_read_and_erased_in_chunks(person, staff, monkeypatch, django_capture_on_commit_callbacks):
+    """Ids go into ``IN (…)`` lists of at most CHUNK (5,000 in production, far below PostgreSQL's 65,535
+    parameters per statement); with chunks of 2 the export and the erasure still find and delete everything."""
+    from privacy.services import privacy_export, relations
+
+    expected = privacy_export(privacy_subject(email=EMAIL), via="api").request.counts
+    monkeypatch.setattr(relations, "CHUNK", 2)
+    assert privacy_export(privacy_subject(email=EMAIL), via="api").request.counts == expected
+    with django_capture_on_commit_callbacks(execute=True):
+        record = privacy_erase(privacy_subject(email=EMAIL), actor=staff, via="api", confirm=True)
+    assert record.counts["messages"] == expected["messages"] + 1  # the closing message of the open chat
+    assert record.counts["admin_log_entries"] == 2
+    assert not Message.objects.filter(chat__in=person.chats).exists()
+    assert not Attachment.objects.filter(file__in=person.files).exists()
