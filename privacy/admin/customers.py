@@ -80,6 +80,11 @@ class PrivacyCustomerAdmin(CustomerAdmin):
     actions = [export_personal_data, erase_personal_data]
     change_form_template = "admin/privacy/customer_change_form.html"
 
+    def get_queryset(self, request):
+        # The CRM's queryset counts chats (a GROUP BY, which hides the model's default ordering from Django): the
+        # search box of the request page pages through it, so the order is said again.
+        return super().get_queryset(request).order_by(*Customer._meta.ordering)
+
     def has_privacy_permission(self, request) -> bool:
         return may_make_privacy_requests(request)
 

@@ -77,7 +77,8 @@ class PrivacyRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("counts"))
     def counts_label(self, obj):
-        return counts_text(obj.counts)
+        # The list shows what there was (the record's page shows the zeros too).
+        return counts_text({key: value for key, value in obj.counts.items() if value}) or "—"
 
     @admin.display(description=_("counts"))
     def counts_table(self, obj):

@@ -80,7 +80,11 @@ def test_staff_export_and_erase_personal_data_in_the_admin(live_server, csp_page
     expect(summary).to_contain_text("open chats (closed first): 1")
     expect(summary).to_contain_text("stored files: 2")
     assert Customer.objects.filter(pk=person.customer.pk).exists()
+    assert page.violations == [], "\n".join(page.violations)
+    # axe-core's own injected script and styles trip the policy (the accessibility tests bypass it): what it
+    # reports while axe runs is axe's, not the page's.
     assert axe_check(page, "privacy request page (en)") == []
+    page.violations.clear()
     page.screenshot(path=str(SCREENSHOTS / "privacy-request.png"), full_page=True)
 
     page.check("#id_confirm")
@@ -114,4 +118,4 @@ def test_staff_export_and_erase_personal_data_in_the_admin(live_server, csp_page
     text = page.locator("#result_list").inner_text()
     assert NAME not in text and EMAIL.lower() not in text.lower()
     page.screenshot(path=str(SCREENSHOTS / "privacy-records.png"), full_page=True)
-    assert page.violations == []
+    assert page.violations == [], "\n".join(page.violations)
