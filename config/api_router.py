@@ -7,4 +7,5 @@ urlpatterns: list = [
     path("", include("chat.api.urls")),
     path("", include("agents.api.urls")),
     path("", include("crm.api.urls")),
+    path("", include("privacy.api.urls")),
 ]

@@ -104,6 +104,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "supervisor", "description": "A supervisor's actions (staff only): assign or reassign any chat, "
                                               "watch it silently, whisper to its agent, take it over; pause or log "
                                               "out an agent. Each is recorded with the supervisor as actor."},
+        {"name": "privacy", "description": "Privacy requests (GDPR articles 15 and 17, staff only): export "
+                                           "everything stored about a person, or erase it; the audit records."},
         {"name": "widget", "description": "Public visitor API of the website widget (X-Visitor-Token)."},
     ],
 }

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "agents",
     "crm",
     "chat",
+    "privacy",  # privacy requests (GDPR articles 15 and 17): above chat and crm, docs/privacy.md
 ]
 
 MIDDLEWARE = [
