@@ -29,6 +29,8 @@ class ChatEvent(models.Model):
         TAKEN_OVER = "taken_over", _("Taken over by a supervisor")
         # The Messenger customer was told his place in the queue (once per chat).
         QUEUE_POSITION_SENT = "queue_position_sent", _("Place in the queue sent")
+        # The visitor rated the closed chat (data: score, comment, via).
+        RATED = "rated", _("Rated by the client")
 
     chat = models.ForeignKey("chat.Chat", on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
