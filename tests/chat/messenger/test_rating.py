@@ -122,7 +122,9 @@ def test_someone_else_cannot_rate_the_customers_chat(closed_chat, deliver, outbo
     assert len(graph.requests) == requests_before
 
 
-@pytest.mark.parametrize("payload", ["RATE:abc:4", "RATE:{chat}:0", "RATE:{chat}:6", "RATE:{chat}", "RATE:", "RATE:{chat}:4:1"])
+@pytest.mark.parametrize(
+    "payload", ["RATE:abc:4", "RATE:{chat}:0", "RATE:{chat}:6", "RATE:{chat}", "RATE:", "RATE:{chat}:4:1"]
+)
 def test_a_rating_payload_parley_did_not_send_is_skipped_and_starts_no_chat(closed_chat, deliver, payload):
     response = deliver(tap(mid="m_bad", payload=payload.format(chat=closed_chat.pk)))
     assert response.json() == {"stored": 0, "skipped": 1}

@@ -199,7 +199,8 @@ def test_rateable_is_a_closed_customer_chat_without_a_rating_in_the_orm_sql_and_
                     rating=4 if rated else None, rated_at=now if rated else None,
                 )
     assert _same_rows(Chat, RATEABLE) == {
-        c.pk for (status, channel, rated), c in made.items() if status == "closed" and channel != "internal" and not rated
+        c.pk for (status, channel, rated), c in made.items()
+        if status == "closed" and channel != "internal" and not rated
     }
 
 

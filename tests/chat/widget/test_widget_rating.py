@@ -112,8 +112,9 @@ def test_a_comment_over_1000_characters_is_400_and_writes_nothing(closed):
 
 def test_malformed_json_is_400_and_writes_nothing(closed):
     visitor, chat = closed
-    response = visitor.post(f"/widget/v1/chats/{chat['id']}/rating/", data=b'{"score": 4,', content_type="application/json",
-                            **EN)
+    response = visitor.post(
+        f"/widget/v1/chats/{chat['id']}/rating/", data=b'{"score": 4,', content_type="application/json", **EN
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
     nothing_written(chat["id"])
