@@ -578,7 +578,7 @@
     }).join("") + '</div>' +
     '<p class="rate-scale" aria-hidden="true"><span>' + esc(RT.poor) + '</span><span>' + esc(RT.excellent) + '</span></p>' +
     '<div class="rate-more" hidden>' +
-    '  <label>' + esc(RT.comment) + ' <small>' + esc(t("optional")) + '</small><textarea name="comment" rows="2" maxlength="1000"></textarea></label>' +
+    '  <label><span>' + esc(RT.comment) + ' <small>' + esc(t("optional")) + '</small></span><textarea name="comment" rows="2" maxlength="1000"></textarea></label>' +
     '  <p class="error" role="alert" hidden></p>' +
     '  <button type="submit" class="primary rate-send">' + esc(RT.send) + '</button>' +
     '</div>';

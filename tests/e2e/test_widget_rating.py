@@ -22,6 +22,8 @@ def test_after_the_agent_closes_the_chat_the_visitor_rates_it_once(agent_page, v
 
     agent_page.once("dialog", lambda dialog: dialog.accept())  # "Close this chat?"
     agent_page.click("[data-testid=close-chat]")
+    expect(agent_page.locator("[data-testid=closed-notice]")).to_be_visible()
+    agent_page.evaluate("window.__sameDocument = true")  # the closed chat's page: gone if it ever reloads
 
     prompt = visitor.locator(".rate")
     expect(prompt).to_be_visible()
