@@ -11,8 +11,8 @@ from agents.models import PauseType, User
 from agents.services import presence_login, presence_pause, presence_set_phone_call
 from chat.models import Chat, ChatEvent, Disposition, Message, Queue
 from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start
-from chat.services.ratings import chat_rate
 from chat.services.messages import message_post
+from chat.services.ratings import chat_rate
 from chat.services.rules import chats_stop_auto_assign
 
 # Queue names, and the prefix of the demo chats' visitor keys (how a second run knows they exist).

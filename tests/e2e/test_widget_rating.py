@@ -58,21 +58,21 @@ def test_after_the_agent_closes_the_chat_the_visitor_rates_it_once(agent_page, v
 
 
 def test_the_visitor_ends_the_chat_and_rates_it_from_the_keyboard(new_context, demo_host, queue):
-    visitor = new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL", bypass_csp=True).new_page()
-    visitor.goto(demo_host(queue))
-    start_chat(visitor, name="Ola", email="")
-    visitor.click(".end")
-    visitor.click(".end-yes")
-    prompt = visitor.locator(".rate")
+    page = new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL", bypass_csp=True).new_page()
+    page.goto(demo_host(queue))
+    start_chat(page, name="Ola", email="")
+    page.click(".end")
+    page.click(".end-yes")
+    prompt = page.locator(".rate")
     expect(prompt).to_be_visible()
-    assert axe_check(visitor, "widget, the rating prompt") == []
+    assert axe_check(page, "widget, the rating prompt") == []
 
     prompt.locator(".rate-score").nth(4).focus()
-    visitor.keyboard.press("Enter")
+    page.keyboard.press("Enter")
     expect(prompt.locator(".rate-score").nth(4)).to_have_attribute("aria-pressed", "true")
     prompt.locator(".rate-send").focus()
-    visitor.keyboard.press("Enter")
+    page.keyboard.press("Enter")
 
-    expect(visitor.locator(".rate-thanks")).to_be_visible()
+    expect(page.locator(".rate-thanks")).to_be_visible()
     chat = Chat.objects.get(visitor_name="Ola")
     assert (chat.status, chat.close_reason, chat.rating, chat.rating_comment) == ("closed", "client", 5, "")

@@ -87,7 +87,7 @@ def test_the_agents_report_counts_ratings_on_the_page_in_the_csv_and_the_api(fig
     rows = list(csv.DictReader(io.StringIO(client.get(url, {**RANGE, "format": "csv"}).content.decode())))
     api = api_client(staff).get("/api/v1/reports/agents/", RANGE).json()
 
-    assert ["rated", "rating_average"] == api["columns"][-2:]
+    assert api["columns"][-2:] == ["rated", "rating_average"]
     assert [(r["rated"], r["rating_average"]) for r in api["rows"]] == [(1, 5.0), (2, 3.5), (1, 1.0)]
     assert [(r["rated"], r["rating_average"]) for r in rows] == [("1", "5.0"), ("2", "3.5"), ("1", "1.0")]
     assert '<td data-code="rating_average" data-value="3.5">3.50</td>' in html
