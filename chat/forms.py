@@ -36,6 +36,7 @@ CARD_LABELS = {
     "file_upload_enabled": _("Enable file transfer"),
     "file_max_size_mb": _("Maximum file size [MB]"),
     "file_download_hours": _("Time the client can download a file [hours]"),
+    "rating_survey_enabled": _("Ask the client for a rating after the chat"),
 }
 
 CARD_HELP_TEXTS = {
@@ -95,6 +96,10 @@ CARD_HELP_TEXTS = {
     "file_upload_enabled": _("Visitors and agents can send files (attachments) during the conversation."),
     "file_max_size_mb": _("The largest file that can be sent. Default: 8 MB."),
     "file_download_hours": _("How long a file can be downloaded; then it is removed. Default: 24 hours."),
+    "rating_survey_enabled": _(
+        "When a chat closes, the widget asks the client to rate it from 1 to 5 with an optional comment, and "
+        "Messenger sends the question with the answers 1 to 5. One rating per chat. On by default."
+    ),
 }
 
 

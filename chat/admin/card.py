@@ -97,6 +97,7 @@ class ChatSettingsAdmin(admin.ModelAdmin):
         (_("Deleting old chats"), {"fields": ["delete_chats_after_days"]}),
         (_("File transfer"), {"fields": ["file_upload_enabled", "file_max_size_mb", "file_download_hours"]}),
         (_("Closing a chat"), {"fields": ["disposition_required"]}),
+        (_("Satisfaction survey"), {"fields": ["rating_survey_enabled"]}),
     ]
     radio_fields = {"inactivity_counted_from": admin.VERTICAL, "welcome_message_when": admin.VERTICAL}
 

@@ -79,7 +79,7 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # names are cut with an ellipsis (full text in the title) and may wrap, dates are short and do not
     # (static/parley/admin/admin.css); the chat's page has everything.
     list_display = ("chat_label", "status", "queue_label", "customer_label", "agent", "created", "closed")
-    list_filter = ("status", "channel", "queue", "disposition")
+    list_filter = ("status", "channel", "queue", "disposition", "rating")
     search_fields = ("visitor_name", "visitor_email", "customer__name", "customer__email", "agent__username")
     list_select_related = ("queue", "customer", "agent")
     date_hierarchy = "created_at"
@@ -149,6 +149,8 @@ class ChatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        # The visitor's rating (docs/ratings.md): read-only like the rest, written only by chat_rate.
+        (_("Satisfaction rating"), {"fields": ["rating", "rating_comment", "rated_at"]}),
     ]
 
 

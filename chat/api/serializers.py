@@ -11,7 +11,7 @@ from rest_framework import serializers
 from agents.api.serializers import AgentOutput
 from chat.models import Attachment, CannedResponse, Chat, ChatEvent, Disposition, Message, Queue, QueueMembership
 from chat.models.conditions import EXPIRED_FILE
-from chat.reports.figures import COUNTS, TIMES
+from chat.reports.figures import COUNTS, RATINGS, TIMES
 from chat.selectors import chat_transfer_note
 
 
@@ -103,6 +103,11 @@ class ChatOutput(serializers.ModelSerializer):
         help_text="How many agent replies could not be delivered to Messenger."
     )
     last_delivery_error = serializers.SerializerMethodField()
+    rating = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text="The client's satisfaction rating after the chat closed: 1 (very poor) to 5 (excellent); null: "
+                  "not rated (docs/ratings.md).",
+    )
 
     class Meta:
         model = Chat
@@ -132,7 +137,12 @@ class ChatOutput(serializers.ModelSerializer):
             "disposition",
             "delivery_failures",
             "last_delivery_error",
+            "rating",
+            "rating_comment",
+            "rated_at",
         ]
+        # The rating is the visitor's (the widget, Messenger): read-only here (docs/ratings.md).
+        read_only_fields = ["rating", "rating_comment", "rated_at"]
 
     def get_auto_assign_stopped(self, obj: Chat) -> bool:
         return obj.auto_assign_stopped_at is not None
@@ -275,6 +285,11 @@ def _report_row_fields() -> dict:
         fields[code] = serializers.IntegerField(help_text=str(label))
     for code, label in TIMES:
         fields[code] = serializers.FloatField(allow_null=True, help_text=str(label))
+    rated, average = RATINGS
+    fields[rated[0]] = serializers.IntegerField(help_text=str(rated[1]))
+    fields[average[0]] = serializers.FloatField(
+        allow_null=True, help_text=f"{average[1]}: the mean score of the rated chats; null when none was rated."
+    )
     return fields
 
 

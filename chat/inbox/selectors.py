@@ -9,9 +9,10 @@ The waiting list follows the configured chat order (the routing package's
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -192,6 +193,29 @@ def _customer_history(chat: Chat) -> QuerySet[Chat]:
 def inbox_customer_history(*, chat: Chat, limit: int = 10) -> list[Chat]:
     """The customer card's "Earlier chats", newest first (``_customer_history``)."""
     return list(_customer_history(chat).order_by("-created_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class CustomerRatings:
+    """The customer's ratings on his card: how many of his chats he rated, and their average (1-5)."""
+
+    count: int
+    average: float | None
+
+
+def inbox_customer_ratings(*, chat: Chat) -> CustomerRatings | None:
+    """The ratings of every chat of the customer the card shows: this chat and its earlier chats
+    (``_customer_history``: a verified identity only, like the history); None when none of them was rated."""
+    if chat.channel == Chat.Channel.INTERNAL:
+        return None
+    found = (
+        Chat.objects.filter(Q(pk=chat.pk) | Q(pk__in=_customer_history(chat).values("pk")))
+        .filter(rating__isnull=False)
+        .aggregate(count=Count("id"), average=Avg("rating"))
+    )
+    if not found["count"]:
+        return None
+    return CustomerRatings(count=found["count"], average=round(float(found["average"]), 1))
 
 
 def inbox_history_chat_get(*, chat: Chat, earlier_id: int) -> Chat:

@@ -12,6 +12,7 @@ from agents.services import presence_login, presence_pause, presence_set_phone_c
 from chat.models import Chat, ChatEvent, Disposition, Message, Queue
 from chat.services.chats import chat_assign, chat_close, chat_customer_confirm, chat_start
 from chat.services.messages import message_post
+from chat.services.ratings import chat_rate
 from chat.services.rules import chats_stop_auto_assign
 
 # Queue names, and the prefix of the demo chats' visitor keys (how a second run knows they exist).
@@ -66,7 +67,8 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
             ("client", "Dziękuję, to wszystko."),
         ],
     )
-    close_in_the_past(chat, reason=Chat.CloseReason.AGENT, actor=bartek, days=3)
+    close_in_the_past(chat, reason=Chat.CloseReason.AGENT, actor=bartek, days=3,
+                      rating=(5, "Szybka i konkretna odpowiedź, dziękuję!"))
 
     chat = website(support, "Piotr Wiśniewski", "piotr.wisniewski@example.com")
     chat_assign(chat_id=chat.pk, agent_id=anna.pk)
@@ -90,7 +92,7 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
             ("agent", "Oczywiście, przygotuję ją jeszcze dziś i wyślę e-mailem."),
         ],
     )
-    close_in_the_past(chat, reason=Chat.CloseReason.CLIENT, actor=None, days=1)
+    close_in_the_past(chat, reason=Chat.CloseReason.CLIENT, actor=None, days=1, rating=(4, ""))
 
     # Assigned chats: anna holds three (the maximum), bartek one. The agent spoke last in each.
     for name, email, queue_id, agent, lines in [
@@ -172,14 +174,17 @@ def shift(chat: Chat, delta: timedelta) -> None:
         "agent_read_at",
         "welcome_sent_at",
         "closed_at",
+        "rated_at",
     ]
     Chat.objects.filter(pk=chat.pk).update(**{name: F(name) - delta for name in times})
     Message.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
     ChatEvent.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
 
 
-def close_in_the_past(chat: Chat, *, reason: str, actor, days: int) -> None:
+def close_in_the_past(chat: Chat, *, reason: str, actor, days: int, rating: tuple[int, str] | None = None) -> None:
     disposition = Disposition.objects.filter(active=True).order_by("order", "name").first()
     chat_close(chat_id=chat.pk, reason=reason, actor=actor,
                disposition_id=disposition.pk if disposition and reason == Chat.CloseReason.AGENT else None)
+    if rating is not None:  # the visitor rated it in the widget (issue 17)
+        chat_rate(chat_id=chat.pk, score=rating[0], comment=rating[1], via="widget")
     shift(chat, timedelta(days=days))

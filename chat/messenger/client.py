@@ -69,15 +69,23 @@ def appsecret_proof(access_token: str, app_secret: str | None = None) -> str:
     return hmac.new(secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
 
-def send_text(*, recipient_id: str, text: str) -> SendResult:
+def send_text(*, recipient_id: str, text: str, quick_replies: list[dict] | None = None) -> SendResult:
     """Send one text message; raises :class:`SendError` with its outcome on any failure.
 
+    ``quick_replies``: buttons offered under the message (``[{"title", "payload"}]``, text quick replies; the
+    customer's tap comes back as a message with ``quick_reply.payload``).
     ``MESSENGER_SEND_TIMEOUT_SECONDS`` bounds the connection, and then again the
     rest of the call (writing the request and waiting for the answer)."""
     token = settings.MESSENGER_PAGE_ACCESS_TOKEN
     base = urllib.parse.urlsplit(settings.MESSENGER_GRAPH_URL.rstrip("/"))
     path = f"{base.path}/me/messages?" + urllib.parse.urlencode({"appsecret_proof": appsecret_proof(token)})
-    payload = {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": {"text": text}}
+    message: dict = {"text": text}
+    if quick_replies:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": str(reply["title"]), "payload": str(reply["payload"])}
+            for reply in quick_replies
+        ]
+    payload = {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": message}
     body = json.dumps(payload).encode()
     headers = {
         "Authorization": f"Bearer {token}",

@@ -127,7 +127,7 @@ def messenger_message_deliver(*, message_id: int) -> str:
         _finish(message_id, attempt, D.FAILED, gettext("The chat has no Messenger recipient."), chat=chat)
         return D.FAILED
     try:
-        result = client.send_text(recipient_id=recipient, text=message.body)
+        result = client.send_text(recipient_id=recipient, text=message.body, quick_replies=message.quick_replies)
     except client.SendError as exc:
         if exc.outcome == client.NOT_REACHED and attempt < max_attempts():
             delay = retry_delay(attempt)

@@ -1,7 +1,8 @@
 """The Messenger channel's services: an incoming event becomes a client message
 in the sender's open chat (or a new one). An agent's reply goes out through the
 outbox (chat/messenger/outbox.py), and so does, once per chat, the customer's place in the queue when his chat
-starts waiting (``messenger_queue_place_send``).
+starts waiting (``messenger_queue_place_send``). A tap on a quick reply of the rating question sent when his chat
+closed (``RATE:<chat>:<score>``) rates that chat and never starts one (``messenger_rating_receive``).
 
 Duplicates are decided by the database: one open chat per sender
 (``chat_one_open_per_messenger_id``) and one message per Messenger ``mid``
@@ -20,6 +21,7 @@ from functools import partial
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from chat.messenger.offline import messenger_offline_reply_after
 from chat.messenger.outbox import messenger_reply_queue
@@ -29,6 +31,8 @@ from chat.services.chats import chat_start, lock_chat
 from chat.services.errors import ChatError
 from chat.services.live.publish import live_message
 from chat.services.messages import MAX_BODY, message_post
+from chat.services.ratings import RATING_PAYLOAD_PREFIX, RATING_THANKS, chat_rate
+from chat.services.texts import system_text
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +47,12 @@ class IncomingMessage:
     sender_id: str
     mid: str
     text: str
+    # The payload of the quick reply the customer tapped ("" when he typed): RATE:<chat>:<score> is a rating.
+    quick_reply: str = ""
+
+    @property
+    def is_rating(self) -> bool:
+        return self.quick_reply.startswith(RATING_PAYLOAD_PREFIX)
 
 
 @dataclass
@@ -149,11 +159,19 @@ def _event_message(event) -> IncomingMessage | None:
     text = message.get("text")
     if text is not None and not isinstance(text, str):
         raise EventRefused("text is not a string")
+    quick_reply = message.get("quick_reply")
+    payload = ""
+    if quick_reply is not None:
+        if not isinstance(quick_reply, dict):
+            raise EventRefused("quick_reply is not an object")
+        payload = quick_reply.get("payload")
+        if not isinstance(payload, str):
+            raise EventRefused("the quick reply's payload is not a string")
     text = _clean_text(text or "") or _attachments_text(message.get("attachments"))
-    if not text:
+    if not text and not payload.startswith(RATING_PAYLOAD_PREFIX):
         raise EventRefused("the message has neither text nor attachments")
     # Never refuse a client's words for their length: keep what fits in a message.
-    return IncomingMessage(sender_id=sender_id, mid=mid, text=text[:MAX_BODY])
+    return IncomingMessage(sender_id=sender_id, mid=mid, text=text[:MAX_BODY], quick_reply=payload)
 
 
 def messenger_events_parse(payload) -> ParsedPayload:
@@ -228,6 +246,36 @@ def messenger_message_receive(*, sender_id: str, mid: str, text: str) -> Message
     raise last_error
 
 
+_RATING_PAYLOAD = re.compile(rf"^{RATING_PAYLOAD_PREFIX}(\d{{1,18}}):(\d{{1,2}})$")
+
+
+def messenger_rating_receive(*, sender_id: str, payload: str, now: datetime | None = None) -> Chat:
+    """The customer tapped a quick reply of the rating question (``RATE:<chat>:<score>``): rate that chat once
+    and thank him through the outbox (docs/ratings.md).
+
+    Only the customer the question went to may answer it: the chat must be a Messenger chat of this sender (the
+    sender id comes from an event Meta signed). Every refusal (a payload Parley did not send, somebody else's chat,
+    a second answer — a second tap, or Meta delivering the same event again —, the survey switched off) is a
+    ``ChatError`` that the webhook logs and counts as skipped: nothing is written, nothing is sent, and no chat is
+    started. The thank-you is sent only with the rating it thanks for, so a redelivery never thanks twice."""
+    match = _RATING_PAYLOAD.match(payload or "")
+    if match is None:
+        raise ChatError(_("This is not an answer to a rating question."), field="payload", code="invalid")
+    chat_id, score = int(match[1]), int(match[2])
+    if not Chat.objects.filter(pk=chat_id, channel=Chat.Channel.MESSENGER, visitor_messenger_id=sender_id).exists():
+        raise ChatError(_("There is no such chat."), field="chat", code="not_found")
+    now = now or timezone.now()
+    with transaction.atomic():
+        chat = chat_rate(chat_id=chat_id, score=score, via="messenger", now=now)
+        thanks = Message.objects.create(
+            chat=chat, sender=Message.Sender.SYSTEM, body=system_text(RATING_THANKS), created_at=now,
+            delivery_status=Message.Delivery.PENDING, delivery_next_attempt_at=now, delivery_queued_at=now,
+        )
+        live_message(chat_id=chat.pk, message_id=thanks.pk, sender=thanks.sender)
+        transaction.on_commit(partial(messenger_reply_queue, message_id=thanks.pk))
+    return chat
+
+
 def messenger_webhook_handle(*, payload) -> WebhookOutcome:
     """Store every client message of a (signature-checked) webhook payload, each in its own
     savepoint: an event that cannot be read or stored is skipped with one log line (ids and a
@@ -240,7 +288,10 @@ def messenger_webhook_handle(*, payload) -> WebhookOutcome:
     for incoming in parsed.messages:
         try:
             with transaction.atomic():
-                messenger_message_receive(sender_id=incoming.sender_id, mid=incoming.mid, text=incoming.text)
+                if incoming.is_rating:  # an answer to the rating question: never a message, never a new chat
+                    messenger_rating_receive(sender_id=incoming.sender_id, payload=incoming.quick_reply)
+                else:
+                    messenger_message_receive(sender_id=incoming.sender_id, mid=incoming.mid, text=incoming.text)
             stored += 1
         except ApplicationError as exc:  # chat's refusal, or the CRM's when the sender became a customer
             refused += 1

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.conditions import Where
+
+# The visitor's satisfaction rating of a closed chat (docs/ratings.md): a score from RATING_MIN to RATING_MAX and
+# an optional comment of at most RATING_COMMENT_MAX characters. Bounded by the model, the services and the database.
+RATING_MIN = 1
+RATING_MAX = 5
+RATING_COMMENT_MAX = 1000
 
 # An open chat: anything but closed. Defined here (not in ``conditions.py``, which re-exports it) because the
 # partial indexes and constraints below are over it.
@@ -143,6 +150,15 @@ class Chat(models.Model):
         verbose_name=_("disposition"),
     )
 
+    # The visitor's satisfaction rating, given once after the chat closed (chat.services.ratings.chat_rate).
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True,
+        validators=[MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)],
+        help_text=_("The client's rating of the conversation: 1 (very poor) to 5 (excellent); empty: not rated."),
+    )
+    rating_comment = models.CharField(_("rating comment"), max_length=RATING_COMMENT_MAX, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
     objects = ChatQuerySet.as_manager()
 
     class Meta:
@@ -169,6 +185,14 @@ class Chat(models.Model):
             models.CheckConstraint(
                 condition=Q(status="closed", closed_at__isnull=False) | ~Q(status="closed"),
                 name="chat_closed_has_closed_at",
+            ),
+            # A rating is a score of 1 to 5, given to a closed customer chat, with the time it came.
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (
+                    Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX, rated_at__isnull=False, status="closed")
+                    & ~Q(channel="internal")
+                ),
+                name="chat_rating_1_to_5_when_closed",
             ),
         ]
         indexes = [
@@ -286,6 +310,9 @@ class Message(models.Model):
     # sending: when a worker claimed it; a claim older than the send timeout plus a margin is a worker
     # that died mid-request, and the sweep marks the reply unknown.
     delivery_claimed_at = models.DateTimeField(_("delivery claimed at"), null=True, blank=True)
+    # Messenger's quick replies sent with this message (the rating question's "1" … "5"): a list of
+    # {"title", "payload"}; NULL for every other message.
+    quick_replies = models.JSONField(_("quick replies"), null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 

@@ -31,6 +31,10 @@ DISPATCHABLE_CHAT = Where(
 # Held for business hours: what the release rule queues when the queue opens.
 HELD_FOR_HOURS = Where(status=Chat.Status.WAITING, hours_held_at__isnull=False)
 
+# A chat the visitor may still rate (docs/ratings.md): a closed customer chat without a rating. The guard of
+# ``chat_rate``'s conditional update: of two ratings at once, one is stored.
+RATEABLE = Where(status=Chat.Status.CLOSED, rating__isnull=True, channel__ne=Chat.Channel.INTERNAL)
+
 # --- agents: the Presence row and the user ------------------------------------------------------------
 
 # A supervisor's assignment over the maximum (``take_slot_over_max``): only logged in.

@@ -36,6 +36,8 @@ class ChatEvent(models.Model):
         # Offline messages: the e-mails to the visitor.
         EMAIL_ACKNOWLEDGED = "email_acknowledged", _("Acknowledgement e-mailed to the visitor")
         EMAIL_REPLY_SENT = "email_reply_sent", _("Reply e-mailed to the visitor")
+        # The visitor rated the closed chat (data: score, comment, via).
+        RATED = "rated", _("Rated by the client")
 
     chat = models.ForeignKey("chat.Chat", on_delete=models.CASCADE, related_name="events", verbose_name=_("chat"))
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

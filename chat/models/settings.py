@@ -150,6 +150,13 @@ class ChatSettings(models.Model):
         default=False,
         help_text=_("An agent or an administrator closing a chat must choose what it was about."),
     )
+    # Satisfaction ratings (issue 17): ask the client to rate a chat once it closed
+    rating_survey_enabled = models.BooleanField(
+        _("ask the client for a rating after the chat"),
+        default=True,
+        help_text=_("When a chat closes, the widget asks for a rating from 1 to 5 with an optional comment, and "
+                    "Messenger sends the question with the answers 1 to 5."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

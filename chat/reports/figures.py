@@ -7,7 +7,7 @@ first run) has no such aggregate, so there the times are ``None`` and only the c
 
 from __future__ import annotations
 
-from django.db.models import Aggregate, Case, Count, Field, FloatField, Func, Q, Value, When
+from django.db.models import Aggregate, Avg, Case, Count, Field, FloatField, Func, Q, Value, When
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -74,9 +74,15 @@ TIMES = (
     ("handling_median", _("Handling, median (s)")),
     ("handling_p90", _("Handling, 90th percentile (s)")),
 )
-MEASURES = COUNTS + TIMES
-COUNT_CODES = tuple(code for code, _label in COUNTS)
+# The visitors' satisfaction ratings (issue 17, docs/ratings.md): how many chats were rated, and their mean score.
+RATINGS = (
+    ("rated", pgettext_lazy("report column", "Rated")),
+    ("rating_average", _("Average rating (1–5)")),
+)
+MEASURES = COUNTS + TIMES + RATINGS
+COUNT_CODES = tuple(code for code, _label in COUNTS) + ("rated",)
 TIME_CODES = tuple(code for code, _label in TIMES)
+AVERAGE_CODES = ("rating_average",)
 
 
 def chats_in(period: DateRange, *, queue_id: int | None = None, channel: str | None = None):
@@ -127,17 +133,22 @@ def measures(period: DateRange) -> dict:
         "wait": Percentiles(WAIT),
         "first_response": Percentiles(FIRST_RESPONSE),
         "handling": Percentiles(HANDLING),
+        "rated": Count("id", filter=Q(rating__isnull=False)),
+        "rating_average": Avg("rating"),
     }
 
 
 def tidy(row: dict) -> dict:
-    """Counts as ints, times rounded to a tenth of a second (the page, the CSV and the API show these)."""
+    """Counts as ints, times rounded to a tenth of a second, the average rating to a hundredth (the page, the CSV
+    and the API show these); an average of no rating is None."""
     out = {code: int(row.get(code) or 0) for code in COUNT_CODES}
     for time in ("wait", "first_response", "handling"):
         values = row.get(time) or (None, None)
         for suffix, value in zip(("median", "p90"), values, strict=True):
             out[f"{time}_{suffix}"] = None if value is None else round(float(value), 1)
-    return out
+    average = row.get("rating_average")
+    out["rating_average"] = None if average is None else round(float(average), 2)
+    return {code: out[code] for code, _label in MEASURES}
 
 
 def empty() -> dict:

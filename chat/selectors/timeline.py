@@ -15,6 +15,7 @@ from chat.models import (
     ChatEvent,
     Disposition,
 )
+from chat.models.chats import RATING_MAX
 from chat.models.strategies import LOWEST_ID, MANUAL, ONLY_ELIGIBLE, AgentStrategyCode
 
 
@@ -243,6 +244,8 @@ def _event_words(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note
         if event.from_agent_id:
             return gettext("%(actor)s took the chat over from %(from_agent)s.") % names
         return gettext("%(actor)s took the chat over.") % names
+    if kind == Kind.RATED:
+        return _rated_text(data)
     if kind == Kind.QUEUE_POSITION_SENT:
         if data.get("position"):
             return gettext("The customer was told his place in the queue: %(position)s.") % {
@@ -266,6 +269,18 @@ def _offline_reply_text(data: dict) -> str:
     return gettext("The queue was closed until %(opens)s: the customer got the automatic reply.") % {
         "opens": formats.date_format(opens, "DATETIME_FORMAT")
     }
+
+
+def _rated_text(data: dict) -> str:
+    """ "Rated 4 of 5: “Quick and helpful.”" — the visitor's score and his comment (docs/ratings.md)."""
+    score, comment = data.get("score"), str(data.get("comment") or "")
+    if not isinstance(score, int):
+        return gettext("The client rated the conversation.")
+    if comment:
+        return gettext("Rated %(score)d of %(max)d by the client: “%(comment)s”") % {
+            "score": score, "max": RATING_MAX, "comment": comment,
+        }
+    return gettext("Rated %(score)d of %(max)d by the client.") % {"score": score, "max": RATING_MAX}
 
 
 def _assigned_text(event: ChatEvent, names: dict) -> str:

@@ -22,8 +22,9 @@ from .live.publish import live_message
 
 MAX_BODY = 10000
 
-# Called after commit with ``message_id`` when an agent's reply on a Messenger chat was stored (pending in the
-# outbox): the Messenger channel queues its delivery (chat/messenger/outbox.py, registered in ChatConfig.ready).
+# Called after commit with ``message_id`` when an agent's reply on a Messenger chat (or the rating question of a
+# closed one, chat.services.ratings) was stored (pending in the outbox): the Messenger channel queues its delivery
+# (chat/messenger/outbox.py, registered in ChatConfig.ready).
 # The services do not import that way in; docs/decisions.md "Import layers".
 messenger_reply_stored = Hook("chat.messenger_reply_stored")
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import Attachment, Chat, ChatSettings, Message
-from chat.models.conditions import EXPIRED_FILE
+from chat.models.conditions import EXPIRED_FILE, RATEABLE
 from chat.selectors import QueuePlace, chat_queue_place
 
 
@@ -69,6 +69,13 @@ class WidgetChatOutput(serializers.ModelSerializer):
     )
     file_upload_enabled = serializers.SerializerMethodField()
     file_max_size_mb = serializers.SerializerMethodField()
+    rating = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The visitor's rating of the closed chat, 1-5; null: not rated."
+    )
+    rating_open = serializers.SerializerMethodField(
+        help_text="True when the widget should ask for a rating: the chat is closed, not rated yet, and the survey "
+        "is on (POST rating/)."
+    )
 
     class Meta:
         model = Chat
@@ -85,6 +92,8 @@ class WidgetChatOutput(serializers.ModelSerializer):
             "close_reason",
             "file_upload_enabled",
             "file_max_size_mb",
+            "rating",
+            "rating_open",
         ]
 
     def get_agent_name(self, obj) -> str:
@@ -103,3 +112,17 @@ class WidgetChatOutput(serializers.ModelSerializer):
 
     def get_file_max_size_mb(self, obj) -> int:
         return ChatSettings.load().file_max_size_mb
+
+    def get_rating_open(self, obj) -> bool:
+        return RATEABLE.holds(obj) and ChatSettings.load().rating_survey_enabled
+
+
+class WidgetRatingOutput(serializers.ModelSerializer):
+    """The rating as stored (``POST chats/{id}/rating/``)."""
+
+    score = serializers.IntegerField(source="rating", help_text="1 (very poor) to 5 (excellent).")
+    comment = serializers.CharField(source="rating_comment")
+
+    class Meta:
+        model = Chat
+        fields = ["score", "comment", "rated_at"]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("chats/<int:chat_id>/heartbeat/", views.WidgetHeartbeatApi.as_view(), name="heartbeat"),
     path("chats/<int:chat_id>/page-closed/", views.WidgetPageClosedApi.as_view(), name="page-closed"),
     path("chats/<int:chat_id>/close/", views.WidgetChatCloseApi.as_view(), name="close"),
+    path("chats/<int:chat_id>/rating/", views.WidgetChatRatingApi.as_view(), name="rating"),
     path("chats/<int:chat_id>/files/", views.WidgetFileUploadApi.as_view(), name="file-upload"),
     path("chats/<int:chat_id>/files/<int:attachment_id>/", views.WidgetFileDownloadApi.as_view(),
          name="file-download"),

@@ -20,14 +20,16 @@ from rest_framework.views import APIView
 
 from chat.downloads import attachment_file_response
 from chat.models import Attachment, Chat, Message
+from chat.models.chats import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from chat.services.files import attachment_create
 from chat.services.messages import message_post
+from chat.services.ratings import chat_rate
 from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
 from chat.widget.authentication import VisitorTokenAuthentication
 from chat.widget.polls import VERSION_HEADER, widget_poll_unchanged, widget_poll_version
-from chat.widget.serializers import WidgetChatOutput, WidgetMessageOutput
+from chat.widget.serializers import WidgetChatOutput, WidgetMessageOutput, WidgetRatingOutput
 from core.bodies import ParleyJSONParser
 from core.logs import log_context
 from core.rest.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
@@ -216,6 +218,53 @@ class WidgetChatCloseApi(WidgetApi):
     def post(self, request, chat_id: int):
         chat = chat_close(chat_id=self.chat.pk, reason=Chat.CloseReason.CLIENT)
         return Response(WidgetChatOutput(chat).data)
+
+
+class WidgetChatRatingApi(WidgetApi):
+    """The visitor rates his closed chat, once (docs/ratings.md)."""
+
+    parser_classes = [ParleyJSONParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        score = serializers.IntegerField(
+            min_value=RATING_MIN, max_value=RATING_MAX, help_text="1 (very poor) to 5 (excellent)."
+        )
+        comment = serializers.CharField(
+            max_length=RATING_COMMENT_MAX, required=False, allow_blank=True, default="", trim_whitespace=True,
+            help_text="Optional, at most 1000 characters.",
+        )
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_chat_rate",
+        summary="The visitor rates the closed chat (once): a score of 1-5 and an optional comment",
+        description=(
+            "Only a closed chat, only once: a chat still open answers 409 `not_closed`, a second rating 409 "
+            "`already_rated`, the survey switched off on the card 409 `ratings_off`; nothing is written then. "
+            "A score that is not a whole number from 1 to 5, or a comment over 1000 characters, is 400."
+        ),
+        request=InputSerializer,
+        responses={201: WidgetRatingOutput, 400: ErrorOutput, 409: ErrorOutput},
+        examples=[
+            OpenApiExample("Rating", request_only=True, value={"score": 5, "comment": "Quick and helpful, thanks!"}),
+            OpenApiExample(
+                "Rated already", response_only=True, status_codes=["409"],
+                value={"detail": ["This conversation has already been rated."], "code": "already_rated"},
+            ),
+            OpenApiExample(
+                "Out of range", response_only=True, status_codes=["400"],
+                value={"score": ["Ensure this value is less than or equal to 5."]},
+            ),
+        ],
+    )
+    def post(self, request, chat_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        chat = chat_rate(
+            chat_id=self.chat.pk, score=data.validated_data["score"], comment=data.validated_data["comment"],
+            via="widget",
+        )
+        return Response(WidgetRatingOutput(chat).data, status=status.HTTP_201_CREATED)
 
 
 class WidgetFileUploadApi(WidgetApi):

@@ -34,7 +34,9 @@ from core.errors import ApplicationError
 # Refusal codes answered with 409 Conflict: the request was valid, but the
 # state of the chat forbids it now (closed, taken by another agent).
 CONFLICT_CODES = frozenset(
-    {"closed", "taken", "already_assigned", "already_closed", "already_verified", "conflict"}
+    {"closed", "taken", "already_assigned", "already_closed", "already_verified", "conflict",
+     # a rating (docs/ratings.md): the chat is rated already, still open, or the survey is off
+     "already_rated", "not_closed", "ratings_off"}
 )
 # Refusal codes answered with 403 Forbidden: the user may see it, but not do this (chat.services.permissions).
 FORBIDDEN_CODES = frozenset({"forbidden"})

@@ -233,6 +233,7 @@
     endBtn.hidden = closed;
     if (closed) { confirmEnd.hidden = true; }
     $(".attach").hidden = !info.file_upload_enabled;
+    renderRating(info);
     if (closed) {
       stopTimers();
       // The closed box takes room under the log: keep its last line ("The conversation was closed.") in view.
@@ -547,6 +548,95 @@
       .then(function (info) { if (info) { renderState(info); } poll(); });
   });
   $(".again").addEventListener("click", function () { forget(); prechat.elements.name.focus(); });
+
+  // --- the rating prompt (issue 17, docs/ratings.md) ---------------------------------------------
+  // Once the chat is closed (by the agent, inactivity or the visitor) and the server says it may be rated
+  // (rating_open), five buttons 1-5, an optional comment and "Send"; afterwards "Thank you". The server keeps the
+  // rating (one per chat), so the prompt is not shown again after a reload. Self-contained: its strings, markup
+  // and handlers are here; renderState calls renderRating(info).
+  var RT = {
+    pl: {
+      question: "Jak oceniasz tę rozmowę?", comment: "Komentarz", send: "Wyślij ocenę",
+      thanks: "Dziękujemy za ocenę!", poor: "Bardzo źle", excellent: "Świetnie",
+      score: "{n} z 5: {label}", labels: ["bardzo źle", "źle", "przeciętnie", "dobrze", "świetnie"]
+    },
+    en: {
+      question: "How would you rate this conversation?", comment: "Comment", send: "Send the rating",
+      thanks: "Thank you for your rating!", poor: "Very poor", excellent: "Excellent",
+      score: "{n} of 5: {label}", labels: ["very poor", "poor", "okay", "good", "excellent"]
+    }
+  }[LANG];
+  var rating = { chat: null, score: 0, sending: false };
+  var rateForm = document.createElement("form"), rateThanks = document.createElement("p");
+  rateForm.className = "rate";
+  rateForm.noValidate = true;
+  rateForm.hidden = true;
+  rateForm.setAttribute("aria-labelledby", "pw-rate-q");
+  rateForm.innerHTML =
+    '<p class="rate-q" id="pw-rate-q">' + esc(RT.question) + '</p>' +
+    '<div class="rate-scores" role="group" aria-labelledby="pw-rate-q">' +
+    [1, 2, 3, 4, 5].map(function (n) {
+      return '<button type="button" class="rate-score" data-score="' + n + '" aria-pressed="false" aria-label="' +
+        esc(RT.score.replace("{n}", n).replace("{label}", RT.labels[n - 1])) + '">' + n + '</button>';
+    }).join("") + '</div>' +
+    '<p class="rate-scale" aria-hidden="true"><span>' + esc(RT.poor) + '</span><span>' + esc(RT.excellent) + '</span></p>' +
+    '<div class="rate-more" hidden>' +
+    '  <label><span>' + esc(RT.comment) + ' <small>' + esc(t("optional")) + '</small></span><textarea name="comment" rows="2" maxlength="1000"></textarea></label>' +
+    '  <p class="error" role="alert" hidden></p>' +
+    '  <button type="submit" class="primary rate-send">' + esc(RT.send) + '</button>' +
+    '</div>';
+  rateThanks.className = "rate-thanks";
+  rateThanks.setAttribute("role", "status");
+  rateThanks.hidden = true;
+  rateThanks.textContent = RT.thanks;
+  conversation.insertBefore(rateForm, closedBox);
+  conversation.insertBefore(rateThanks, closedBox);
+
+  function ratingPick(score) {
+    rating.score = score;
+    Array.prototype.forEach.call(rateForm.querySelectorAll(".rate-score"), function (b) {
+      b.setAttribute("aria-pressed", String(Number(b.getAttribute("data-score")) === score));
+    });
+    rateForm.querySelector(".rate-more").hidden = false;
+    log.scrollTop = log.scrollHeight;
+  }
+  function ratingReset(chatId) {
+    rating = { chat: chatId, score: 0, sending: false };
+    rateForm.reset();
+    ratingPick(0);
+    rateForm.querySelector(".rate-more").hidden = true;
+    showError(rateForm.querySelector(".error"), "");
+  }
+  function renderRating(info) {
+    if (!info || info.id !== rating.chat) { ratingReset(info ? info.id : null); }
+    var closed = !!info && info.status === "closed";
+    var wasHidden = rateForm.hidden;
+    rateForm.hidden = !(closed && info.rating_open);
+    rateThanks.hidden = !(closed && info.rating != null);
+    if (wasHidden && !rateForm.hidden) { log.scrollTop = log.scrollHeight; }
+  }
+  function ratingDone(score) {
+    if (chatInfo) { chatInfo.rating = score; chatInfo.rating_open = false; renderRating(chatInfo); }
+  }
+  rateForm.querySelector(".rate-scores").addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest(".rate-score");
+    if (btn) { ratingPick(Number(btn.getAttribute("data-score"))); }
+  });
+  rateForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var err = rateForm.querySelector(".error"), btn = rateForm.querySelector(".rate-send");
+    if (!state.chatId || !rating.score || rating.sending) { return; }
+    rating.sending = true; btn.disabled = true;
+    var score = rating.score, payload = { score: score, comment: rateForm.elements.comment.value.trim() };
+    request("POST", "/chats/" + state.chatId + "/rating/", payload).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (r.ok) { showError(err, ""); ratingDone(data.score || score); return; }
+        if (data && data.code === "already_rated") { showError(err, ""); refreshState(); return; }
+        throw new Error(errorText(data));
+      });
+    }).catch(function (ex) { showError(err, ex.message || t("failed")); })
+      .then(function () { rating.sending = false; btn.disabled = false; });
+  });
 
   // --- start: resume the chat of an earlier page load ------------------------------------------
   var css = root.querySelector("link");

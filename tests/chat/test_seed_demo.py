@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -100,6 +101,16 @@ def test_seed_demo_has_waiting_assigned_and_closed_chats_with_messages():
     assert not Chat.objects.annotate(n=Count("messages")).filter(n=0).exists()
     assert Chat.objects.filter(status="waiting", auto_assign_stopped_at__isnull=False).count() == 1
     assert ChatEvent.objects.filter(kind=ChatEvent.Kind.CLOSED).count() == per_status["closed"]
+
+
+def test_seed_demo_has_rated_closed_chats():
+    seed()
+    rated = Chat.objects.filter(rating__isnull=False)
+    assert sorted(rated.values_list("rating", flat=True)) == [4, 5]
+    assert not rated.exclude(status="closed").exists()
+    assert ChatEvent.objects.filter(kind=ChatEvent.Kind.RATED).count() == 2
+    for chat in rated:  # moved back in time with the rest of the chat's history
+        assert chat.closed_at <= chat.rated_at < chat.closed_at + timedelta(minutes=1)
 
 
 def test_seed_demo_open_chat_counters_match_the_assigned_chats():

@@ -42,6 +42,7 @@ class SettingsOutput(serializers.ModelSerializer):
             "no_inbox_after",
             "no_inbox_pause_type",
             "disposition_required",
+            "rating_survey_enabled",
             "updated_at",
         ]
 
@@ -92,6 +93,9 @@ class SettingsApi(APIView):
         )
         disposition_required = serializers.BooleanField(
             required=False, help_text="An agent closing his customer chat must choose a disposition.",
+        )
+        rating_survey_enabled = serializers.BooleanField(
+            required=False, help_text="Ask the client for a rating (1-5) when his chat closes (docs/ratings.md).",
         )
 
     @staticmethod

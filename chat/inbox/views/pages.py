@@ -109,7 +109,7 @@ def _chat_state(chat: Chat, user, delivery: dict, waiting: dict) -> str:
     return digest(
         f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
         f"|{delivery['fingerprint']}"
-        f"|{chat.customer_id}|{chat.customer_verified}"
+        f"|{chat.customer_id}|{chat.customer_verified}|{chat.rating}"
         f"|{waiting['waiting_reason']}|{waiting['assign_refusal']}"
     )
 
@@ -145,6 +145,7 @@ def chat_context(
         "customer_unverified": bool(chat.customer_id) and not chat.customer_verified,
         "peer": _internal_peer(chat, user),
         "history": selectors.inbox_customer_history(chat=chat),
+        "customer_ratings": selectors.inbox_customer_ratings(chat=chat),
         "transcript_to": "" if chat.channel == Chat.Channel.INTERNAL else chat_transcript_recipient(chat),
         "crm_url": _crm_url(chat, user),
         **customer_card_forms(chat, user),

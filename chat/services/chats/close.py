@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import User
@@ -17,19 +16,14 @@ from ..dispatch import dispatch_soon
 from ..errors import ChatError
 from ..live.publish import live_chat, owner_of
 from ..permissions import check_close
+from ..ratings import rating_prompts_add
+from ..texts import system_text
 from .common import closed_error, lock_chat
 
 CLOSING_MESSAGES = {
     Chat.CloseReason.INACTIVITY: _("The conversation was closed because of inactivity."),
 }
 DEFAULT_CLOSING_MESSAGE = _("The conversation was closed.")
-
-
-def system_text(text) -> str:
-    """System messages are stored in the site's language (LANGUAGE_CODE), not in the language of
-    whoever caused them: the client reads them, and his widget speaks the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
 
 
 def _disposition(*, disposition_id, chat: Chat, reason: str) -> Disposition | None:
@@ -84,6 +78,8 @@ def chat_close(*, chat_id, reason: str, actor: User | None = None, disposition_i
             queue_id=chat.queue_id, created_at=now,
             data={"disposition": disposition.pk} if disposition is not None else {},
         )
+        if chat.channel == Chat.Channel.MESSENGER:  # the rating question, sent through the Messenger outbox
+            rating_prompts_add(chats=[(chat.pk, chat.last_client_message_at)], now=now)
         waiting = chat.status == Chat.Status.WAITING
         live_chat(
             "chat.closed", chat_id=chat.pk,

@@ -18,6 +18,7 @@ from core.conditions import AnyOf, Condition, P, Where
 
 from ..chats import CLOSING_MESSAGES, system_text
 from ..live.publish import live_chat
+from ..ratings import rating_prompts_add
 from .base import Due, dispatch_after, lock_due_update, now_or, retry_on_deadlock, slots_free
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,13 @@ def chats_close_inactive(*, now: datetime | None = None) -> int:
                 live_chat(
                     "chat.closed", chat_id=cid, agents=[agent_id, initiator_id], queues=[queue_id if waiting else None],
                     message_id=note.pk, reason=Chat.CloseReason.INACTIVITY,
+                )
+            # The rating question for the Messenger chats closed (as chat_close asks it): one more query, only then.
+            messenger_ids = [cid for cid, channel, *_rest in closed if channel == M]
+            if messenger_ids and card.rating_survey_enabled:
+                rating_prompts_add(
+                    chats=Chat.objects.filter(pk__in=messenger_ids).values_list("pk", "last_client_message_at"),
+                    now=now, card=card,
                 )
             return closed
 

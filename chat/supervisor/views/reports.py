@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from chat.models import Chat, Queue
-from chat.reports.figures import COUNT_CODES, MEASURES
+from chat.reports.figures import AVERAGE_CODES, COUNT_CODES, MEASURES
 from chat.reports.params import report_params
 from chat.reports.ranges import ReportError, report_range
 from chat.reports.selectors import REPORTS, report_run
@@ -82,7 +82,7 @@ def _page(request, name: str):
         result=result,
         rows=rows,
         table=[
-            {"label": row["label"], "cells": [(code, row[code], code in COUNT_CODES) for code, _label in MEASURES]}
+            {"label": row["label"], "cells": [(code, row[code], _places(code)) for code, _label in MEASURES]}
             for row in rows
         ],
         chart=chart,
@@ -92,6 +92,14 @@ def _page(request, name: str):
         form={**context["form"], "from": period.date_from.isoformat(), "to": period.date_to.isoformat()},
     )
     return render(request, "supervisor/report.html", context)
+
+
+def _places(code: str) -> int | None:
+    """Decimal places of a measure on the page: counts as they are (None), times to a tenth, the average rating to
+    a hundredth."""
+    if code in COUNT_CODES:
+        return None
+    return 2 if code in AVERAGE_CODES else 1
 
 
 def _csv(name: str, result) -> HttpResponse:

@@ -13,6 +13,9 @@ Europe/Warsaw is UTC+1 on 10 March 2026. All chats in queue "Sales" (target 60 s
 6. 10:30 internal chat between Anna and Bartek, with a message: counted nowhere.
 7. 23:30 abandoned (22:30 UTC, 10 March).
 8. 00:30 on 11 March abandoned (23:30 UTC on 10 March: the 11th in the site's time zone).
+
+Ratings (issue 17): chat 1 rated 5, chat 2 rated 4, chat 3 rated 3, chat 4 rated 1 (after they closed); the others
+are not rated.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time_machine
 from chat.models import Chat, Disposition
 from chat.services.chats import chat_assign, chat_close, chat_start, chat_transfer
 from chat.services.messages import message_post
+from chat.services.ratings import chat_rate
 from tests import factories
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -62,6 +66,8 @@ def figures_data(db, settings):
         message_post(chat_id=chat.pk, sender="agent", body="Hello", author_id=anna.pk)
     with travel(t + timedelta(seconds=300)):
         chat_close(chat_id=chat.pk, reason=Chat.CloseReason.AGENT, disposition_id=order.pk)
+    with travel(t + timedelta(seconds=360)):
+        chat_rate(chat_id=chat.pk, score=5, via="widget")
     # 2. answered late, transferred
     t = at(10, 9, 30)
     chat = start(t, Chat.Channel.MESSENGER)
@@ -73,6 +79,8 @@ def figures_data(db, settings):
         chat_transfer(chat_id=chat.pk, to_agent_id=bartek.pk)
     with travel(t + timedelta(seconds=630)):
         chat_close(chat_id=chat.pk, reason=Chat.CloseReason.AGENT)
+    with travel(t + timedelta(seconds=640)):
+        chat_rate(chat_id=chat.pk, score=4, via="messenger")
     # 3. missed
     t = at(10, 10, 0)
     chat = start(t)
@@ -80,11 +88,14 @@ def figures_data(db, settings):
         chat_assign(chat_id=chat.pk, agent_id=bartek.pk)
     with travel(t + timedelta(seconds=200)):
         chat_close(chat_id=chat.pk, reason=Chat.CloseReason.INACTIVITY)
+    with travel(t + timedelta(seconds=210)):
+        chat_rate(chat_id=chat.pk, score=3, via="widget")
     # 4. abandoned
     t = at(10, 10, 15)
     chat = start(t)
     with travel(t + timedelta(seconds=20)):
         chat_close(chat_id=chat.pk, reason=Chat.CloseReason.CLIENT)
+        chat_rate(chat_id=chat.pk, score=1, comment="Nobody answered.", via="widget")
     # 5. still waiting
     start(at(10, 10, 20))
     # 6. internal

@@ -67,12 +67,29 @@ def test_per_queue_agent_channel_and_disposition(figures_data):
     assert (sales["label"], sales["started"]) == ("Sales", 7)
 
 
+def test_ratings_by_agent_and_by_queue(figures_data):
+    """Issue 17: how many chats were rated, and their mean score, per the chat's last agent and per queue."""
+    with translation.override("en"):
+        by_agent = {row["label"]: (row["rated"], row["rating_average"]) for row in only("agents")}
+    [sales] = only("queues")
+    [overview] = only("overview")
+
+    # Anna: chat 1 (5); Bartek: chat 2, transferred to him (4), and chat 3 (3); no agent: chat 4 (1)
+    assert by_agent == {"Anna Kowalska": (1, 5.0), "Bartek Nowak": (2, 3.5), "No agent": (1, 1.0)}
+    assert (sales["rated"], sales["rating_average"]) == (4, 3.25)
+    assert (overview["rated"], overview["rating_average"]) == (4, 3.25)
+    assert only("overview", channel="messenger")[0]["rating_average"] == 4.0
+
+
 def test_filters_by_queue_and_channel(figures_data):
     other = figures_data["sales"].pk + 1000
 
     assert only("overview", channel="messenger")[0]["started"] == 1
     assert only("overview", queue_id=other)[0]["started"] == 0
     assert only("overview", queue_id=other)[0]["wait_median"] is None
+    assert (only("overview", queue_id=other)[0]["rated"], only("overview", queue_id=other)[0]["rating_average"]) == (
+        0, None
+    )
 
 
 def test_every_report_answers_an_empty_range(db):

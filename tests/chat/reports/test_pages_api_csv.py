@@ -74,6 +74,24 @@ def test_the_overview_page_shows_the_totals_in_polish(figures_data, client):
     assert page_numbers(html)[0][:6] == [7, 2, 1, 1, 3, 1]
     assert '<html lang="pl">' in html
     assert "290,0" in html  # the median handling time, written the Polish way
+    assert '<td data-code="rating_average" data-value="3.25">3,25</td>' in html  # issue 17: the mean score
+    assert "Średnia ocena (1–5)" in html
+
+
+def test_the_agents_report_counts_ratings_on_the_page_in_the_csv_and_the_api(figures_data, client):
+    staff = factories.UserFactory(is_staff=True)
+    client.force_login(staff)
+    url = reverse("supervisor:report", args=["agents"])
+
+    html = client.get(url, RANGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rows = list(csv.DictReader(io.StringIO(client.get(url, {**RANGE, "format": "csv"}).content.decode())))
+    api = api_client(staff).get("/api/v1/reports/agents/", RANGE).json()
+
+    assert api["columns"][-2:] == ["rated", "rating_average"]
+    assert [(r["rated"], r["rating_average"]) for r in api["rows"]] == [(1, 5.0), (2, 3.5), (1, 1.0)]
+    assert [(r["rated"], r["rating_average"]) for r in rows] == [("1", "5.0"), ("2", "3.5"), ("1", "1.0")]
+    assert '<td data-code="rating_average" data-value="3.5">3.50</td>' in html
+    assert '<th scope="col" data-code="rated">Rated</th>' in html
 
 
 def test_the_csv_names_the_range_and_keeps_a_formula_out(figures_data, client):
