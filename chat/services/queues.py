@@ -11,10 +11,13 @@ from agents.models import ACTIVE_AGENT, User
 from chat.models import Chat, Queue, QueueMembership
 from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
+from chat.services.hours import HOURS_FIELDS, schedule_check
 from chat.services.live.publish import live_queue_member, live_settings
 from core.services import model_edit, model_save_unique
 
-QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds"}
+# Business hours' own fields are here too (``time_zone``, ``offline_reply`` …); their rows (the weekly schedule, the
+# exceptions) are written by ``chat.services.hours.queue_hours_set``.
+QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds", *HOURS_FIELDS}
 
 
 QUEUE_TAKEN = _("A queue with this name already exists.")
@@ -34,6 +37,8 @@ def queue_update(*, queue_id: int, actor=None, **fields) -> Queue:
             Queue, pk=queue_id, fields=fields, allowed=QUEUE_FIELDS, field="queue",
             missing_message=_("This queue does not exist."), taken_message=QUEUE_TAKEN, error=ChatError,
         )
+        if fields.get("business_hours"):
+            schedule_check(queue_id=queue.pk)  # on, with no weekly opening: refused (rolled back)
         live_settings()  # its name in every list, its chats when it is switched off
         dispatch_soon()
     return queue

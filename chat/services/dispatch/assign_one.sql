@@ -59,7 +59,7 @@ WITH target AS MATERIALIZED (
     WHERE p.agent_id = (SELECT agent_id FROM pick) AND p.logged_in AND p.pause_type_id IS NULL AND p.open_chats < %(max)s
     RETURNING p.agent_id
 ), claim AS (
-    UPDATE "chat_chat" c SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, first_assigned_at = COALESCE(c.first_assigned_at, %(now)s), agent_replied_at = NULL, agent_read_at = NULL
+    UPDATE "chat_chat" c SET status = 'assigned', agent_id = slot.agent_id, assigned_at = %(now)s, first_assigned_at = COALESCE(c.first_assigned_at, %(now)s), agent_replied_at = NULL, agent_read_at = NULL, hours_held_at = NULL
     FROM slot, t WHERE c.id = t.id AND c.status = 'waiting'
     RETURNING c.id, c.agent_id
 ), event AS (
