@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTimeWidget
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Chat, HoursException, OpeningHours, Queue, QueueMembership
@@ -90,9 +93,14 @@ def _exception_row(data: dict) -> ExceptionRow:
     )
 
 
+# Times as the schedule speaks them: 08:00, not 08:00:00.
+HOURS_WIDGETS = {models.TimeField: {"widget": AdminTimeWidget(format="%H:%M")}}
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
     formset = OpeningHoursFormSet
+    formfield_overrides = HOURS_WIDGETS
     fields = ("weekday", "opens", "closes")
     extra = 1
     verbose_name = _("opening")
@@ -103,6 +111,7 @@ class OpeningHoursInline(admin.TabularInline):
 class HoursExceptionInline(admin.TabularInline):
     model = HoursException
     formset = HoursExceptionFormSet
+    formfield_overrides = HOURS_WIDGETS
     fields = ("date", "closed", "opens", "closes", "note")
     extra = 1
     verbose_name = _("exception")
@@ -112,8 +121,8 @@ class HoursExceptionInline(admin.TabularInline):
 
 class QueueAdminForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        label=_("time zone"), choices=(), initial="Europe/Warsaw",
-        help_text=_("The time zone of the business hours, e.g. Europe/Warsaw."),
+        label=capfirst(Queue._meta.get_field("time_zone").verbose_name), choices=(), initial="Europe/Warsaw",
+        help_text=Queue._meta.get_field("time_zone").help_text,
     )
 
     class Meta:
