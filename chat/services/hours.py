@@ -35,9 +35,10 @@ from .live.publish import live_settings
 LIVE, CLOSED, NO_AGENTS = "", "closed", "no_agents"
 
 __all__ = [
-    "CLOSED", "HORIZON_DAYS", "HOURS_FIELDS", "LIVE", "NO_AGENTS", "ExceptionRow", "HoursProblem", "Interval",
-    "Schedule", "WeeklyRow", "exception_problems", "is_open", "next_opening", "offline_reason", "open_seconds",
-    "queue_has_agent_logged_in", "queue_hours_set", "schedule_check", "time_zone_problem", "weekly_problems",
+    "CLOSED", "HORIZON_DAYS", "HOURS_FIELDS", "LIVE", "NO_AGENTS", "NO_WEEKLY_HOURS", "ExceptionRow", "HoursProblem",
+    "Interval", "Schedule", "WeeklyRow", "exception_problems", "is_open", "next_opening", "offline_reason",
+    "open_seconds", "queue_has_agent_logged_in", "queue_hours_set", "schedule_check", "time_zone_problem",
+    "weekly_problems",
 ]
 
 
@@ -81,6 +82,10 @@ def offline_reason(queue: Queue, at: dt.datetime | None = None) -> str:
 HOURS_FIELDS = ("business_hours", "time_zone", "offline_without_agents", "offline_reply")
 
 
+NO_WEEKLY_HOURS = _("Business hours are on but the week has no opening: add at least one weekly opening, or "
+                    "switch business hours off.")
+
+
 @dataclass(frozen=True)
 class WeeklyRow:
     """One interval of the weekly schedule (``OpeningHours``): 0 = Monday … 6 = Sunday."""
@@ -109,6 +114,7 @@ class HoursProblem:
     index: int | None
     field: str | None
     message: str
+    code: str = "invalid"  # "overlap", "no_weekly_hours" or "invalid"
 
 
 def _end(closes: dt.time) -> tuple[int, int, int]:
@@ -129,7 +135,8 @@ def _overlaps(rows: list[tuple[int, dt.time, dt.time]], name: str) -> list[Hours
         if (opens_b.hour, opens_b.minute, opens_b.second) < _end(closes_a):
             problems.append(HoursProblem(index, "opens", _(
                 "The hours of %(day)s overlap: %(a)s and %(b)s. Merge them into one interval or correct one."
-            ) % {"day": name, "a": f"{_hm(opens_a)}–{_hm(closes_a)}", "b": f"{_hm(opens_b)}–{_hm(closes_b)}"}))
+            ) % {"day": name, "a": f"{_hm(opens_a)}–{_hm(closes_a)}", "b": f"{_hm(opens_b)}–{_hm(closes_b)}"},
+                "overlap"))
     return problems
 
 
@@ -153,12 +160,8 @@ def weekly_problems(rows: list[WeeklyRow], *, business_hours: bool) -> list[Hour
     for weekday, day_rows in sorted(days.items()):
         problems += _overlaps(day_rows, str(OpeningHours.Weekday(weekday).label))
     if business_hours and not rows:
-        problems.append(HoursProblem(None, None, NO_WEEKLY_HOURS))
+        problems.append(HoursProblem(None, None, NO_WEEKLY_HOURS, "no_weekly_hours"))
     return problems
-
-
-NO_WEEKLY_HOURS = _("Business hours are on but the week has no opening: add at least one weekly opening, or "
-                    "switch business hours off.")
 
 
 def exception_problems(rows: list[ExceptionRow]) -> list[HoursProblem]:
@@ -211,7 +214,7 @@ def time_zone_problem(name: str) -> str | None:
 
 def _refuse(problems: list[HoursProblem], *, field: str) -> None:
     if problems:
-        raise ChatError(problems[0].message, field=field, code="invalid")
+        raise ChatError(problems[0].message, field=field, code=problems[0].code)
 
 
 def schedule_check(*, queue_id: int) -> None:
