@@ -59,7 +59,7 @@ def test_the_waiting_list_shows_the_held_chat_with_its_opening(held, client):
     html = client.get(reverse("inbox:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "waiting for opening hours (opens Mon 08:00)" in html
     pl = client.get(reverse("inbox:index"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
-    assert "pon 08:00" in pl
+    assert "czeka na godziny pracy (otwarcie Pon 08:00)" in pl
 
 
 def test_the_floor_shows_the_held_chat_waiting_for_opening_hours(held, client):

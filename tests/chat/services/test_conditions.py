@@ -140,6 +140,7 @@ def test_the_guards_of_hold_release_and_stop_select_the_same_rows(held_chats):
     assert _same_rows(Chat, RELEASE_AT_OPENING.when) == _same_rows(Chat, HELD_FOR_HOURS)
 
 
+@pytest.mark.postgresql("a list is an array in SQL (= ANY): the statements of PostgreSQL; SQLite reads the ORM's IN")
 def test_a_list_of_values_selects_the_same_rows():
     queues = [factories.QueueFactory() for _ in range(3)]
     for queue in queues:
