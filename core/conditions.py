@@ -18,8 +18,9 @@ produced from that one definition::
 A parameter ``P("name")`` is a value in ``q()``, ``holds()`` and ``orm()`` (given as a keyword) and, in
 SQL, the placeholder ``%(name)s`` unless a keyword binds it to another SQL expression. Lookups follow
 Django's syntax (``open_chats__lt=P("max")``): ``exact`` (the default), ``ne``, ``lt``, ``lte``, ``gt``,
-``gte``, ``isnull``, and ``in`` (a list: ``= ANY(%(name)s)`` in SQL, PostgreSQL's arrays). SQL's three-valued logic is the one meant: ``ne`` is for columns that are never
-NULL (Django's ``~Q`` would let NULL through), and ``holds()`` treats a comparison with None as false.
+``gte``, ``isnull``, and ``in`` (a list: ``= ANY(%(name)s)`` in SQL, PostgreSQL's arrays). SQL's
+three-valued logic is the one meant: ``ne`` is for columns that are never NULL (Django's ``~Q`` would let
+NULL through), and ``holds()`` treats a comparison with None as false.
 Column names are those of the model's fields (``agent_id``, not ``agent``), so that one name serves the
 ORM and SQL; they come from code, never from input.
 

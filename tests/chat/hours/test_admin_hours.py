@@ -164,6 +164,14 @@ def test_business_hours_on_without_a_weekly_opening_are_refused(admin):
     assert Queue.objects.get(pk=queue.pk).business_hours is False
 
 
+def test_the_answer_target_is_saved_too(admin):
+    """It was on the page but not saved (the page saved name, description and active only)."""
+    queue = factories.QueueFactory(name="Sales")
+    response = admin.post(f"/admin/chat/queue/{queue.pk}/change/", queue_form(answer_target_seconds="90"))
+    assert response.status_code == 302, errors(response)
+    assert Queue.objects.get(pk=queue.pk).answer_target_seconds == 90
+
+
 def test_business_hours_off_need_no_rows(admin):
     assert add(admin, business_hours=False).status_code == 302
     assert Queue.objects.get(name="Sales").business_hours is False

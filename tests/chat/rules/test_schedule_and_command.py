@@ -111,8 +111,8 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
     call_command("run_chat_rules", stdout=out)
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "release_held", "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign", "expire_attachments",
-        "purge_closed", "delete_orphan_files", "dispatch", "messenger_outbox",
+        "release_held", "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign",
+        "expire_attachments", "purge_closed", "delete_orphan_files", "dispatch", "messenger_outbox",
     ]
     assert lines[3].startswith("close_inactive: 1 inactive chats closed (")
 
