@@ -34,6 +34,11 @@ NOT_HELD = Where(hours_held_at__isnull=True)
 LIVE_CHAT = Where(offline=False)
 
 
+def _queued_by(cutoff: str) -> Condition:
+    """Queued at or before the cut-off (a row without a queue time, written around the services, as before)."""
+    return Where(queued_at__lte=P(cutoff)) | Where(queued_at__isnull=True)
+
+
 def _clock(channel: str, column: str, cutoff: str, *extra) -> list[Condition]:
     """``COALESCE(column, created_at) <= cutoff`` for one channel, as two sargable branches."""
     return [
@@ -46,19 +51,19 @@ def _clock(channel: str, column: str, cutoff: str, *extra) -> list[Condition]:
 def _inactive(website: str | None, messenger: bool, internal: bool) -> Condition:
     """The condition for the channels switched on (``website``: the counting mode, None when off)."""
     branches: list[Condition] = []
-    queued_web = Where(queued_at__lte=P("website"))
+    queued_web = _queued_by("website")
     if website == ChatSettings.InactivityFrom.PAGE_CLOSED:
         branches += [
-            Where(channel=W, page_closed_at__lte=P("website"), offline=False, queued_at__lte=P("website")),
-            Where(channel=W, page_closed_at__isnull=True, last_heartbeat_at__lte=P("website_heartbeat"),
-                  offline=False, queued_at__lte=P("website")),
+            All((Where(channel=W, page_closed_at__lte=P("website"), offline=False), queued_web)),
+            All((Where(channel=W, page_closed_at__isnull=True, last_heartbeat_at__lte=P("website_heartbeat"),
+                       offline=False), queued_web)),
         ]
     elif website is not None:
         branches += _clock(W, "last_client_message_at", "website", LIVE_CHAT, queued_web)
     if website is not None:  # an offline message: the website's time after its first answer (``chat_open_offline_idx``)
         branches.append(Where(channel=W, offline=True, first_response_at__lte=P("website")))
     if messenger:
-        branches += _clock(M, "last_client_message_at", "messenger", Where(queued_at__lte=P("messenger")))
+        branches += _clock(M, "last_client_message_at", "messenger", _queued_by("messenger"))
     if internal:
         branches += _clock(I, "last_message_at", "internal")
     return OPEN & NOT_HELD & AnyOf(tuple(branches))

@@ -254,3 +254,12 @@ def test_purge_and_file_expiry_count_calendar_days(hours_queue, agent_factory, f
     frozen(local(WEEK[SAT], "15:00"))  # one calendar day, no business hours in it
     assert chats_purge_closed() == 1
     assert not Chat.objects.filter(pk=chat.pk).exists()
+
+
+def test_a_row_without_a_queue_time_still_closes_as_before(frozen):
+    card(inactivity_counted_from="page_closed", inactivity_timeout_website=3600)
+    now = frozen(local(WEEK[MON], "09:00"))
+    chat = factories.ChatFactory(queued_at=None, page_closed_at=now)  # written around the services
+    frozen(local(WEEK[MON], "10:00"))
+    assert chats_close_inactive() == 1
+    assert status(chat) == Chat.Status.CLOSED
