@@ -240,7 +240,7 @@ def _stop(procs: dict[str, subprocess.Popen]) -> None:
 
 
 # The SQLite leg: the tests of what `start` runs on SQLite (its embedded default database).
-SQLITE_TESTS = ["tests/chat/services", "tests/chat/routing", "tests/chat/rules", "tests/privacy"]
+SQLITE_TESTS = ["tests/chat/services", "tests/chat/routing", "tests/chat/rules", "tests/privacy", "tests/chat/hours"]
 FAST = "not slow"  # the marker expression of the fast tier
 
 

@@ -18,8 +18,9 @@ produced from that one definition::
 A parameter ``P("name")`` is a value in ``q()``, ``holds()`` and ``orm()`` (given as a keyword) and, in
 SQL, the placeholder ``%(name)s`` unless a keyword binds it to another SQL expression. Lookups follow
 Django's syntax (``open_chats__lt=P("max")``): ``exact`` (the default), ``ne``, ``lt``, ``lte``, ``gt``,
-``gte``, ``isnull``. SQL's three-valued logic is the one meant: ``ne`` is for columns that are never
-NULL (Django's ``~Q`` would let NULL through), and ``holds()`` treats a comparison with None as false.
+``gte``, ``isnull``, and ``in`` (a list: ``= ANY(%(name)s)`` in SQL, PostgreSQL's arrays). SQL's
+three-valued logic is the one meant: ``ne`` is for columns that are never NULL (Django's ``~Q`` would let
+NULL through), and ``holds()`` treats a comparison with None as false.
 Column names are those of the model's fields (``agent_id``, not ``agent``), so that one name serves the
 ORM and SQL; they come from code, never from input.
 
@@ -122,7 +123,7 @@ class Where(Condition):
         for key, value in lookups.items():
             name, _sep, lookup = key.partition("__")
             lookup = lookup or "exact"
-            if lookup not in (*_OPERATORS, "isnull"):
+            if lookup not in (*_OPERATORS, "isnull", "in"):
                 raise ValueError(f"unknown lookup {lookup!r} in {key!r}")
             terms.append((name, lookup, _plain(value)))
         object.__setattr__(self, "terms", tuple(terms))
@@ -151,6 +152,9 @@ class Where(Condition):
                 parts.append(sql.SQL("{} IS NULL" if value else "{} IS NOT NULL").format(col))
             elif lookup in ("exact", "ne") and value is None:
                 parts.append(sql.SQL("{} IS NULL" if lookup == "exact" else "{} IS NOT NULL").format(col))
+            elif lookup == "in":
+                # A list parameter: an array in PostgreSQL (the SQL of the statements; SQLite reads the ORM's).
+                parts.append(sql.SQL("{} = ANY({})").format(col, _sql_value(value, bind)))
             elif lookup in ("exact", "ne") and isinstance(value, bool):
                 # A boolean column reads as itself (the spelling of the partial indexes' predicates).
                 parts.append(col if value == (lookup == "exact") else sql.SQL("NOT {}").format(col))
@@ -163,6 +167,8 @@ class Where(Condition):
             have, want = _read(row, name), _value(value, values)
             if lookup == "isnull":
                 ok = (have is None) == bool(want)
+            elif lookup == "in":
+                ok = have is not None and have in want
             elif want is None and lookup in ("exact", "ne"):
                 ok = (have is None) == (lookup == "exact")
             elif have is None or want is None:
@@ -292,7 +298,22 @@ class MinusAtLeastZero:
         return sql.SQL("GREATEST({} - {}, 0)").format(column(alias, self.column), _sql_value(self.amount, bind))
 
 
-_COMPUTED = (Keep, Plus, MinusAtLeastZero)
+@dataclass(frozen=True)
+class LaterOf:
+    """The later of the column's value and ``other`` (the column is never NULL where it is used):
+    ``GREATEST(column, other)``."""
+
+    column: str
+    other: Any
+
+    def orm(self, values: Mapping[str, Any]) -> Any:
+        return Greatest(F(self.column), Value(_value(self.other, values)))
+
+    def sql(self, alias: str, bind: Mapping[str, sql.Composable]) -> sql.Composable:
+        return sql.SQL("GREATEST({}, {})").format(column(alias, self.column), _sql_value(self.other, bind))
+
+
+_COMPUTED = (Keep, Plus, MinusAtLeastZero, LaterOf)
 
 
 @dataclass(frozen=True, eq=False)

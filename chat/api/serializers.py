@@ -9,8 +9,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.api.serializers import AgentOutput
-from chat.models import Attachment, CannedResponse, Chat, ChatEvent, Disposition, Message, Queue, QueueMembership
+from chat.models import (
+    Attachment,
+    CannedResponse,
+    Chat,
+    ChatEvent,
+    Disposition,
+    HoursException,
+    Message,
+    OpeningHours,
+    Queue,
+    QueueMembership,
+)
 from chat.models.conditions import EXPIRED_FILE
+from chat.models.schedule import Schedule
 from chat.reports.figures import COUNTS, RATINGS, TIMES
 from chat.selectors import chat_transfer_note
 
@@ -23,12 +35,66 @@ class QueueMemberOutput(serializers.ModelSerializer):
         fields = ["agent", "username", "priority"]
 
 
-class QueueOutput(serializers.ModelSerializer):
+def _schedule(queue: Queue) -> Schedule:
+    """The queue's schedule, read once per answer (the views prefetch its rows)."""
+    if not hasattr(queue, "_api_schedule"):
+        queue._api_schedule = Schedule.of(queue)
+    return queue._api_schedule
+
+
+class OpenNowMixin(serializers.Serializer):
+    """``open_now`` and ``next_opening`` of a queue, read-only (business hours, chat.models.schedule)."""
+
+    open_now = serializers.SerializerMethodField(help_text="Within its business hours now (always, without them).")
+    next_opening = serializers.SerializerMethodField(
+        help_text="When it opens next: now while open; null when no opening is planned within 400 days."
+    )
+
+    def get_open_now(self, queue) -> bool:
+        return _schedule(queue).is_open(timezone.now())
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_opening(self, queue):
+        opens = _schedule(queue).next_opening(timezone.now())
+        return serializers.DateTimeField().to_representation(opens) if opens else None
+
+
+class QueueOutput(OpenNowMixin, serializers.ModelSerializer):
     members = QueueMemberOutput(source="memberships", many=True, read_only=True)
 
     class Meta:
         model = Queue
-        fields = ["id", "name", "description", "active", "answer_target_seconds", "offline_reply", "members"]
+        fields = [
+            "id", "name", "description", "active", "answer_target_seconds", "business_hours", "time_zone",
+            "offline_without_agents", "offline_reply", "open_now", "next_opening", "members",
+        ]
+
+
+class WeeklyHoursOutput(serializers.ModelSerializer):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class HoursExceptionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = HoursException
+        fields = ["date", "closed", "opens", "closes", "note"]
+
+
+class QueueHoursOutput(OpenNowMixin, serializers.ModelSerializer):
+    """A queue's business hours: its settings, the weekly schedule and the dated exceptions."""
+
+    queue = serializers.IntegerField(source="pk", read_only=True)
+    weekly = WeeklyHoursOutput(source="opening_hours", many=True, read_only=True)
+    exceptions = HoursExceptionOutput(source="hours_exceptions", many=True, read_only=True)
+
+    class Meta:
+        model = Queue
+        fields = [
+            "queue", "business_hours", "time_zone", "offline_without_agents", "offline_reply", "open_now",
+            "next_opening", "weekly", "exceptions",
+        ]
 
 
 class CannedResponseOutput(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("settings/", settings.SettingsApi.as_view(), name="settings"),
     path("queues/", queues.QueueListApi.as_view(), name="queue-list"),
     path("queues/<int:queue_id>/", queues.QueueDetailApi.as_view(), name="queue-detail"),
+    path("queues/<int:queue_id>/hours/", queues.QueueHoursApi.as_view(), name="queue-hours"),
     path("queues/<int:queue_id>/members/", queues.QueueMemberListApi.as_view(), name="queue-member-list"),
     path("queues/<int:queue_id>/members/<int:agent_id>/", queues.QueueMemberDetailApi.as_view(),
          name="queue-member-detail"),

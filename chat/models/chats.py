@@ -229,6 +229,11 @@ class Chat(models.Model):
                 fields=["channel", "last_client_message_at"], name="chat_open_client_msg_idx", condition=OPEN.q()
             ),
             models.Index(fields=["channel", "last_message_at"], name="chat_open_last_msg_idx", condition=OPEN.q()),
+            # Offline messages answered (close inactive: the website's time after the first answer).
+            models.Index(
+                fields=["channel", "first_response_at"], name="chat_open_offline_idx",
+                condition=OPEN.q() & Q(offline=True),
+            ),
             models.Index(
                 fields=["awaiting_reply_since"],
                 name="chat_awaiting_reply_idx",

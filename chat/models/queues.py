@@ -3,6 +3,7 @@ plus dated exceptions; ``chat.services.hours`` reads them: ``is_open(queue, at)`
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -74,8 +75,10 @@ class Queue(models.Model):
                                    % {"zone": self.time_zone}})
 
 
-def available_time_zones() -> set[str]:
-    return zoneinfo.available_timezones()
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    """The names ``zoneinfo`` knows (read once: it walks the time zone database)."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 class QueueMembership(models.Model):

@@ -7,7 +7,7 @@ set-based updates in SQL (``ASSIGN.sql("c", agent=…)``). See ``core.conditions
 
 from __future__ import annotations
 
-from core.conditions import Keep, MinusAtLeastZero, P, Plus, Transition, Where
+from core.conditions import Keep, LaterOf, MinusAtLeastZero, P, Plus, Transition, Where
 
 from .chats import Chat
 from .conditions import HELD_FOR_HOURS, OPEN, WAITING
@@ -25,7 +25,8 @@ ASSIGN = Transition(
         "first_assigned_at": Keep("first_assigned_at", P("now")),
         "agent_replied_at": None,
         "agent_read_at": None,
-        # A person may assign a chat held for business hours (an agent working late): it is no longer held.
+        # A person may take a chat held for business hours before the opening: it is no longer held (else a
+        # requeue would bring it back held, out of dispatch's reach).
         "hours_held_at": None,
     },
 )
@@ -59,7 +60,8 @@ CLOSE = Transition(
 # Parameter 13: a chat waiting too long is left for a manual Assign (it stays waiting).
 STOP_AUTO_ASSIGN = Transition(
     "stop automatic assignment",
-    when=Where(status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True),
+    # A chat held for business hours is not waiting for an agent yet: its wait starts at the opening.
+    when=Where(status=Chat.Status.WAITING, auto_assign_stopped_at__isnull=True, hours_held_at__isnull=True),
     sets={"auto_assign_stopped_at": P("now")},
 )
 
@@ -69,9 +71,13 @@ HOLD_FOR_HOURS = Transition(
     when=Where(status=Chat.Status.WAITING, hours_held_at__isnull=True),
     sets={"hours_held_at": P("now")},
 )
-# ... and then queued like a chat that has just come: its queue time is the opening.
+# ... and then queued like a chat that has just come: its queue time is the opening (``P("opening")``: the moment
+# the queue opened, not the rule's run, so that a late run does not put them behind chats written after the opening;
+# never before the chat was held, should the schedule have been edited since). Among themselves they keep the order
+# they were written in, the chat order's last key being the id.
 RELEASE_AT_OPENING = Transition(
-    "queue at the opening", when=HELD_FOR_HOURS, sets={"hours_held_at": None, "queued_at": P("now")}
+    "queue at the opening", when=HELD_FOR_HOURS,
+    sets={"hours_held_at": None, "queued_at": LaterOf("hours_held_at", P("opening"))},
 )
 
 # Presence: one more open chat for the agent. Its guard is the caller's: ``available_with_free_slot()`` for

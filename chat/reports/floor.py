@@ -16,7 +16,14 @@ from django.utils import timezone
 from agents.models import PauseType, Presence
 from chat.models import Chat, ChatSettings, Queue, QueueMembership
 from chat.models.conditions import available_with_free_slot
-from chat.selectors import CUSTOMER_CHANNELS, WaitingReason, queue_positions, waiting_reasons
+from chat.selectors import (
+    CUSTOMER_CHANNELS,
+    WaitingReason,
+    held_openings,
+    opening_words,
+    queue_positions,
+    waiting_reasons,
+)
 
 from .agents_today import AgentToday, agents_today, today_bounds
 from .figures import answered_within_target
@@ -53,6 +60,7 @@ class WaitingRow:
     chat: Chat
     position: int | None
     reason: WaitingReason | None
+    opens: str = ""  # held for business hours: "opens Mon 08:00"
 
 
 @dataclass
@@ -140,7 +148,14 @@ def floor_waiting(*, card: ChatSettings, limit: int = WAITING_SHOWN) -> list[Wai
     )
     positions = queue_positions(chat_ids=[chat.pk for chat in chats])
     reasons = waiting_reasons(chats=chats, card=card)
-    return [WaitingRow(chat=chat, position=positions.get(chat.pk), reason=reasons.get(chat.pk)) for chat in chats]
+    openings = held_openings(chats=chats)
+    return [
+        WaitingRow(
+            chat=chat, position=positions.get(chat.pk), reason=reasons.get(chat.pk),
+            opens=opening_words(openings[chat.pk]) if chat.pk in openings else "",
+        )
+        for chat in chats
+    ]
 
 
 def floor_agents(*, now: datetime) -> list[AgentRow]:

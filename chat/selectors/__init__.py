@@ -28,10 +28,13 @@ from .places import (
 from .timeline import TimelineEntry, chat_timeline
 from .waiting import (
     WaitingReason,
+    chat_held_opening,
     chat_self_assign_refusal,
     chat_transfer_note,
     chat_waiting_reason,
     dispositions_active,
+    held_openings,
+    opening_words,
     waiting_reasons,
 )
 
@@ -43,6 +46,7 @@ __all__ = [
     "WaitingReason",
     "canned_for_chat",
     "canned_visible_to",
+    "chat_held_opening",
     "chat_order_codes",
     "chat_queue_place",
     "chat_self_assign_refusal",
@@ -53,9 +57,11 @@ __all__ = [
     "chats_visible_to",
     "customers_visible_to",
     "dispositions_active",
+    "held_openings",
     "live_chat_visible",
     "live_listener_get",
     "live_queue_ids",
+    "opening_words",
     "ordinal",
     "queue_assignments_recent",
     "queue_assignments_recent_by_queue",

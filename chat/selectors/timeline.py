@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -182,6 +182,33 @@ def _duration(seconds) -> str:
     return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
 
 
+def _parsed(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _moment(value) -> str:
+    """An ISO moment of an event's data on the site's clock, e.g. "Mon 2 Mar 08:00" ("" when absent)."""
+    at = _parsed(value)
+    return formats.date_format(timezone.localtime(at), "D j M H:i") if at else ""
+
+
+def _held_for(span) -> str:
+    """How long a chat was held, in days and hours (or minutes under an hour)."""
+    minutes = max(int(span.total_seconds()) // 60, 0)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days:
+        text = ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+        if hours:
+            text += " " + ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+        return text
+    if hours:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
 def _event_text(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note: str) -> str:
     text = _event_words(event, chat=chat, names=names, facts=facts, note=note)
     if (event.data or {}).get("capacity_overridden"):
@@ -205,6 +232,21 @@ def _event_words(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note
         return gettext("The visitor started the chat (%(channel)s).") % {"channel": chat.get_channel_display()}
     if kind == Kind.QUEUED:
         return gettext("Queued in %(queue)s.") % names if event.queue_id else gettext("Queued.")
+    if kind == Kind.HELD_FOR_HOURS:
+        opens = _moment(data.get("opens"))
+        if opens:
+            return gettext(
+                "Held: %(queue)s was outside its business hours. The chat waits for the opening (%(opens)s) and is "
+                "queued then."
+            ) % {**names, "opens": opens}
+        return gettext("Held: %(queue)s was outside its business hours and has no opening planned.") % names
+    if kind == Kind.RELEASED:
+        held_since = _parsed(data.get("held_since"))
+        if held_since is not None:
+            return gettext("Queued in %(queue)s at the opening, after %(wait)s outside business hours.") % {
+                **names, "wait": _held_for((_parsed(data.get("opened_at")) or event.created_at) - held_since),
+            }
+        return gettext("Queued in %(queue)s at the opening.") % names
     if kind == Kind.AGENT_PAUSED:
         pause = facts["pause_types"].get(data.get("pause_type"))
         if event.reason == "no_reply" and pause:

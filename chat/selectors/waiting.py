@@ -3,7 +3,11 @@ floor), whether a person may assign it to himself, the transfer note, the dispos
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, F, Q, QuerySet, TextChoices
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import ACTIVE_AGENT, Presence, User
@@ -13,9 +17,11 @@ from chat.models import (
     ChatSettings,
     Disposition,
     NoReplyExclusion,
+    Queue,
     QueueMembership,
 )
 from chat.models.conditions import LOGGED_IN_WITH_FREE_SLOT, available_with_free_slot
+from chat.models.schedule import Schedule
 from crm.models import Customer
 
 
@@ -23,6 +29,9 @@ class WaitingReason(TextChoices):
     """Why a waiting chat has no agent yet (``chat_waiting_reason``): what the chat's page tells the agent, and
     what a supervisor's view can show beside each waiting chat."""
 
+    HELD_FOR_HOURS = "held_for_hours", _(
+        "Waiting for the queue's business hours: it is queued when the queue opens."
+    )
     AUTO_ASSIGN_STOPPED = "auto_assign_stopped", _(
         "Automatic assignment has stopped for this chat: it waits until someone presses Assign."
     )
@@ -50,6 +59,8 @@ def chat_waiting_reason(*, chat: Chat, card: ChatSettings | None = None) -> Wait
     agent is free and dispatch is about to assign it (it runs after every change that frees one)."""
     if chat.status != Chat.Status.WAITING or chat.channel == Chat.Channel.INTERNAL:
         return None
+    if chat.hours_held_at is not None:
+        return WaitingReason.HELD_FOR_HOURS
     if chat.auto_assign_stopped_at is not None:
         return WaitingReason.AUTO_ASSIGN_STOPPED
     card = card or ChatSettings.load()
@@ -103,7 +114,9 @@ def waiting_reasons(*, chats: list[Chat], card: ChatSettings | None = None) -> d
     )
     plain = []
     for chat in waiting:
-        if chat.auto_assign_stopped_at is not None:
+        if chat.hours_held_at is not None:
+            reasons[chat.pk] = WaitingReason.HELD_FOR_HOURS
+        elif chat.auto_assign_stopped_at is not None:
             reasons[chat.pk] = WaitingReason.AUTO_ASSIGN_STOPPED
         elif chat.pk in excluded or chat.pk in owned:
             reasons[chat.pk] = chat_waiting_reason(chat=chat, card=card)
@@ -120,6 +133,37 @@ def waiting_reasons(*, chats: list[Chat], card: ChatSettings | None = None) -> d
     for chat in plain:
         reasons[chat.pk] = _reason_of(per_queue.get(chat.queue_id, nobody))
     return reasons
+
+
+def held_openings(*, chats: list[Chat], now: dt.datetime | None = None) -> dict[int, dt.datetime | None]:
+    """When the queue of each chat held for business hours opens next (None: no opening within the schedule's
+    horizon), read once per queue (two queries in all); chats not held are left out."""
+    held = [chat for chat in chats if chat.hours_held_at is not None and chat.status == Chat.Status.WAITING]
+    if not held:
+        return {}
+    now = now or timezone.now()
+    queues = Queue.objects.filter(pk__in={chat.queue_id for chat in held}).prefetch_related(
+        "opening_hours", "hours_exceptions"
+    )
+    opens = {queue.pk: Schedule.of(queue).next_opening(now) for queue in queues}
+    return {chat.pk: opens.get(chat.queue_id) for chat in held}
+
+
+def opening_words(opens: dt.datetime | None, *, now: dt.datetime | None = None) -> str:
+    """"opens Mon 08:00" (on the site's clock, in the current language; the date too when it is a week or more
+    away), "no opening is planned" when the schedule has none."""
+    if opens is None:
+        return gettext("no opening is planned")
+    now = now or timezone.now()
+    local = timezone.localtime(opens)
+    when = formats.date_format(local, "D H:i" if opens - now < dt.timedelta(days=6) else "D j M H:i")
+    return gettext("opens %(when)s") % {"when": when}
+
+
+def chat_held_opening(*, chat: Chat) -> str:
+    """The words of a held chat's next opening for its page ("opens Mon 08:00"), "" for a chat not held."""
+    opens = held_openings(chats=[chat])
+    return opening_words(opens[chat.pk]) if chat.pk in opens else ""
 
 
 def chat_self_assign_refusal(*, user, chat: Chat, card: ChatSettings | None = None) -> str:

@@ -11,21 +11,30 @@ from agents.models import ACTIVE_AGENT, User
 from chat.models import Chat, Queue, QueueMembership
 from chat.services.dispatch import dispatch_soon
 from chat.services.errors import ChatError
+from chat.services.hours import HOURS_FIELDS, NO_WEEKLY_HOURS, schedule_check
 from chat.services.live.publish import live_queue_member, live_settings
 from core.services import model_edit, model_save_unique
 
-QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds", "offline_reply"}
+# Business hours' own fields are here too (``time_zone``, ``offline_reply`` …); their rows (the weekly schedule, the
+# exceptions) are written by ``chat.services.hours.queue_hours_set``.
+QUEUE_FIELDS = {"name", "description", "active", "answer_target_seconds", *HOURS_FIELDS}
 
 
 QUEUE_TAKEN = _("A queue with this name already exists.")
 
 
 def queue_create(
-    *, name: str, description: str = "", active: bool = True, answer_target_seconds: int = 60,
-    offline_reply: str = "", actor=None
+    *, name: str, description: str = "", active: bool = True, answer_target_seconds: int = 60, actor=None, **hours
 ) -> Queue:
+    """A new queue. ``hours``: any of the business-hours fields (``time_zone`` …); ``business_hours`` on is refused,
+    a new queue having no weekly opening yet (``queue_hours_set`` writes both at once)."""
+    unknown = sorted(set(hours) - set(HOURS_FIELDS))
+    if unknown:
+        raise ChatError(_("Unknown field: %(name)s.") % {"name": unknown[0]}, field=unknown[0], code="unknown_field")
+    if hours.get("business_hours"):
+        raise ChatError(NO_WEEKLY_HOURS, field="business_hours", code="no_weekly_hours")
     queue = Queue(name=name, description=description, active=active, answer_target_seconds=answer_target_seconds,
-                  offline_reply=offline_reply)
+                  **hours)
     model_save_unique(queue, taken_message=QUEUE_TAKEN, error=ChatError)
     return queue
 
@@ -36,6 +45,8 @@ def queue_update(*, queue_id: int, actor=None, **fields) -> Queue:
             Queue, pk=queue_id, fields=fields, allowed=QUEUE_FIELDS, field="queue",
             missing_message=_("This queue does not exist."), taken_message=QUEUE_TAKEN, error=ChatError,
         )
+        if fields.get("business_hours"):
+            schedule_check(queue_id=queue.pk)  # on, with no weekly opening: refused (rolled back)
         live_settings()  # its name in every list, its chats when it is switched off
         dispatch_soon()
     return queue

@@ -28,7 +28,12 @@ def queue_form(name="Sprzedaż", members=(), initial=0, **extra) -> dict:
         "memberships-INITIAL_FORMS": initial,
         "memberships-MIN_NUM_FORMS": 0,
         "memberships-MAX_NUM_FORMS": 1000,
+        "time_zone": "Europe/Warsaw",
+        "offline_reply": "",
     }
+    for prefix in ("opening_hours", "hours_exceptions"):  # the business-hours inlines, empty
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0,
+                     f"{prefix}-MAX_NUM_FORMS": 1000})
     for index, member in enumerate(members):
         for key, value in member.items():
             data[f"memberships-{index}-{key}"] = value

@@ -22,11 +22,14 @@ from chat.inbox.versions import chat_token, chat_versions, poll_unchanged, sideb
 from chat.inbox.views.common import agent_view, digest, htmx_redirect
 from chat.models import Chat, ChatSettings, Message
 from chat.selectors import (
+    chat_held_opening,
     chat_self_assign_refusal,
     chat_timeline,
     chat_transfer_note,
     chat_waiting_reason,
     dispositions_active,
+    held_openings,
+    opening_words,
 )
 from chat.services.chats import chat_mark_read, chat_transcript_recipient, may_create_customer
 from chat.services.permissions import (
@@ -42,8 +45,10 @@ from chat.services.rules import unanswered_transfer_at
 def _sidebar_context(request, *, current_chat_id: int | None) -> dict:
     user = request.user
     waiting, waiting_total = selectors.inbox_waiting_chats(user=user)
+    openings = held_openings(chats=waiting)
     for chat in waiting:
         chat.waited = waited(chat.queued_at)
+        chat.held_opens = opening_words(openings[chat.pk]) if chat.pk in openings else ""
     card = ChatSettings.load()
     my_chats = list(selectors.inbox_my_chats(user=user))
     for chat in my_chats:
@@ -95,10 +100,11 @@ def _waiting(chat: Chat, user, card: ChatSettings) -> dict:
     """A waiting chat's truthful state for its page: why it waits (``chat_waiting_reason``) and whether "Assign"
     would work for this agent (``chat_self_assign_refusal``: the button only where the service accepts it)."""
     if chat.status != Chat.Status.WAITING:
-        return {"waiting_reason": None, "can_assign": False, "assign_refusal": ""}
+        return {"waiting_reason": None, "can_assign": False, "assign_refusal": "", "waiting_opens": ""}
     refusal = chat_self_assign_refusal(user=user, chat=chat, card=card)
     return {
         "waiting_reason": chat_waiting_reason(chat=chat, card=card),
+        "waiting_opens": chat_held_opening(chat=chat),  # a chat held for business hours: "opens Mon 08:00"
         "can_assign": not refusal,
         "assign_refusal": refusal,
         "max_chats": card.max_concurrent_chats,
@@ -110,7 +116,7 @@ def _chat_state(chat: Chat, user, delivery: dict, waiting: dict) -> str:
         f"{chat.status}|{chat.agent_id}|{chat.queue_id}|{chat.auto_assign_stopped_at}|{user.pk}"
         f"|{delivery['fingerprint']}"
         f"|{chat.customer_id}|{chat.customer_verified}|{chat.rating}"
-        f"|{waiting['waiting_reason']}|{waiting['assign_refusal']}"
+        f"|{waiting['waiting_reason']}|{waiting['assign_refusal']}|{waiting.get('waiting_opens', '')}"
     )
 
 

@@ -99,8 +99,10 @@ class Command(BaseCommand):
                     agent=agent,
                     initiator=users[(i + 1) % agents] if channel == Chat.Channel.INTERNAL else None,
                     queue=qs[i % queues] if channel != Chat.Channel.INTERNAL else None,
-                    created_at=now - timedelta(minutes=30),
-                    queued_at=now - timedelta(minutes=30),
+                    # A chat's page closes after it started (the inactivity rule also waits its whole time from
+                    # the queue time: a chat queued at its queue's opening, docs/timed-rules.md "Business hours").
+                    created_at=long_ago - timedelta(minutes=30) if kind == "close" else now - timedelta(minutes=30),
+                    queued_at=long_ago - timedelta(minutes=30) if kind == "close" else now - timedelta(minutes=30),
                     assigned_at=now - timedelta(minutes=20),
                     page_closed_at=long_ago if kind == "close" else None,
                     last_heartbeat_at=fresh if channel == Chat.Channel.WEBSITE else None,

@@ -14,7 +14,7 @@ from django.db import transaction
 from chat.models import Chat, ChatEvent, ChatSettings, Message
 from chat.models.conditions import HOLDS_SLOT, OPEN
 from chat.models.transitions import CLOSE
-from core.conditions import AnyOf, Condition, P, Where
+from core.conditions import All, AnyOf, Condition, P, Where
 
 from ..chats import CLOSING_MESSAGES, system_text
 from ..live.publish import live_chat
@@ -26,30 +26,48 @@ logger = logging.getLogger(__name__)
 W, M, I = Chat.Channel.WEBSITE, Chat.Channel.MESSENGER, Chat.Channel.INTERNAL  # noqa: E741
 
 
-def _clock(channel: str, column: str, cutoff: str) -> list[Where]:
+# Business hours (issue 17; docs/timed-rules.md, "Close inactive chats"): a chat held until its queue opens is never
+# closed for inactivity (nobody could have answered it); a chat queued at the opening has its whole time from then on
+# (``queued_at`` at or before the cut-off, in every customer branch: for any other chat the queue time is its start,
+# before every clock); an offline message (the widget's offline form: the visitor has left, the answer goes by
+# e-mail) is closed only once an agent has answered it, the website's time after that first answer.
+NOT_HELD = Where(hours_held_at__isnull=True)
+LIVE_CHAT = Where(offline=False)
+
+
+def _queued_by(cutoff: str) -> Condition:
+    """Queued at or before the cut-off (a row without a queue time, written around the services, as before)."""
+    return Where(queued_at__lte=P(cutoff)) | Where(queued_at__isnull=True)
+
+
+def _clock(channel: str, column: str, cutoff: str, *extra) -> list[Condition]:
     """``COALESCE(column, created_at) <= cutoff`` for one channel, as two sargable branches."""
     return [
-        Where(channel=channel, **{f"{column}__lte": P(cutoff)}),
-        Where(channel=channel, **{f"{column}__isnull": True}, created_at__lte=P(cutoff)),
+        All((Where(channel=channel, **{f"{column}__lte": P(cutoff)}), *extra)),
+        All((Where(channel=channel, **{f"{column}__isnull": True}, created_at__lte=P(cutoff)), *extra)),
     ]
 
 
 @lru_cache(maxsize=16)
 def _inactive(website: str | None, messenger: bool, internal: bool) -> Condition:
     """The condition for the channels switched on (``website``: the counting mode, None when off)."""
-    branches: list[Where] = []
+    branches: list[Condition] = []
+    queued_web = _queued_by("website")
     if website == ChatSettings.InactivityFrom.PAGE_CLOSED:
         branches += [
-            Where(channel=W, page_closed_at__lte=P("website")),
-            Where(channel=W, page_closed_at__isnull=True, last_heartbeat_at__lte=P("website_heartbeat")),
+            All((Where(channel=W, page_closed_at__lte=P("website"), offline=False), queued_web)),
+            All((Where(channel=W, page_closed_at__isnull=True, last_heartbeat_at__lte=P("website_heartbeat"),
+                       offline=False), queued_web)),
         ]
     elif website is not None:
-        branches += _clock(W, "last_client_message_at", "website")
+        branches += _clock(W, "last_client_message_at", "website", LIVE_CHAT, queued_web)
+    if website is not None:  # an offline message: the website's time after its first answer (``chat_open_offline_idx``)
+        branches.append(Where(channel=W, offline=True, first_response_at__lte=P("website")))
     if messenger:
-        branches += _clock(M, "last_client_message_at", "messenger")
+        branches += _clock(M, "last_client_message_at", "messenger", _queued_by("messenger"))
     if internal:
         branches += _clock(I, "last_message_at", "internal")
-    return OPEN & AnyOf(tuple(branches))
+    return OPEN & NOT_HELD & AnyOf(tuple(branches))
 
 
 def inactive_due(*, card: ChatSettings, now: datetime) -> Due | None:

@@ -29,6 +29,7 @@ EXPECTED = {
     "chat.tasks.delete_orphan_files": 3600,
     "chat.tasks.release_held_chats": 30,
     "chat.messenger.tasks.sweep_messenger_outbox": 10,
+    "chat.tasks.release_held_chats": 30,
 }
 
 
@@ -62,6 +63,19 @@ def test_creating_the_orphan_files_schedule_again_changes_nothing():
     assert list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id", "expire_seconds")) == (
         before
     )
+
+
+def test_creating_the_release_schedule_again_changes_nothing():
+    from django.apps import apps
+
+    migration = importlib.import_module("chat.migrations.0020_release_held_task")
+    before = list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id", "expire_seconds"))
+    migration.create_release_held_task(apps)
+    assert list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id", "expire_seconds")) == (
+        before
+    )
+    row = PeriodicTask.objects.get(task="chat.tasks.release_held_chats")
+    assert (row.interval.every, row.expire_seconds, row.enabled) == (30, 30, True)
 
 
 def test_the_orphan_files_task_runs_its_service(clock, settings):
@@ -101,7 +115,7 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
         "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign", "expire_attachments",
         "purge_closed", "delete_orphan_files", "release_held", "dispatch", "messenger_outbox",
     ]
-    assert lines[2].startswith("close_inactive: 1 inactive chats closed (")
+    assert lines[3].startswith("close_inactive: 1 inactive chats closed (")
 
 
 def test_run_chat_rules_can_run_one_rule(clock, make_chat):

@@ -20,6 +20,7 @@ from chat.models.conditions import (
     EARLIER_CHAT_WITH_AGENT,
     EXPIRED_FILE,
     EXPIRY_DUE,
+    HELD_FOR_HOURS,
     HOLDS_SLOT,
     LOGGED_IN_WITH_FREE_SLOT,
     OPEN,
@@ -27,7 +28,18 @@ from chat.models.conditions import (
     previous_agent_sql,
     same_client,
 )
-from chat.models.transitions import ASSIGN, CLOSE, FREE_SLOTS, REQUEUE, RETIRE_FILE, STOP_AUTO_ASSIGN, TAKE_SLOT
+from chat.models.transitions import (
+    ASSIGN,
+    CLOSE,
+    FREE_SLOTS,
+    HOLD_FOR_HOURS,
+    RELEASE_AT_OPENING,
+    REQUEUE,
+    RETIRE_FILE,
+    STOP_AUTO_ASSIGN,
+    TAKE_SLOT,
+)
+from core.conditions import P, Where
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +76,8 @@ def _same_rows(model, condition, **values) -> set:
 
 @pytest.fixture
 def chats():
-    """A chat in every combination of status, channel and halted automatic assignment."""
+    """A chat in every combination of status, channel and halted automatic assignment (not held for business
+    hours); ``held_chats`` adds the held ones."""
     agent = factories.UserFactory()
     made = {}
     for status in Chat.Status.values:
@@ -78,6 +91,21 @@ def chats():
     return made
 
 
+@pytest.fixture
+def held_chats(chats):
+    """The same combinations once more, each held for business hours (``hours_held_at``): ``(status, channel,
+    halted, held)``."""
+    made = {(*key, False): chat for key, chat in chats.items()}
+    agent = factories.UserFactory()
+    for status, channel, halted in list(chats):
+        made[status, channel, halted, True] = factories.ChatFactory(
+            status=status, channel=channel, agent=agent if status == Chat.Status.ASSIGNED else None,
+            auto_assign_stopped_at=T0 if halted else None, hours_held_at=T0,
+            closed_at=T0 if status == Chat.Status.CLOSED else None,
+        )
+    return made
+
+
 def test_holds_a_slot_is_an_assigned_customer_chat(chats):
     selected = _same_rows(Chat, HOLDS_SLOT)
     assert selected == {c.pk for (s, channel, _h), c in chats.items() if s == "assigned" and channel != "internal"}
@@ -88,6 +116,37 @@ def test_a_dispatchable_chat_is_waiting_not_halted_and_a_customers(chats):
     assert selected == {
         c.pk for (s, channel, halted), c in chats.items() if s == "waiting" and channel != "internal" and not halted
     }
+
+
+def test_a_chat_held_for_business_hours_is_not_dispatchable(held_chats):
+    selected = _same_rows(Chat, DISPATCHABLE_CHAT)
+    assert selected == {
+        c.pk for (s, channel, halted, held), c in held_chats.items()
+        if s == "waiting" and channel != "internal" and not halted and not held
+    }
+
+
+def test_held_for_business_hours_is_waiting_with_a_hold(held_chats):
+    selected = _same_rows(Chat, HELD_FOR_HOURS)
+    assert selected == {c.pk for (s, _ch, _h, held), c in held_chats.items() if s == "waiting" and held}
+
+
+def test_the_guards_of_hold_release_and_stop_select_the_same_rows(held_chats):
+    hold = _same_rows(Chat, HOLD_FOR_HOURS.when)
+    assert hold == {c.pk for (s, _ch, _h, held), c in held_chats.items() if s == "waiting" and not held}
+    stop = _same_rows(Chat, STOP_AUTO_ASSIGN.when)
+    assert stop == {c.pk for (s, _c, halted, held), c in held_chats.items() if s == "waiting" and not halted
+                    and not held}
+    assert _same_rows(Chat, RELEASE_AT_OPENING.when) == _same_rows(Chat, HELD_FOR_HOURS)
+
+
+@pytest.mark.postgresql("a list is an array in SQL (= ANY): the statements of PostgreSQL; SQLite reads the ORM's IN")
+def test_a_list_of_values_selects_the_same_rows():
+    queues = [factories.QueueFactory() for _ in range(3)]
+    for queue in queues:
+        factories.ChatFactory(queue=queue)
+    selected = _same_rows(Chat, Where(queue_id__in=P("queues")), queues=[queues[0].pk, queues[2].pk])
+    assert selected == set(Chat.objects.filter(queue__in=[queues[0], queues[2]]).values_list("pk", flat=True))
 
 
 def test_open_is_anything_but_closed(chats):
@@ -263,6 +322,31 @@ def test_close_through_the_orm_and_sql(frozen_clock):
     assert (row["status"], row["closed_at"], row["close_reason"], row["awaiting_reply_since"], row["agent_id"]) == (
         "closed", T0, "inactivity", None, agent.pk
     )
+
+
+@CHANGES_IN_SQL
+def test_hold_for_business_hours_through_the_orm_and_sql(frozen_clock):
+    a, b = _pair(status="waiting")
+    assert _both_ways(Chat, HOLD_FOR_HOURS, a, b, now=T0)["hours_held_at"] == T0
+
+
+@pytest.mark.parametrize(("held", "opening", "queued"), [
+    (T0 - timedelta(hours=10), T0, T0),
+    # A schedule edited after the hold: never queued before the chat was held.
+    (T0 - timedelta(hours=1), T0 - timedelta(hours=3), T0 - timedelta(hours=1)),
+], ids=["queued at the opening", "never before the hold"])
+@CHANGES_IN_SQL
+def test_release_at_the_opening_through_the_orm_and_sql(frozen_clock, held, opening, queued):
+    a, b = _pair(status="waiting", hours_held_at=held, queued_at=held)
+    row = _both_ways(Chat, RELEASE_AT_OPENING, a, b, opening=opening)
+    assert (row["hours_held_at"], row["queued_at"]) == (None, queued)
+
+
+@CHANGES_IN_SQL
+def test_assign_clears_a_hold_through_the_orm_and_sql(frozen_clock):
+    agent = factories.UserFactory()
+    a, b = _pair(status="waiting", hours_held_at=T0)
+    assert _both_ways(Chat, ASSIGN, a, b, agent=agent.pk, now=T0)["hours_held_at"] is None
 
 
 @CHANGES_IN_SQL
