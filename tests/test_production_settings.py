@@ -36,10 +36,11 @@ GOOD = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "MESSENGER_APP_SECRET": secrets.token_hex(16),
     "MESSENGER_VERIFY_TOKEN": secrets.token_urlsafe(24),
+    "DEFAULT_FROM_EMAIL": "Example Support <support@example.com>",
 }
 # Variables this module sets itself; whatever the developer's shell exports is left out.
 CONTROLLED = ("DJANGO_", "SECRET_KEY", "DATABASE_", "CELERY_", "CHANNEL_", "MESSENGER_", "SECURE_", "DEBUG",
-              "ALLOWED_HOSTS", "PARLEY_METRICS_", "PROMETHEUS_")
+              "ALLOWED_HOSTS", "PARLEY_METRICS_", "PROMETHEUS_", "DEFAULT_FROM_EMAIL", "EMAIL_")
 
 
 def production_env(**overrides: str | None) -> dict[str, str]:

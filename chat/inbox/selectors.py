@@ -134,6 +134,8 @@ def inbox_waiting_chats(*, user, limit: int = WAITING_LIST_LIMIT) -> tuple[list[
 
 def inbox_messages(*, chat: Chat, after_id: int = 0) -> list[Message]:
     qs = chat.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    if chat.offline:  # each agent reply shows whether its e-mail went (templates/inbox/_message.html)
+        qs = qs.prefetch_related("offline_emails")
     if after_id:
         qs = qs.filter(id__gt=after_id)
     return list(qs)

@@ -248,6 +248,10 @@ def _event_words(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note
                 "position": data["position"]
             }
         return gettext("The customer was told his place in the queue.")
+    if kind == Kind.EMAIL_ACKNOWLEDGED and data.get("to"):
+        return gettext("The acknowledgement of the offline message was e-mailed to %(email)s.") % {"email": data["to"]}
+    if kind == Kind.EMAIL_REPLY_SENT and data.get("to"):
+        return gettext("A reply was e-mailed to %(email)s.") % {"email": data["to"]}
     return str(event.get_kind_display())
 
 

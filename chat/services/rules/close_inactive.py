@@ -25,11 +25,11 @@ logger = logging.getLogger(__name__)
 W, M, I = Chat.Channel.WEBSITE, Chat.Channel.MESSENGER, Chat.Channel.INTERNAL  # noqa: E741
 
 
-def _clock(channel: str, column: str, cutoff: str) -> list[Where]:
-    """``COALESCE(column, created_at) <= cutoff`` for one channel, as two sargable branches."""
+def _clock(channel: str, column: str, cutoff: str, **also) -> list[Where]:
+    """``COALESCE(column, created_at) <= cutoff`` for one channel, as two sargable branches (and ``also``)."""
     return [
-        Where(channel=channel, **{f"{column}__lte": P(cutoff)}),
-        Where(channel=channel, **{f"{column}__isnull": True}, created_at__lte=P(cutoff)),
+        Where(channel=channel, **also, **{f"{column}__lte": P(cutoff)}),
+        Where(channel=channel, **also, **{f"{column}__isnull": True}, created_at__lte=P(cutoff)),
     ]
 
 
@@ -37,13 +37,17 @@ def _clock(channel: str, column: str, cutoff: str) -> list[Where]:
 def _inactive(website: str | None, messenger: bool, internal: bool) -> Condition:
     """The condition for the channels switched on (``website``: the counting mode, None when off)."""
     branches: list[Where] = []
+    # An offline message (``Chat.offline``) is never closed for inactivity: its visitor is not on the page and is
+    # answered by e-mail; it waits for an agent, who closes it once the answer has gone (docs/inbox.md).
     if website == ChatSettings.InactivityFrom.PAGE_CLOSED:
         branches += [
-            Where(channel=W, page_closed_at__lte=P("website")),
-            Where(channel=W, page_closed_at__isnull=True, last_heartbeat_at__lte=P("website_heartbeat")),
+            Where(channel=W, offline=False, page_closed_at__lte=P("website")),
+            Where(
+                channel=W, offline=False, page_closed_at__isnull=True, last_heartbeat_at__lte=P("website_heartbeat")
+            ),
         ]
     elif website is not None:
-        branches += _clock(W, "last_client_message_at", "website")
+        branches += _clock(W, "last_client_message_at", "website", offline=False)
     if messenger:
         branches += _clock(M, "last_client_message_at", "messenger")
     if internal:
