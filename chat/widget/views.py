@@ -395,7 +395,7 @@ class WidgetOfflineMessageApi(APIView):
             "email": chat.visitor_email,
             "held": held,
             "next_opening": offline.availability.next_opening if held else None,
-            "text": _("Thank you! We have received your message and will answer you by e-mail at %(email)s.")
+            "text": _("We have received your message and will answer you by e-mail at %(email)s.")
             % {"email": chat.visitor_email},
         }
         return Response(self.OutputSerializer(output).data, status=status.HTTP_201_CREATED)

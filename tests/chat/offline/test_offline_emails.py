@@ -289,3 +289,17 @@ def test_purging_an_old_closed_offline_chat_deletes_its_e_mails(submit, clock, e
     clock(SATURDAY_NOON + dt.timedelta(days=2))
     assert chats_purge_closed() == 1
     assert not OfflineEmail.objects.exists()
+
+
+def test_the_sweeps_schedule_exists_and_creating_it_again_changes_nothing():
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    migration = importlib.import_module("chat.migrations.0022_offline_emails_task")
+    row = PeriodicTask.objects.get(task="chat.tasks.sweep_offline_emails")
+    assert (row.interval.every, row.interval.period, row.enabled, row.expire_seconds) == (30, "seconds", True, 30)
+    before = list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id"))
+    migration.create_offline_emails_task(apps)
+    assert list(PeriodicTask.objects.order_by("id").values_list("name", "task", "interval_id")) == before

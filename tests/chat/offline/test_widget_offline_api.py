@@ -125,7 +125,7 @@ def test_an_offline_message_becomes_an_offline_chat_held_until_the_opening(visit
     assert data == {
         "chat": chat.pk, "email": "zofia@example.com", "held": True,
         "next_opening": MONDAY_OPENING.isoformat(),
-        "text": "Thank you! We have received your message and will answer you by e-mail at zofia@example.com.",
+        "text": "We have received your message and will answer you by e-mail at zofia@example.com.",
     }
     assert (chat.offline, chat.channel, chat.status, chat.queue_id) == (True, "website", "waiting", queue.pk)
     assert chat.hours_held_at == SATURDAY_NOON
@@ -270,3 +270,23 @@ def test_the_offline_form_is_throttled_per_address(visitor, queue, clock, thrott
     assert visitor.post(OFFLINE, offline_form(queue), format="json").status_code == 201
     assert visitor.post(OFFLINE, offline_form(queue, visitor_key="another-browser-key-42"),
                         format="json").status_code == 429
+
+
+class UnreadableUpload(SimpleUploadedFile):
+    """An upload whose bytes cannot be read (a disk error, a client gone mid-upload): it passes the checks of the
+    form, then fails while it is being stored."""
+
+    def chunks(self, chunk_size=None):
+        yield b"the first bytes"
+        raise OSError("the upload could not be read")
+
+
+def test_a_file_that_fails_while_stored_leaves_nothing_half_written(queue, clock, settings):
+    from chat.services.offline import offline_message_submit
+
+    good = SimpleUploadedFile("plan.txt", b"floor plan", "text/plain")
+    bad = UnreadableUpload("photo.jpg", b"x" * 100, "image/jpeg")
+    with pytest.raises(OSError, match="could not be read"):
+        offline_message_submit(queue_id=queue.pk, name="Zofia", email="zofia@example.com", body="Hello",
+                               files=[good, bad])
+    nothing_written(settings)  # no chat, message, attachment or e-mail, and plan.txt left the storage too

@@ -28,6 +28,7 @@ EXPECTED = {
     "chat.tasks.purge_closed_chats": 3600,
     "chat.tasks.delete_orphan_files": 3600,
     "chat.messenger.tasks.sweep_messenger_outbox": 10,
+    "chat.tasks.sweep_offline_emails": 30,
 }
 
 
@@ -97,10 +98,10 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
     call_command("run_chat_rules", stdout=out)
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign", "expire_attachments",
-        "purge_closed", "delete_orphan_files", "dispatch", "messenger_outbox",
+        "release_held", "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign",
+        "expire_attachments", "purge_closed", "delete_orphan_files", "dispatch", "offline_emails", "messenger_outbox",
     ]
-    assert lines[2].startswith("close_inactive: 1 inactive chats closed (")
+    assert lines[3].startswith("close_inactive: 1 inactive chats closed (")
 
 
 def test_run_chat_rules_can_run_one_rule(clock, make_chat):
