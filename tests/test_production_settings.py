@@ -105,6 +105,23 @@ def test_production_refuses_a_channel_layer_that_does_not_reach_every_process(va
     assert says in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("DEFAULT_FROM_EMAIL", None, "DEFAULT_FROM_EMAIL must be set in production"),
+        ("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>", "DEFAULT_FROM_EMAIL 'Parley <parley@localhost>' is not"),
+        ("DEFAULT_FROM_EMAIL", "support", "DEFAULT_FROM_EMAIL 'support' is not an e-mail address of your domain"),
+        ("EMAIL_REPLY_TO", "helpdesk", "EMAIL_REPLY_TO 'helpdesk' is not an e-mail address of your domain"),
+    ],
+)
+def test_production_refuses_to_send_visitors_e_mail_from_no_real_address(variable, value, says):
+    """Issue 17: visitors get the offline messages' acknowledgements and replies from DEFAULT_FROM_EMAIL."""
+    result = manage("check", env=production_env(DJANGO_SETTINGS_MODULE="config.settings.production",
+                                                **{variable: value}))
+    assert result.returncode != 0
+    assert says in result.stderr
+
+
 def test_production_refuses_a_weak_metrics_token_and_metrics_without_their_multi_process_directory(tmp_path):
     production = {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
     weak = manage("check", env=production_env(**production, PARLEY_METRICS_TOKEN="short-token"))

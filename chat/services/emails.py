@@ -84,10 +84,13 @@ def offline_email_store(
             OfflineEmail.objects.filter(chat_id=chat.pk, kind=K.ACKNOWLEDGEMENT).values_list("language", flat=True)
             .first() or settings.LANGUAGE_CODE
         )
+    try:
+        language = translation.get_supported_language_variant(language)
+    except LookupError:
+        language = settings.LANGUAGE_CODE
     email = OfflineEmail.objects.create(
-        chat_id=chat.pk, message_id=message_id, kind=kind, recipient=chat.visitor_email,
-        language=translation.get_supported_language_variant(language), created_at=now, next_attempt_at=now,
-        queued_at=now,
+        chat_id=chat.pk, message_id=message_id, kind=kind, recipient=chat.visitor_email, language=language,
+        created_at=now, next_attempt_at=now, queued_at=now,
     )
     on_commit_robust(offline_email_queue, email_id=email.pk)
     return email
