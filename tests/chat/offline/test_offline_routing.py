@@ -125,3 +125,27 @@ def test_the_timeline_says_what_was_e_mailed(queue, agent, clock, eager, django_
     with translation.override("en"):
         texts = [entry.text for entry in chat_timeline(chat=chat)]
     assert "The acknowledgement of the offline message was e-mailed to zofia@example.com." in texts
+
+
+def test_the_open_chat_redraws_a_reply_once_its_e_mail_went(client, queue, agent, clock):
+    import re
+
+    from chat.models import OfflineEmail
+    from chat.services.emails import offline_email_deliver
+
+    chat = leave(queue)
+    clock(MONDAY_OPENING + dt.timedelta(minutes=1))
+    chat_assign(chat_id=chat.pk, agent_id=agent.pk)
+    reply = message_post(chat_id=chat.pk, sender="agent", body="Yes, we do.", author_id=agent.pk)  # its e-mail waits
+    client.force_login(agent)
+    context = client.get(reverse("inbox:chat", args=[chat.pk]), HTTP_ACCEPT_LANGUAGE="en").context
+    params = {"after": context["last_message_id"], "s": context["chat_state"], "w": context["watch_from"]}
+    assert params["w"] == reply.pk
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_ACCEPT_LANGUAGE": "en"}
+    poll = reverse("inbox:chat_poll", args=[chat.pk])
+    assert client.get(poll, params, **htmx).status_code == 204
+
+    assert offline_email_deliver(email_id=OfflineEmail.objects.get(message=reply).pk) == "sent"
+    html = client.get(poll, params, **htmx).content.decode()
+    assert 'hx-swap-oob="true"' in re.search(rf'<div [^>]*id="m-{reply.pk}"[^>]*>', html).group(0)
+    assert "E-mailed to zofia@example.com" in html
