@@ -94,3 +94,20 @@ def release_held_chats() -> int:
     from chat.services.rules import rule_run
 
     return rule_run("release_held")
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_offline_email(email_id: int) -> str:
+    """One attempt to send an offline message's e-mail (the acknowledgement or an agent's reply); a task delivered
+    twice finds nothing to claim. Retries are rows of the outbox, not a countdown in a worker's memory."""
+    from chat.services.emails import offline_email_deliver
+
+    return offline_email_deliver(email_id=email_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_offline_emails() -> int:
+    """The offline e-mails' safety net: the e-mails nobody queued are queued, a dead worker's are given back."""
+    from chat.services.rules import rule_run
+
+    return rule_run("offline_emails")

@@ -55,6 +55,7 @@ MIGRATION_DATA = [
     ("chat.migrations.0007_messenger_outbox", "create_outbox_sweep_task"),
     ("chat.migrations.0011_presence_rule_task", "create_presence_rule_task"),
     ("chat.migrations.0020_release_held_task", "create_release_held_task"),
+    ("chat.migrations.0024_offline_emails_task", "create_offline_emails_task"),
 ]
 
 

@@ -78,7 +78,7 @@ def test_production_settings_write_one_json_object_per_line():
     output = log_in_a_process(
         "config.settings.production", SECRET_KEY="a-production-secret-" + "x" * 40,
         CELERY_BROKER_URL="redis://127.0.0.1:6379/8", CHANNEL_LAYER_URL="redis://127.0.0.1:6379/8",
-        MESSENGER_ENABLED="false",
+        MESSENGER_ENABLED="false", DEFAULT_FROM_EMAIL="Example Support <support@example.com>",
     )
     lines = [json.loads(line) for line in output.splitlines()]  # every line is JSON
     by_logger = {line["logger"]: line for line in lines}

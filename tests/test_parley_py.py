@@ -54,7 +54,9 @@ def test_test_sqlite_runs_the_services_routing_and_rules_tests_on_sqlite_whateve
     env, args = parley.test_plan(["--sqlite", "-x"], {"DATABASE_URL": "postgres://me@db/parley"})
     assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.test_sqlite"
     assert "DATABASE_URL" not in env  # config.settings.base's embedded default: SQLite in var/
-    assert args == ["tests/chat/services", "tests/chat/routing", "tests/chat/rules", "tests/privacy", "tests/chat/hours", "-x"]
+    assert args == [
+        "tests/chat/services", "tests/chat/routing", "tests/chat/rules", "tests/privacy", "tests/chat/hours", "-x"
+    ]
     env, _args = parley.test_plan(["--sqlite"], {"DATABASE_URL": "sqlite:////tmp/other.sqlite3"})
     assert env["DATABASE_URL"] == "sqlite:////tmp/other.sqlite3"
 

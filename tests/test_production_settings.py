@@ -36,10 +36,11 @@ GOOD = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "MESSENGER_APP_SECRET": secrets.token_hex(16),
     "MESSENGER_VERIFY_TOKEN": secrets.token_urlsafe(24),
+    "DEFAULT_FROM_EMAIL": "Example Support <support@example.com>",
 }
 # Variables this module sets itself; whatever the developer's shell exports is left out.
 CONTROLLED = ("DJANGO_", "SECRET_KEY", "DATABASE_", "CELERY_", "CHANNEL_", "MESSENGER_", "SECURE_", "DEBUG",
-              "ALLOWED_HOSTS", "PARLEY_METRICS_", "PROMETHEUS_")
+              "ALLOWED_HOSTS", "PARLEY_METRICS_", "PROMETHEUS_", "DEFAULT_FROM_EMAIL", "EMAIL_")
 
 
 def production_env(**overrides: str | None) -> dict[str, str]:
@@ -100,6 +101,23 @@ def test_production_refuses_to_start_without_the_secrets_and_names_each():
 def test_production_refuses_a_channel_layer_that_does_not_reach_every_process(value, says):
     result = manage("check", env=production_env(DJANGO_SETTINGS_MODULE="config.settings.production",
                                                 CHANNEL_LAYER_URL=value))
+    assert result.returncode != 0
+    assert says in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("DEFAULT_FROM_EMAIL", None, "DEFAULT_FROM_EMAIL must be set in production"),
+        ("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>", "DEFAULT_FROM_EMAIL 'Parley <parley@localhost>' is not"),
+        ("DEFAULT_FROM_EMAIL", "support", "DEFAULT_FROM_EMAIL 'support' is not an e-mail address of your domain"),
+        ("EMAIL_REPLY_TO", "helpdesk", "EMAIL_REPLY_TO 'helpdesk' is not an e-mail address of your domain"),
+    ],
+)
+def test_production_refuses_to_send_visitors_e_mail_from_no_real_address(variable, value, says):
+    """Issue 17: visitors get the offline messages' acknowledgements and replies from DEFAULT_FROM_EMAIL."""
+    result = manage("check", env=production_env(DJANGO_SETTINGS_MODULE="config.settings.production",
+                                                **{variable: value}))
     assert result.returncode != 0
     assert says in result.stderr
 

@@ -73,6 +73,7 @@ class Stack:
             # A worker that died leaves its task unacknowledged for this long (seconds); see the lost-task step.
             "CELERY_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "MESSENGER_ENABLED": "false",
+            "DEFAULT_FROM_EMAIL": "Example Support <support@example.com>",
             "WIDGET_ALLOWED_ORIGINS": ORIGIN,
             "PARLEY_TRUSTED_PROXIES": "1",
             "PARLEY_METRICS_TOKEN": self.metrics_token,

@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from agents.models import ACTIVE_AGENT, PauseType, Presence, User
-from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, Queue
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, OfflineEmail, Queue
 from chat.routing.chat_order import chat_order_by as routing_order
 from chat.selectors import chats_assignable_by, chats_visible_to, customers_visible_to, queue_ids_of
 
@@ -135,6 +135,8 @@ def inbox_waiting_chats(*, user, limit: int = WAITING_LIST_LIMIT) -> tuple[list[
 
 def inbox_messages(*, chat: Chat, after_id: int = 0) -> list[Message]:
     qs = chat.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    if chat.offline:  # each agent reply shows whether its e-mail went (templates/inbox/_message.html)
+        qs = qs.prefetch_related("offline_emails")
     if after_id:
         qs = qs.filter(id__gt=after_id)
     return list(qs)
@@ -146,8 +148,19 @@ OUTBOX_OPEN_STATES = (
 )
 
 
+# An offline chat's reply whose e-mail is in one of these states may still change (or failed: counted as not
+# delivered in the header).
+EMAIL_OPEN_STATES = (OfflineEmail.Status.PENDING, OfflineEmail.Status.SENDING, OfflineEmail.Status.FAILED)
+
+
 def inbox_delivery_states(*, chat: Chat) -> list[tuple[int, str]]:
-    """``(id, delivery status)`` of the chat's Messenger replies not (yet, or surely) delivered, by id."""
+    """``(id, delivery status)`` of the chat's Messenger replies not (yet, or surely) delivered, by id; in an
+    offline chat (issue 17), of the agents' replies whose e-mail is not (yet) sent."""
+    if chat.offline:
+        return list(
+            OfflineEmail.objects.filter(chat_id=chat.pk, kind=OfflineEmail.Kind.REPLY, status__in=EMAIL_OPEN_STATES)
+            .order_by("message_id").values_list("message_id", "status")
+        )
     if chat.channel != Chat.Channel.MESSENGER:
         return []
     return list(
@@ -156,7 +169,13 @@ def inbox_delivery_states(*, chat: Chat) -> list[tuple[int, str]]:
 
 
 def inbox_outgoing_messages(*, chat: Chat, from_id: int, to_id: int) -> list[Message]:
-    """The chat's Messenger replies with ids ``from_id`` … ``to_id``, to redraw their delivery state."""
+    """The chat's Messenger replies with ids ``from_id`` … ``to_id``, to redraw their delivery state (an offline
+    chat's: the agents' replies, with their e-mails)."""
+    if chat.offline:
+        return list(
+            chat.messages.filter(sender=Message.Sender.AGENT, id__gte=from_id, id__lte=to_id)
+            .select_related("author").prefetch_related("attachments", "offline_emails").order_by("created_at", "id")
+        )
     return list(
         chat.messages.exclude(delivery_status=Message.Delivery.NOT_APPLICABLE)
         .filter(id__gte=from_id, id__lte=to_id)

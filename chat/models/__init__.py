@@ -1,5 +1,6 @@
 from .canned import CANNED_BODY_MAX, CannedResponse
 from .chats import Attachment, Chat, Disposition, Message
+from .emails import OfflineEmail
 from .events import ChatEvent, NoReplyExclusion
 from .queues import HoursException, OpeningHours, Queue, QueueMembership
 from .settings import DEFAULT_WELCOME_TEXT, AgentStrategyStep, ChatSettings, ChatStrategyStep
@@ -31,6 +32,7 @@ __all__ = [
     "Disposition",
     "Message",
     "NoReplyExclusion",
+    "OfflineEmail",
     "HoursException",
     "OpeningHours",
     "Queue",

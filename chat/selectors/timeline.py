@@ -296,6 +296,10 @@ def _event_words(event: ChatEvent, *, chat: Chat, names: dict, facts: dict, note
         return gettext("The customer was told his place in the queue.")
     if kind == Kind.OFFLINE_REPLY_SENT:
         return _offline_reply_text(data)
+    if kind == Kind.EMAIL_ACKNOWLEDGED and data.get("to"):
+        return gettext("The acknowledgement of the offline message was e-mailed to %(email)s.") % {"email": data["to"]}
+    if kind == Kind.EMAIL_REPLY_SENT and data.get("to"):
+        return gettext("A reply was e-mailed to %(email)s.") % {"email": data["to"]}
     return str(event.get_kind_display())
 
 

@@ -108,6 +108,9 @@ def attachment_create(
                 created_at=now,
                 expires_at=now + timedelta(hours=card.file_download_hours),
             )
+            # Its path, known before a byte is written (its folder is the new token's): a save that fails halfway
+            # leaves a partial file there, which goes with the rest below.
+            stored.append(attachment.file.field.generate_filename(attachment, stored_name))
             attachment.file.save(stored_name, uploaded_file, save=False)
             stored.append(attachment.file.name)
             attachment.save(force_insert=True)

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import ACTIVE_AGENT, User
-from chat.models import Chat, Message
+from chat.models import Chat, Message, OfflineEmail
 from core.hooks import Hook
 
 from .assignment import get_agent
 from .chats import lock_chat
+from .emails import offline_email_store
 from .errors import ChatError
 from .live.publish import live_message
 
@@ -40,6 +41,8 @@ def message_post(
     ``awaiting_reply_since`` cleared and ``agent_replied_at`` set. On a Messenger
     chat the message starts in the Messenger outbox (``delivery_status = pending``, due now) and is
     queued after commit; if the broker is down it stays pending, queued by nobody, for the outbox sweep.
+    In an offline chat (``chat.offline``, the widget's offline form) the agent's message is also e-mailed to the
+    visitor: its ``OfflineEmail`` row is written here, sent after commit (``chat.services.emails``).
     system: stored only; it never reopens, starts or refreshes a chat.
     note: an agent's private note (author required): stored and shown to the agents only. It is no reply: it
     touches none of the chat's clocks (not ``last_message_at``, not the no-reply rule's ``awaiting_reply_since``),
@@ -122,5 +125,8 @@ def message_post(
         live_message(chat_id=chat.pk, message_id=message.pk, sender=sender, agents=[chat.agent_id, chat.initiator_id])
         if outgoing_messenger:
             transaction.on_commit(partial(messenger_reply_stored, message_id=message.pk))
+        if sender == Message.Sender.AGENT and chat.offline:
+            # An offline message's visitor is not on the page: the reply goes to him by e-mail (after commit).
+            offline_email_store(chat=chat, kind=OfflineEmail.Kind.REPLY, message_id=message.pk, now=now)
     message.created = True
     return message

@@ -11,6 +11,8 @@ from rest_framework import serializers
 from chat.models import Attachment, Chat, ChatSettings, Message
 from chat.models.conditions import EXPIRED_FILE, RATEABLE
 from chat.selectors import QueuePlace, chat_queue_place
+from chat.services.availability import QueueAvailability
+from chat.services.offline import OFFLINE_FILES_MAX, OFFLINE_MESSAGE_MAX, OFFLINE_NAME_MAX
 
 
 class WidgetAttachmentOutput(serializers.ModelSerializer):
@@ -126,3 +128,46 @@ class WidgetRatingOutput(serializers.ModelSerializer):
     class Meta:
         model = Chat
         fields = ["score", "comment", "rated_at"]
+
+class WidgetConfigOutput(serializers.Serializer):
+    """The widget's first read (``GET /widget/v1/config/``): the live chat or the offline form."""
+
+    queue = serializers.IntegerField()
+    live = serializers.BooleanField(help_text="True: the pre-chat form and a live chat; false: the offline form.")
+    offline_reason = serializers.ChoiceField(
+        choices=["", "closed", "no_agents"],
+        help_text="\"\" when live; \"closed\": outside business hours; \"no_agents\": nobody of the queue is logged "
+        "in and the queue is set to go offline then.",
+    )
+    next_opening = serializers.DateTimeField(
+        allow_null=True, help_text="When closed: the next opening (null when none within about a year, or not closed)."
+    )
+    text = serializers.CharField(
+        allow_blank=True, help_text="The sentence to show, in the request's language, the opening in the queue's time "
+        "zone: \"We are closed now. We open on Monday at 08:00.\" (\"\" when live)."
+    )
+    file_upload_enabled = serializers.BooleanField()
+    file_max_size_mb = serializers.IntegerField()
+    message_max_length = serializers.IntegerField()
+    name_max_length = serializers.IntegerField()
+    files_max = serializers.IntegerField(help_text="Files one offline message may carry.")
+
+
+def config_output(availability: QueueAvailability) -> dict:
+    card = ChatSettings.load()
+    return dict(
+        WidgetConfigOutput(
+            {
+                "queue": availability.queue.pk,
+                "live": availability.live,
+                "offline_reason": availability.reason,
+                "next_opening": availability.next_opening,
+                "text": availability.text,
+                "file_upload_enabled": card.file_upload_enabled,
+                "file_max_size_mb": card.file_max_size_mb,
+                "message_max_length": OFFLINE_MESSAGE_MAX,
+                "name_max_length": OFFLINE_NAME_MAX,
+                "files_max": OFFLINE_FILES_MAX,
+            }
+        ).data
+    )

@@ -6,6 +6,8 @@ from chat.widget import views
 
 app_name = "widget"
 urlpatterns = [
+    path("config/", views.WidgetConfigApi.as_view(), name="config"),
+    path("offline-messages/", views.WidgetOfflineMessageApi.as_view(), name="offline-message"),
     path("chats/", views.WidgetChatStartApi.as_view(), name="chat-start"),
     path("chats/<int:chat_id>/", views.WidgetChatDetailApi.as_view(), name="chat-detail"),
     path("chats/<int:chat_id>/messages/", views.WidgetMessagesApi.as_view(), name="messages"),

@@ -8,7 +8,7 @@ per visitor and per IP. Views are thin: they parse, call one service, render.
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -21,15 +21,29 @@ from rest_framework.views import APIView
 from chat.downloads import attachment_file_response
 from chat.models import Attachment, Chat, Message
 from chat.models.chats import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN
+from chat.services.availability import queue_availability
 from chat.services.chats import chat_close
 from chat.services.errors import ChatError
 from chat.services.files import attachment_create
 from chat.services.messages import message_post
+from chat.services.offline import (
+    OFFLINE_FILES_MAX,
+    OFFLINE_MESSAGE_MAX,
+    OFFLINE_NAME_MAX,
+    offline_message_submit,
+    widget_queue,
+)
 from chat.services.ratings import chat_rate
 from chat.services.visitors import chat_heartbeat, chat_page_closed, visitor_chat_start
 from chat.widget.authentication import VisitorTokenAuthentication
 from chat.widget.polls import VERSION_HEADER, widget_poll_unchanged, widget_poll_version
-from chat.widget.serializers import WidgetChatOutput, WidgetMessageOutput, WidgetRatingOutput
+from chat.widget.serializers import (
+    WidgetChatOutput,
+    WidgetConfigOutput,
+    WidgetMessageOutput,
+    WidgetRatingOutput,
+    config_output,
+)
 from core.bodies import ParleyJSONParser
 from core.logs import log_context
 from core.rest.schema import FILE_TOO_LARGE_EXAMPLE, FILE_TOO_LARGE_RESPONSE
@@ -318,3 +332,125 @@ class WidgetFileDownloadApi(WidgetApi):
         if attachment is None:
             raise ChatError(_("This file does not exist."), field="detail", code="not_found")
         return attachment_file_response(attachment)
+
+
+# --- business hours and offline messages (issue 17) -----------------------------------------------------------
+
+
+class WidgetConfigApi(APIView):
+    """What the widget reads first when it has no chat to resume: is the queue live (the pre-chat form) or offline
+    (the offline form, with the sentence saying when it opens), and the form's limits."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetIPThrottle]
+
+    class FilterSerializer(serializers.Serializer):
+        queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_config",
+        summary="Is the queue live or offline now (and when it opens); the offline form's limits",
+        parameters=[OpenApiParameter("queue", OpenApiTypes.INT, description="The widget's queue (data-queue); "
+                                     "without it the first active queue.")],
+        responses={200: WidgetConfigOutput, 400: ErrorOutput},
+        examples=[
+            OpenApiExample(
+                "Closed",
+                response_only=True,
+                value={
+                    "queue": 1, "live": False, "offline_reason": "closed",
+                    "next_opening": "2026-12-07T08:00:00+01:00",
+                    "text": "We are closed now. We open on Monday at 08:00.",
+                    "file_upload_enabled": True, "file_max_size_mb": 8, "message_max_length": 10000,
+                    "name_max_length": 200, "files_max": 3,
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queue = widget_queue(filters.validated_data["queue"])
+        return Response(config_output(queue_availability(queue)))
+
+
+class WidgetOfflineMessageApi(APIView):
+    """The offline form: the message becomes an offline chat that waits for the next opening (queued at once when
+    the queue is live meanwhile); the visitor gets an acknowledgement by e-mail, and the agents' replies by
+    e-mail. All or nothing: a refused field or file writes nothing."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetIPThrottle, WidgetVisitorThrottle]
+    parser_classes = [ParleyJSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        # Whether each is there, its length and the e-mail's form are the service's checks (one refusal naming its
+        # field, in the visitor's language); the JSON body's ceiling bounds them before (PARLEY_BODY_MAX_BYTES).
+        name = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=True,
+                                     help_text=f"Required, at most {OFFLINE_NAME_MAX} characters.")
+        email = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=True,
+                                      help_text="Required, a valid address: the acknowledgement and the answers go "
+                                      "there.")
+        message = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=True,
+                                        help_text=f"Required, at most {OFFLINE_MESSAGE_MAX} characters.")
+        queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+        page = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
+        visitor_key = serializers.RegexField(
+            r"^[A-Za-z0-9_-]{16,64}$", help_text=VISITOR_KEY_HELP + " Counts for the throttle only.",
+            error_messages={"invalid": "Use 16-64 letters, digits, '-' or '_'."},
+        )
+        file = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True), required=False, default=list,
+            help_text=f"multipart/form-data only: up to {OFFLINE_FILES_MAX} files (repeat the field), together "
+                      "within the card's file limit, when file transfer is on.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        chat = serializers.IntegerField(help_text="The offline chat's id (the number in the e-mails).")
+        email = serializers.EmailField(help_text="Where the acknowledgement and the answers go.")
+        held = serializers.BooleanField(help_text="True: the queue is closed, the message waits for the opening.")
+        next_opening = serializers.DateTimeField(allow_null=True)
+        text = serializers.CharField(help_text="The thank-you sentence, in the request's language.")
+
+    @extend_schema(
+        tags=["widget"],
+        operation_id="widget_offline_message",
+        summary="Leave an offline message (JSON, or multipart/form-data with files)",
+        request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer, 400: ErrorOutput, 413: FILE_TOO_LARGE_RESPONSE},
+        examples=[
+            OpenApiExample(
+                "Offline message", request_only=True,
+                value={"name": "Anna", "email": "anna@example.com", "message": "Do you deliver on Sundays?",
+                       "queue": 1, "page": "https://shop.example.com/", "visitor_key": "k2V9x0fQm3Yt7LpA"},
+            ),
+            OpenApiExample(
+                "No e-mail", response_only=True, status_codes=["400"],
+                value={"email": ["Give your e-mail address: we will answer there."], "code": "required"},
+            ),
+            FILE_TOO_LARGE_EXAMPLE,
+        ],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        offline = offline_message_submit(
+            queue_id=values["queue"], name=values["name"], email=values["email"], body=values["message"],
+            files=values["file"], page_url=values["page"], language=translation.get_language() or "",
+        )
+        chat = offline.chat
+        log_context(chat_id=chat.pk, queue_id=chat.queue_id)
+        held = chat.hours_held_at is not None
+        output = {
+            "chat": chat.pk,
+            "email": chat.visitor_email,
+            "held": held,
+            "next_opening": offline.availability.next_opening if held else None,
+            "text": _("We have received your message and will answer you by e-mail at %(email)s.")
+            % {"email": chat.visitor_email},
+        }
+        return Response(self.OutputSerializer(output).data, status=status.HTTP_201_CREATED)

@@ -260,8 +260,9 @@ PARLEY_DISPATCH_PREPARED = env_bool("PARLEY_DISPATCH_PREPARED", True)
 
 from .api import *  # noqa: E402, F403  (the abuse limits, the REST API and its schema)
 
-# --- E-mail (the transcript an agent sends to a visitor) ---------------------
-# Django's SMTP backend with the EMAIL_* variables; local.py prints e-mails to the console instead.
+# --- E-mail (the transcript an agent sends to a visitor; the offline messages' acknowledgements and replies) ----
+# Django's SMTP backend with the EMAIL_* variables; local.py prints e-mails to the console instead, test.py keeps
+# them in memory. Production requires DEFAULT_FROM_EMAIL (production.py).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -269,6 +270,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
+# Where a visitor's answer to an offline message's e-mail goes (a mailbox the contact centre reads); empty: no
+# Reply-To, answers go to DEFAULT_FROM_EMAIL. Such answers never reach the chat (docs/inbox.md, "Offline messages").
+EMAIL_REPLY_TO = os.environ.get("EMAIL_REPLY_TO", "").strip()
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # --- Widget and Messenger -------------------------------------------------
 CORS_URLS_REGEX = r"^/widget/.*$"

@@ -58,7 +58,35 @@ def configuration_problems(environ, *, messenger_enabled: bool) -> list[str]:
                 f"{' and sign forged webhook events with it' if name == 'MESSENGER_APP_SECRET' else ''}; "
                 f"set a secret of your own{hint}."
             )
-    return problems + metrics_problems(environ)
+    return problems + email_problems(environ) + metrics_problems(environ)
+
+
+def email_problems(environ) -> list[str]:
+    """E-mail (docs/operations.md, "E-mail"): visitors get the offline messages' acknowledgements and replies (and
+    transcripts) from DEFAULT_FROM_EMAIL, which must be a real address of the installation's domain: mail from the
+    embedded default parley@localhost is refused or junked by the visitors' mail servers."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    problems = []
+    for name, required in (("DEFAULT_FROM_EMAIL", True), ("EMAIL_REPLY_TO", False)):
+        value = (environ.get(name) or "").strip()
+        if not value:
+            if required:
+                problems.append(f"{name} must be set in production: the sender of the e-mails to visitors, e.g. "
+                                "\"Example Support <support@example.com>\".")
+            continue
+        address = parseaddr(value)[1]
+        try:
+            validate_email(address)
+        except ValidationError:
+            address = ""
+        if not address or address.rsplit("@", 1)[-1].lower() in {"localhost", "localhost.localdomain"}:
+            problems.append(f"{name} {value!r} is not an e-mail address of your domain, e.g. "
+                            "\"Example Support <support@example.com>\".")
+    return problems
 
 
 # A bearer token shorter than this is refused: /metrics shows the queues and the agents' states.

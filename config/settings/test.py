@@ -14,6 +14,8 @@ MESSENGER_APP_SECRET = os.environ.get("MESSENGER_APP_SECRET") or DEVELOPMENT_MES
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# E-mails stay in memory (django.core.mail.outbox), in the test process and in the servers it starts.
+EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 MEDIA_ROOT = VAR_DIR / "test-media" / str(os.getpid())
 # A server process of the browser tests runs its dispatch in-process, as the eager_dispatch fixture does here.
 CELERY_TASK_ALWAYS_EAGER = env_bool("TEST_CELERY_TASK_ALWAYS_EAGER", False)

@@ -244,6 +244,7 @@
   function showConversation() {
     panel.classList.remove("is-prechat");
     prechat.hidden = true;
+    offlineHide();
     conversation.hidden = false;
   }
   function showPrechat() {
@@ -255,6 +256,7 @@
     if (state.name) { prechat.elements.name.value = state.name; }
     if (state.email) { prechat.elements.email.value = state.email; }
     applyIdentity();
+    offlineCheck();  // offline (closed, or nobody there): the offline form instead
   }
   // A signed e-mail cannot be edited: the signature is valid for this e-mail only.
   function applyIdentity() {
@@ -439,8 +441,11 @@
     if (open) {
       dot.hidden = true;
       log.scrollTop = log.scrollHeight;
-      var focus = state.chatId ? composer.elements.body : prechat.elements.name;
-      setTimeout(function () { try { focus.focus(); } catch (e) { /* ignore */ } }, 0);
+      if (!state.chatId && offline.shown) { offlineFocus(); } else {
+        var focus = state.chatId ? composer.elements.body : prechat.elements.name;
+        setTimeout(function () { try { focus.focus(); } catch (e) { /* ignore */ } }, 0);
+      }
+      if (!state.chatId) { offlineCheck(); }  // the queue may have closed or opened since the page loaded
       schedule();
     }
   }
@@ -636,6 +641,190 @@
       });
     }).catch(function (ex) { showError(err, ex.message || t("failed")); })
       .then(function () { rating.sending = false; btn.disabled = false; });
+  });
+
+  // --- the offline form (issue 17): outside business hours, or nobody of the queue logged in -------------------
+  // Before the pre-chat form the widget asks GET config/ whether the queue is live. Offline, it shows this form
+  // instead: name, e-mail and the message (files by the card's rules). The message becomes an offline chat that is
+  // answered by e-mail (POST offline-messages/); the widget then says thank you and keeps no chat. Everything of it
+  // is in this section; the rest of the widget calls offlineCheck() (pre-chat shown, panel opened) and
+  // offlineHide() (a conversation shown).
+  var OFFLINE_T = {
+    pl: {
+      offSub: "Zostaw nam wiadomość", offIntro: "Napisz do nas, a odpowiemy e-mailem.", offMessage: "Wiadomość",
+      offFiles: "Pliki", offFilesHint: "Najwyżej {n} pliki, razem do {mb} MB.", offSend: "Wyślij wiadomość",
+      offSending: "Wysyłanie…", offThanks: "Dziękujemy!", offAgain: "Napisz kolejną wiadomość",
+      offEmailRequired: "Podaj swój adres e-mail: tam odpowiemy.", offEmailInvalid: "Wpisz poprawny adres e-mail.",
+      offMessageRequired: "Napisz swoją wiadomość.", offTooLong: "Wiadomość jest za długa (najwyżej {n} znaków).",
+      offTooMany: "Załącz najwyżej {n} pliki.", offTooLargeAll: "Pliki razem są za duże: limit to {mb} MB."
+    },
+    en: {
+      offSub: "Leave us a message", offIntro: "Write to us and we will answer you by e-mail.", offMessage: "Message",
+      offFiles: "Files", offFilesHint: "Up to {n} files, {mb} MB in all.", offSend: "Send the message",
+      offSending: "Sending…", offThanks: "Thank you!", offAgain: "Write another message",
+      offEmailRequired: "Give your e-mail address: we will answer there.", offEmailInvalid: "Enter a valid e-mail address.",
+      offMessageRequired: "Write your message.", offTooLong: "The message is too long (at most {n} characters).",
+      offTooMany: "Attach at most {n} files.", offTooLargeAll: "The files together are too large: the limit is {mb} MB."
+    }
+  }[LANG];
+  Object.keys(OFFLINE_T).forEach(function (k) { T[k] = OFFLINE_T[k]; });
+
+  function offlineField(name, label, control) {
+    return '<div class="field"><label for="pw-off-' + name + '">' + esc(label) + '</label>' + control +
+      '<p class="field-error" id="pw-off-' + name + '-err" hidden></p></div>';
+  }
+  prechat.insertAdjacentHTML("afterend",
+    '<form class="offline" novalidate hidden>' +
+    '  <p class="offline-status" role="status"></p>' +
+    '  <p class="intro">' + esc(t("offIntro")) + '</p>' +
+    offlineField("name", t("name"), '<input id="pw-off-name" name="name" autocomplete="name" maxlength="200" required aria-describedby="pw-off-name-err">') +
+    offlineField("email", t("email"), '<input id="pw-off-email" name="email" type="email" autocomplete="email" maxlength="254" required aria-describedby="pw-off-email-err">') +
+    offlineField("message", t("offMessage"), '<textarea id="pw-off-message" name="message" rows="5" required aria-describedby="pw-off-message-err"></textarea>') +
+    '  <div class="field files"><label for="pw-off-file">' + esc(t("offFiles")) + ' <small>' + esc(t("optional")) + '</small></label>' +
+    '    <input id="pw-off-file" name="file" type="file" multiple aria-describedby="pw-off-file-hint pw-off-file-err">' +
+    '    <p class="hint" id="pw-off-file-hint"></p><p class="field-error" id="pw-off-file-err" hidden></p></div>' +
+    '  <p class="error" role="alert" hidden></p>' +
+    '  <button type="submit" class="primary">' + esc(t("offSend")) + '</button>' +
+    '</form>' +
+    '<div class="offline-thanks" role="status" tabindex="-1" hidden>' +
+    '  <span class="check" aria-hidden="true"><svg viewBox="0 0 24 24" width="26" height="26"><path fill="none" stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" d="M5 12.5l4.5 4.5L19 7.5"/></svg></span>' +
+    '  <h3>' + esc(t("offThanks")) + '</h3><p class="thanks-text"></p><p class="thanks-when"></p>' +
+    '  <button type="button" class="secondary off-again">' + esc(t("offAgain")) + '</button>' +
+    '</div>');
+  var offlineForm = $(".offline"), offlineThanks = $(".offline-thanks");
+  var offline = { info: null, shown: false, sent: false, asking: null };
+
+  function offlineCheck() {
+    if (state.chatId || offline.asking) { return; }
+    var query = /^\d+$/.test(QUEUE) ? "?queue=" + QUEUE : "";
+    offline.asking = request("GET", "/config/" + query).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) {
+        if (!info || state.chatId) { return; }
+        offline.info = info;
+        if (!info.live) { offlineShow(info); return; }
+        if (offline.shown) { offlineHide(); prechat.hidden = false; $(".sub").textContent = t("subtitle"); }
+      })
+      .catch(function () { /* unreachable for a moment: the pre-chat form stays */ })
+      .then(function () { offline.asking = null; });
+  }
+  function offlineShow(info) {
+    var wasShown = offline.shown;
+    offline.shown = true;
+    panel.classList.add("is-prechat");
+    prechat.hidden = true;
+    conversation.hidden = true;
+    endBtn.hidden = true;
+    $(".sub").textContent = t("offSub");
+    offlineForm.querySelector(".offline-status").textContent = info.text || "";
+    var files = offlineForm.querySelector(".files");
+    files.hidden = !info.file_upload_enabled;
+    offlineForm.querySelector(".hint").textContent = t("offFilesHint", { n: info.files_max, mb: info.file_max_size_mb });
+    offlineForm.elements.message.maxLength = info.message_max_length;
+    if (offline.sent) { offlineForm.hidden = true; offlineThanks.hidden = false; return; }
+    offlineThanks.hidden = true;
+    offlineForm.hidden = false;
+    if (!wasShown) {
+      if (state.name && !offlineForm.elements.name.value) { offlineForm.elements.name.value = state.name; }
+      if (identity) { offlineForm.elements.email.value = identity.email; }
+      else if (state.email && !offlineForm.elements.email.value) { offlineForm.elements.email.value = state.email; }
+      if (!panel.hidden && root.activeElement !== offlineForm.elements.message) { offlineFocus(); }
+    }
+  }
+  function offlineHide() {
+    offline.shown = false;
+    offlineForm.hidden = true;
+    offlineThanks.hidden = true;
+  }
+  function offlineFocus() {
+    var el = offline.sent ? offlineThanks : (offlineForm.elements.name.value ? offlineForm.elements.email.value ?
+      offlineForm.elements.message : offlineForm.elements.email : offlineForm.elements.name);
+    setTimeout(function () { try { el.focus(); } catch (e) { /* ignore */ } }, 0);
+  }
+  function offlineFieldError(name, text) {
+    var input = offlineForm.elements[name], err = root.getElementById("pw-off-" + name + "-err");
+    if (!err) { return false; }
+    err.textContent = text || ""; err.hidden = !text;
+    if (input) { if (text) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); } }
+    return !!text;
+  }
+  function offlineErrors(errors) {
+    // {field: message}: shown next to their fields (the first one focused); others above the button.
+    var first = null, general = "";
+    ["name", "email", "message", "file"].forEach(function (name) {
+      if (offlineFieldError(name, errors[name]) && !first) { first = offlineForm.elements[name]; }
+    });
+    Object.keys(errors).forEach(function (k) { if (["name", "email", "message", "file"].indexOf(k) < 0) { general = errors[k]; } });
+    showError(offlineForm.querySelector(".error"), general);
+    if (first) { try { first.focus(); } catch (e) { /* ignore */ } }
+    return !!(first || general);
+  }
+  function offlineValidate(fields, files) {
+    var info = offline.info || {}, errors = {};
+    if (!fields.name) { errors.name = t("nameRequired"); }
+    if (!fields.email) { errors.email = t("offEmailRequired"); }
+    else if (offlineForm.elements.email.validity.typeMismatch || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(fields.email)) {
+      errors.email = t("offEmailInvalid");
+    }
+    if (!fields.message) { errors.message = t("offMessageRequired"); }
+    else if (info.message_max_length && fields.message.length > info.message_max_length) {
+      errors.message = t("offTooLong", { n: info.message_max_length });
+    }
+    if (files.length) {
+      var limit = (info.file_max_size_mb || 0) * 1024 * 1024, total = 0;
+      files.forEach(function (f) { total += f.size; });
+      if (!info.file_upload_enabled) { errors.file = t("filesOff"); }
+      else if (files.length > info.files_max) { errors.file = t("offTooMany", { n: info.files_max }); }
+      else if (files.some(function (f) { return f.size > limit; })) { errors.file = t("tooLarge", { mb: info.file_max_size_mb }); }
+      else if (total > limit) { errors.file = t("offTooLargeAll", { mb: info.file_max_size_mb }); }
+    }
+    return errors;
+  }
+  offlineForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var el = offlineForm.elements, files = Array.prototype.slice.call(el.file.files || []);
+    var fields = { name: el.name.value.trim(), email: el.email.value.trim(), message: el.message.value.trim() };
+    if (offlineErrors(offlineValidate(fields, files))) { return; }
+    var payload = { name: fields.name, email: fields.email, message: fields.message, page: location.href.slice(0, 1000),
+      visitor_key: state.visitorKey };
+    if (/^\d+$/.test(QUEUE)) { payload.queue = parseInt(QUEUE, 10); }
+    var body = payload;
+    if (files.length) {
+      body = new FormData();
+      Object.keys(payload).forEach(function (k) { body.append(k, payload[k]); });
+      files.forEach(function (f) { body.append("file", f, f.name); });
+    }
+    var btn = offlineForm.querySelector("button[type=submit]");
+    btn.disabled = true; btn.textContent = t("offSending");
+    request("POST", "/offline-messages/", body).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) {
+          var errors = {};
+          Object.keys(data || {}).forEach(function (k) {
+            if (k !== "code" && k !== "limit_bytes") { errors[k] = Array.isArray(data[k]) ? String(data[k][0]) : String(data[k]); }
+          });
+          if (!Object.keys(errors).length) { errors.detail = t("failed"); }
+          offlineErrors(errors);
+          return;
+        }
+        state.name = fields.name; state.email = fields.email; save();
+        offline.sent = true;
+        offlineThanks.querySelector(".thanks-text").textContent = data.text || "";
+        offlineThanks.querySelector(".thanks-when").textContent = data.held && offline.info ? offline.info.text : "";
+        el.message.value = ""; el.file.value = "";
+        offlineErrors({});
+        offlineForm.hidden = true; offlineThanks.hidden = false;
+        offlineThanks.focus();
+      });
+    }).catch(function () { offlineErrors({ detail: t("failed") }); })
+      .then(function () { btn.disabled = false; btn.textContent = t("offSend"); });
+  });
+  ["name", "email", "message", "file"].forEach(function (name) {
+    offlineForm.elements[name].addEventListener(name === "file" ? "change" : "input", function () { offlineFieldError(name, ""); });
+  });
+  $(".off-again").addEventListener("click", function () {
+    offline.sent = false;
+    offlineThanks.hidden = true; offlineForm.hidden = false;
+    offlineFocus();
   });
 
   // --- start: resume the chat of an earlier page load ------------------------------------------

@@ -25,6 +25,7 @@ from datetime import datetime
 from core.metrics.instruments import RULE_DURATION, RULE_ROWS
 
 from ..dispatch import dispatch
+from ..emails import offline_emails_sweep
 from .close_inactive import chats_close_inactive, inactive_due
 from .expire_attachments import attachments_expire
 from .follow_inbox import REQUEUE_NO_INBOX, presence_follow_inbox, silent_agents
@@ -74,6 +75,7 @@ RULES: dict[str, tuple[Callable[..., int], str]] = {
     "delete_orphan_files": (orphan_files_delete, "orphan files removed"),
     "release_held": (chats_release_held, "chats held for business hours queued at the opening"),
     "dispatch": (dispatch_sweep, "chats assigned by the sweep"),
+    "offline_emails": (offline_emails_sweep, "offline message e-mails queued again or given back"),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion
+from chat.models import Attachment, Chat, ChatEvent, ChatSettings, Message, NoReplyExclusion, OfflineEmail
 
 from ..storage import storage_delete_files_on_commit
 from ..visitors import visitor_tokens_forget
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 def chats_purge_closed(*, now: datetime | None = None, batch_size: int = 2000) -> int:
     """Delete chats closed more than X days ago (0 = off) with their messages, events,
-    exclusions, attachments and the attachments' files (removed from storage after commit).
+    exclusions, offline e-mails, attachments and the attachments' files (removed from storage after commit).
     Open chats are never touched: the query reads closed chats only (``chat_closed_at_idx``)."""
     now = now_or(now)
     card = ChatSettings.load()
@@ -43,7 +43,7 @@ def chats_purge_closed(*, now: datetime | None = None, batch_size: int = 2000) -
             attachments = Attachment.objects.filter(message__chat_id__in=ids)
             names = list(attachments.exclude(file="").values_list("file", flat=True))
             attachments.delete()
-            for model in (Message, ChatEvent, NoReplyExclusion):
+            for model in (OfflineEmail, Message, ChatEvent, NoReplyExclusion):
                 model.objects.filter(chat_id__in=ids)._raw_delete(model.objects.db)
             # Closed and still closed (locked): whatever else points at a chat is handled by Django's collector.
             Chat.objects.filter(pk__in=ids, status=Chat.Status.CLOSED).delete()

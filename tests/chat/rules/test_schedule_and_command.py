@@ -29,7 +29,7 @@ EXPECTED = {
     "chat.tasks.delete_orphan_files": 3600,
     "chat.tasks.release_held_chats": 30,
     "chat.messenger.tasks.sweep_messenger_outbox": 10,
-    "chat.tasks.release_held_chats": 30,
+    "chat.tasks.sweep_offline_emails": 30,
 }
 
 
@@ -113,7 +113,7 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign", "expire_attachments",
-        "purge_closed", "delete_orphan_files", "release_held", "dispatch", "messenger_outbox",
+        "purge_closed", "delete_orphan_files", "release_held", "dispatch", "offline_emails", "messenger_outbox",
     ]
     assert lines[3].startswith("close_inactive: 1 inactive chats closed (")
 
