@@ -313,7 +313,9 @@ def _offline_reply_text(data: dict) -> str:
     except (KeyError, TypeError, ValueError):
         return gettext("The customer got the automatic reply outside business hours.")
     return gettext("The queue was closed until %(opens)s: the customer got the automatic reply.") % {
-        "opens": formats.date_format(opens, "DATETIME_FORMAT")
+        "opens": formats.date_format(
+            timezone.localtime(opens) if timezone.is_aware(opens) else opens, "DATETIME_FORMAT"
+        )
     }
 
 

@@ -18,13 +18,18 @@ from django.db import models
 
 # (model label, foreign key name) -> what the export and the erasure do with the rows that point through it:
 #   "subject": the rows are the subject's own (his chats are found by it, ``PrivacySubject.chats``);
-#   "child":   the rows belong to the row they point at: exported under it, erased with it.
+#   "child":   the rows belong to the row they point at: exported under it, erased with it;
+#   "also":    a second way to rows that are a child through another relation of this table (exported and erased
+#              there, once).
 RELATIONS: dict[tuple[str, str], str] = {
     ("chat.Chat", "customer"): "subject",
     ("chat.Message", "chat"): "child",
     ("chat.ChatEvent", "chat"): "child",
     ("chat.NoReplyExclusion", "chat"): "child",
     ("chat.Attachment", "message"): "child",
+    # The e-mails of an offline message (the acknowledgement, the replies): their recipient is the person.
+    ("chat.OfflineEmail", "chat"): "child",
+    ("chat.OfflineEmail", "message"): "also",
 }
 
 # Fields never written into an export: credentials, not information about the person (the hash of the widget's

@@ -15,6 +15,7 @@ from chat.models import Attachment, Chat, ChatEvent, Message
 from chat.services.chats import chat_assign, chat_close, chat_start, chat_transfer
 from chat.services.files import attachment_create
 from chat.services.messages import message_post
+from chat.services.ratings import chat_rate
 from crm.models import Customer
 from crm.services import customer_create
 
@@ -94,12 +95,7 @@ def build_person(*, queue, agent, staff, other: Other | None = None) -> Person:
     chat_transfer(chat_id=chat.pk, to_queue_id=queue.pk, actor=staff, note=f"{NAME} waits for a callback")
     chat_assign(chat_id=chat.pk, agent_id=agent.pk)
     chat_close(chat_id=chat.pk, reason=Chat.CloseReason.AGENT, actor=agent)
-    rating_fields = {f.name for f in Chat._meta.concrete_fields} & {"rating", "rating_comment"}
-    if rating_fields:  # the chat rating of another branch, when it is there
-        Chat.objects.filter(pk=chat.pk).update(
-            **({"rating": 5} if "rating" in rating_fields else {}),
-            **({"rating_comment": f"Thank you, {NAME}"} if "rating_comment" in rating_fields else {}),
-        )
+    chat_rate(chat_id=chat.pk, score=5, comment=f"Thank you, {NAME}", via="widget")
 
     # 3. Messenger: her message and the agent's reply in the outbox.
     incoming = messenger_message_receive(sender_id=MESSENGER_ID, mid="m_privacy_0001", text="Hello from Messenger")

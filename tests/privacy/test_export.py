@@ -50,7 +50,7 @@ def test_the_export_by_email_holds_the_customer_every_chat_and_everything_in_the
 
     # Every row with all its fields (a field added later is there without a change), never the secrets.
     for chat in doc["chats"]:
-        assert set(chat) == exported_fields(Chat) | {"messages", "events", "no_reply_exclusions"}
+        assert set(chat) == exported_fields(Chat) | {"messages", "events", "no_reply_exclusions", "offline_emails"}
         assert "visitor_token_hash" not in chat
         for message in chat["messages"]:
             assert set(message) == exported_fields(Message) | {"attachments"}
@@ -85,6 +85,7 @@ def test_the_export_by_email_holds_the_customer_every_chat_and_everything_in_the
     assert record.counts == doc["counts"] == {
         "customers": 1, "chats": 4, "messages": len(bodies), "attachments": 2, "files": 2,
         "events": sum(len(c["events"]) for c in doc["chats"]), "no_reply_exclusions": 0,
+        "offline_emails": 0,
     }
     assert_no_personal_data(record)
 

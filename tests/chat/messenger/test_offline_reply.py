@@ -87,7 +87,8 @@ def test_a_customer_writing_while_closed_gets_the_reply_and_his_chat_waits_held(
     line = Message.objects.get(chat=chat, sender="system")
     assert line.delivery_status == "sent"
     [sent] = replies(chat)
-    assert sent.data == {"message": line.pk, "reason": "closed", "opens": MONDAY_OPENING.isoformat()}
+    assert sent.data == {"message": line.pk, "reason": "closed", "opens": sent.data["opens"]}
+    assert dt.datetime.fromisoformat(sent.data["opens"]) == MONDAY_OPENING  # the moment (written in UTC)
     assert chat.offline_reply_sent_at == FRIDAY_NIGHT
     # No "you are next in line" besides (the place is for chats dispatch would serve).
     assert not ChatEvent.objects.filter(chat=chat, kind=ChatEvent.Kind.QUEUE_POSITION_SENT).exists()

@@ -58,9 +58,12 @@ def test_the_services_refuse_it_too(queue):
 def admin_form(queue, offline_reply) -> dict:
     return {
         "name": queue.name, "description": "", "active": "on", "answer_target_seconds": "60",
-        "offline_reply": offline_reply,
-        "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
-        "memberships-MIN_NUM_FORMS": 0, "memberships-MAX_NUM_FORMS": 1000,
+        "offline_reply": offline_reply, "time_zone": "Europe/Warsaw",
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("memberships", "opening_hours", "hours_exceptions")
+            for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0), ("MIN_NUM_FORMS", 0), ("MAX_NUM_FORMS", 1000))
+        },
     }
 
 

@@ -115,7 +115,7 @@ def test_run_chat_rules_runs_each_rule_once_and_says_what_it_did(clock, make_cha
         "transfer_unanswered", "follow_inbox", "close_inactive", "stop_auto_assign", "expire_attachments",
         "purge_closed", "delete_orphan_files", "release_held", "dispatch", "offline_emails", "messenger_outbox",
     ]
-    assert lines[3].startswith("close_inactive: 1 inactive chats closed (")
+    assert lines[2].startswith("close_inactive: 1 inactive chats closed (")
 
 
 def test_run_chat_rules_can_run_one_rule(clock, make_chat):
