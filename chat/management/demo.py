@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import F
+from django.db.models import DateTimeField, F
 
 from agents.models import PauseType, User
 from agents.services import presence_login, presence_pause, presence_set_phone_call
@@ -161,21 +161,8 @@ def demo_activity(*, users: dict[str, User], queues: dict[str, Queue]) -> None:
 
 def shift(chat: Chat, delta: timedelta) -> None:
     """Move a chat's whole history back in time by ``delta``."""
-    times = [
-        "created_at",
-        "queued_at",
-        "assigned_at",
-        "page_closed_at",
-        "last_heartbeat_at",
-        "last_client_message_at",
-        "last_message_at",
-        "awaiting_reply_since",
-        "agent_replied_at",
-        "agent_read_at",
-        "welcome_sent_at",
-        "closed_at",
-        "rated_at",
-    ]
+    # Every moment of the chat (a field added later moves too: the figures' first_assigned_at, first_response_at …).
+    times = [f.name for f in Chat._meta.concrete_fields if isinstance(f, DateTimeField)]
     Chat.objects.filter(pk=chat.pk).update(**{name: F(name) - delta for name in times})
     Message.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)
     ChatEvent.objects.filter(chat_id=chat.pk).update(created_at=F("created_at") - delta)

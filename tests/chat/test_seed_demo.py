@@ -113,6 +113,17 @@ def test_seed_demo_has_rated_closed_chats():
         assert chat.closed_at <= chat.rated_at < chat.closed_at + timedelta(minutes=1)
 
 
+def test_seed_demo_chats_in_the_past_keep_their_figures_in_order():
+    """The reports and the floor read first_assigned_at and first_response_at: a chat moved back in time moves them
+    too (they were left at today, after the chat's close)."""
+    seed()
+    closed = Chat.objects.filter(status="closed", first_assigned_at__isnull=False)
+    assert closed.exists()
+    for chat in closed:
+        assert chat.queued_at <= chat.first_assigned_at <= chat.closed_at
+        assert chat.first_response_at is None or chat.first_assigned_at <= chat.first_response_at <= chat.closed_at
+
+
 def test_seed_demo_open_chat_counters_match_the_assigned_chats():
     seed()
     for presence in Presence.objects.all():
