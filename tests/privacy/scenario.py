@@ -15,6 +15,7 @@ from chat.models import Attachment, Chat, ChatEvent, Message
 from chat.services.chats import chat_assign, chat_close, chat_start, chat_transfer
 from chat.services.files import attachment_create
 from chat.services.messages import message_post
+from chat.services.offline import offline_message_submit
 from chat.services.ratings import chat_rate
 from crm.models import Customer
 from crm.services import customer_create
@@ -111,6 +112,14 @@ def build_person(*, queue, agent, staff, other: Other | None = None) -> Person:
     chat_assign(chat_id=open_chat.pk, agent_id=agent.pk)
     message_post(chat_id=open_chat.pk, sender=Message.Sender.CLIENT, body="Are you still there?")
 
+    # 5. An offline message (the widget's offline form): the acknowledgement and the agent's answer go by e-mail
+    # (two OfflineEmail rows, whose recipient is her address).
+    offline = offline_message_submit(queue_id=queue.pk, name=NAME, email=EMAIL, body=f"Proszę o telefon: {PHONE}.")
+    chat_assign(chat_id=offline.chat.pk, agent_id=agent.pk)
+    message_post(chat_id=offline.chat.pk, sender=Message.Sender.AGENT, author_id=agent.pk,
+                 body=f"Dzień dobry, {NAME}, oddzwonimy jutro.")
+    chat_close(chat_id=offline.chat.pk, reason=Chat.CloseReason.AGENT, actor=agent)
+
     # Mentions in rows that stay.
     LogEntry.objects.create(
         user=staff, content_type=ContentType.objects.get_for_model(Customer), object_id=str(customer.pk),
@@ -125,7 +134,8 @@ def build_person(*, queue, agent, staff, other: Other | None = None) -> Person:
     if other is not None:
         ChatEvent.objects.create(chat=other.chat, kind=ChatEvent.Kind.CUSTOMER_LINKED,
                                  data={"customer": customer.pk, "via": "agent"})
-    chats = [early, Chat.objects.get(pk=chat.pk), Chat.objects.get(pk=messenger_chat.pk), open_chat]
+    chats = [early, Chat.objects.get(pk=chat.pk), Chat.objects.get(pk=messenger_chat.pk), open_chat,
+             Chat.objects.get(pk=offline.chat.pk)]
     assert Attachment.objects.filter(file__in=files).count() == 2
     return Person(customer=customer, chats=chats, open_chat=open_chat, files=files,
                   values={"e-mail": EMAIL, "name": NAME, "phone": PHONE, "Messenger id": MESSENGER_ID})

@@ -67,7 +67,7 @@ def test_an_erasure_from_the_page_needs_the_confirmation_and_shows_what_it_cover
     assert refused.status_code == 200
     page = refused.content.decode()
     assert "Confirm the erasure: it deletes everything stored about this person and cannot be undone." in page
-    assert "chats: 4" in page and "open chats (closed first): 1" in page and "stored files: 2" in page
+    assert "chats: 5" in page and "open chats (closed first): 1" in page and "stored files: 2" in page
     assert stored() == before and not PrivacyRequest.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -75,7 +75,7 @@ def test_an_erasure_from_the_page_needs_the_confirmation_and_shows_what_it_cover
     assert done.status_code == 302 and done["Location"] == RECORDS
     record = PrivacyRequest.objects.get()
     message = [str(m) for m in get_messages(done.wsgi_request)][0]
-    assert message.startswith(f"Erased. Reference {record.reference}: customers: 1, chats: 4")
+    assert message.startswith(f"Erased. Reference {record.reference}: customers: 1, chats: 5")
     assert not Customer.objects.filter(pk=person.customer.pk).exists()
     assert Customer.objects.filter(email=OTHER_EMAIL).exists()
 
@@ -153,7 +153,7 @@ def test_the_customers_erase_action_asks_then_erases_with_one_record_each(
     asked = admin_client.post(CUSTOMERS, selected)
     page = asked.content.decode()
     assert asked.status_code == 200 and "Erase the personal data of 2 customers?" in page
-    assert NAME in page and "chats: 4" in page
+    assert NAME in page and "chats: 5" in page
     before = stored()
 
     unconfirmed = admin_client.post(CUSTOMERS, {**selected, "post": "yes"})
@@ -174,7 +174,7 @@ def test_the_audit_records_are_read_only(admin_client, person):
     admin_client.post(PAGE, {"kind": "export", "customer": person.customer.pk})
     record = PrivacyRequest.objects.get()
     listing = admin_client.get(RECORDS).content.decode()
-    assert record.reference in listing and "customers: 1, chats: 4" in listing
+    assert record.reference in listing and "customers: 1, chats: 5" in listing
     detail = admin_client.get(f"{RECORDS}{record.pk}/change/")
     assert detail.status_code == 200 and 'data-count="chats"' in detail.content.decode()
     assert admin_client.post(f"{RECORDS}{record.pk}/delete/", {"post": "yes"}).status_code == 403

@@ -53,7 +53,7 @@ def test_staff_export_a_customer_as_a_zip_archive(staff_api, person):
     assert response["Content-Disposition"] == f'attachment; filename="parley-privacy-{record.reference}.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     doc = json.loads(archive.read("export.json"))
-    assert doc["customer"]["name"] == NAME and len(doc["chats"]) == 4
+    assert doc["customer"]["name"] == NAME and len(doc["chats"]) == 5
     assert (record.kind, record.via, record.subject_kind) == ("export", "api", "customer")
 
 
@@ -64,7 +64,7 @@ def test_staff_erase_by_e_mail_and_get_the_audit_record(staff_api, person, djang
     body = response.json()
     record = PrivacyRequest.objects.get()
     assert body["reference"] == record.reference and body["kind"] == "erase" and body["via"] == "api"
-    assert body["actor_username"] == "boss" and body["counts"]["chats"] == 4
+    assert body["actor_username"] == "boss" and body["counts"]["chats"] == 5
     assert EMAIL.lower() not in json.dumps(body).lower() and NAME not in json.dumps(body)
     assert not Customer.objects.filter(pk=person.customer.pk).exists()
 

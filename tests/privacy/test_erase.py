@@ -110,7 +110,7 @@ def test_after_the_erasure_no_table_and_no_file_holds_anything_of_the_person(
     # The audit record: what went, by whom, never whom.
     assert record.reference == f"PR-{record.pk:06d}"
     assert (record.kind, record.subject_kind, record.via, record.actor) == ("erase", "email", "admin", staff)
-    assert record.counts["customers"] == 1 and record.counts["chats"] == 4 and record.counts["files"] == 2
+    assert record.counts["customers"] == 1 and record.counts["chats"] == 5 and record.counts["files"] == 2
     assert record.counts["attachments"] == 2 and record.counts["open_chats_closed"] == 1
     assert record.counts["admin_log_entries"] == 2 and record.counts["login_attempts"] == 1
     assert record.counts["event_mentions"] == 1

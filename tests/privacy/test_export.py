@@ -83,9 +83,9 @@ def test_the_export_by_email_holds_the_customer_every_chat_and_everything_in_the
     assert (record.kind, record.subject_kind, record.via, record.actor, record.actor_username) == (
         "export", "email", "api", staff, "boss")
     assert record.counts == doc["counts"] == {
-        "customers": 1, "chats": 4, "messages": len(bodies), "attachments": 2, "files": 2,
+        "customers": 1, "chats": 5, "messages": len(bodies), "attachments": 2, "files": 2,
         "events": sum(len(c["events"]) for c in doc["chats"]), "no_reply_exclusions": 0,
-        "offline_emails": 0,
+        "offline_emails": 2,
     }
     assert_no_personal_data(record)
 
