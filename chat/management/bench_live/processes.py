@@ -54,6 +54,7 @@ def server_env(*, database_url: str, redis_url: str, prefix: str, secret_key: st
         WIDGET_ALLOWED_ORIGINS=WIDGET_ORIGIN,
         SECURE_SSL_REDIRECT="false",
         MESSENGER_ENABLED="false",
+        DEFAULT_FROM_EMAIL="Parley bench <bench@example.com>",  # production refuses to start without a sender
         DEBUG="false",
         PYTHONUNBUFFERED="1",
     )

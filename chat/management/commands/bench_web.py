@@ -145,6 +145,7 @@ class Command(BaseCommand):
             "CHANNEL_LAYER_PREFIX": "parley-bench",
             "CELERY_BROKER_URL": "memory://",
             "MESSENGER_ENABLED": "false",
+            "DEFAULT_FROM_EMAIL": "Parley bench <bench@example.com>",  # production refuses to start without one
             "DEBUG": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
