@@ -18,7 +18,7 @@ from django.utils.translation import gettext, pgettext
 
 from chat.models import Queue
 
-from .hours import CLOSED, LIVE, NO_AGENTS, Schedule, queue_has_agent_logged_in
+from .hours import CLOSED, LIVE, NO_AGENTS, Schedule, offline_reason
 
 # An opening within this many days is named by its weekday ("on Monday"); a later one by its date.
 WEEKDAY_DAYS = 6
@@ -46,11 +46,9 @@ def queue_availability(queue: Queue, at: dt.datetime | None = None) -> QueueAvai
     read from the same schedule (one read of the business hours, one query for the agents when needed)."""
     at = at or timezone.now()
     schedule = Schedule.of(queue)
-    if not schedule.is_open(at):
-        return QueueAvailability(queue, CLOSED, schedule.next_opening(at), schedule.zone)
-    if queue.offline_without_agents and not queue_has_agent_logged_in(queue):
-        return QueueAvailability(queue, NO_AGENTS, None, schedule.zone)
-    return QueueAvailability(queue, LIVE, None, schedule.zone)
+    reason = offline_reason(queue, at, schedule=schedule)
+    opens = schedule.next_opening(at) if reason == CLOSED else None
+    return QueueAvailability(queue, reason, opens, schedule.zone)
 
 
 WEEKDAY_PHRASES = (

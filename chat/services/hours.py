@@ -66,10 +66,10 @@ def queue_has_agent_logged_in(queue: Queue) -> bool:
     return QueueMembership.objects.filter(queue=queue, agent__in=agents).exists()
 
 
-def offline_reason(queue: Queue, at: dt.datetime | None = None) -> str:
+def offline_reason(queue: Queue, at: dt.datetime | None = None, *, schedule: Schedule | None = None) -> str:
     """Why ``queue`` takes no live chat at ``at`` (now): CLOSED (outside business hours), NO_AGENTS (nobody of it
-    logged in, when the queue says that makes it offline), or LIVE ("")."""
-    if not is_open(queue, at):
+    logged in, when the queue says that makes it offline), or LIVE (""). ``schedule``: the queue's, already read."""
+    if not (schedule or Schedule.of(queue)).is_open(at or timezone.now()):
         return CLOSED
     if queue.offline_without_agents and not queue_has_agent_logged_in(queue):
         return NO_AGENTS
