@@ -51,12 +51,14 @@ class InboxConsumer(LiveConsumer):
         self.is_staff = user.is_staff
         self.watching: int | None = None
         self.queue_ids: set[int] = set()
-        await self.accept()
+        # The groups first, then the accept: once the page sees the socket open, no event can pass it by (an event
+        # published between an accept and a join reached nobody, and the page had no reason to poll for it).
         await self.join(EVERYONE_GROUP)
         await self.join(agent_group(self.user_id))
         await self.follow_queues(user)
         if self.is_staff:
             await self.join(STAFF_GROUP)
+        await self.accept()
         # The page is open: presence follows it (docs/live.md, "Presence follows the inbox"); its pings are written
         # together with the other sockets' (chat/live/heartbeats.py).
         await db(presence_live_seen)(agent_id=self.user_id)
@@ -164,9 +166,9 @@ class FloorConsumer(LiveConsumer):
         self.checked_at = time.monotonic()
         self.last_nudge = 0.0
         self.pending: asyncio.Task | None = None
-        await self.accept()
-        await self.join(STAFF_GROUP)
+        await self.join(STAFF_GROUP)  # the groups before the accept, as the inbox's
         await self.join(EVERYONE_GROUP)
+        await self.accept()
 
     async def disconnect(self, code) -> None:
         pending = getattr(self, "pending", None)
